@@ -1,0 +1,1 @@
+fn main() { smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip); }

@@ -1,0 +1,173 @@
+//! Errors: one small enum for socket operations, one for name resolution.
+//!
+//! | smolsock                        | Python exception (Linux errno)                 |
+//! |---------------------------------|------------------------------------------------|
+//! | [`Error::WouldBlock`]           | `BlockingIOError` (`EAGAIN`, `EINPROGRESS`)     |
+//! | [`Error::TimedOut`]             | `TimeoutError` / `socket.timeout`              |
+//! | [`Error::ConnectionRefused`]    | `ConnectionRefusedError` (`ECONNREFUSED`)      |
+//! | [`Error::ConnectionReset`]      | `ConnectionResetError` (`ECONNRESET`)          |
+//! | [`Error::NotConnected`]         | `OSError` (`ENOTCONN`)                          |
+//! | [`Error::AlreadyConnected`]     | `OSError` (`EISCONN`)                           |
+//! | [`Error::BrokenPipe`]           | `BrokenPipeError` (`EPIPE`)                    |
+//! | [`Error::AddrInUse`]            | `OSError` (`EADDRINUSE`)                        |
+//! | [`Error::AddrNotAvailable`]     | `OSError` (`EADDRNOTAVAIL`)                     |
+//! | [`Error::InvalidInput`]         | `OSError` (`EINVAL`) / `ValueError`            |
+//! | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
+//! | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
+//! | [`Error::BadDescriptor`]        | `OSError` (`EBADF`)                             |
+//! | [`Error::Stalled`]              | — (only a simulated clock with nothing to wait for) |
+//! | [`ResolveError`]                | `socket.gaierror`                              |
+
+use core::fmt;
+
+/// The error of a socket operation.
+///
+/// Each kind maps to the Python exception (and Linux errno) a program written
+/// against Python's `socket` module would see; see the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// The socket is non-blocking and the operation cannot proceed at once.
+    WouldBlock,
+    /// The socket's timeout elapsed before the operation completed.
+    TimedOut,
+    /// The peer answered the connection attempt with a reset (closed port,
+    /// or a listener whose backlog is full).
+    ConnectionRefused,
+    /// The peer reset the connection.
+    ConnectionReset,
+    /// The stream socket is not connected.
+    NotConnected,
+    /// `connect` on a socket that is already connected.
+    AlreadyConnected,
+    /// The write half is shut down, locally or by the connection's end.
+    BrokenPipe,
+    /// The local address is already bound by another socket.
+    AddrInUse,
+    /// The address is not one of this interface's addresses, or no route.
+    AddrNotAvailable,
+    /// An argument is wrong for this socket or this state.
+    InvalidInput,
+    /// Not supported on a TCP/IP stack (e.g. `Domain::UNIX`) or by this build.
+    Unsupported,
+    /// No free socket slot (the pool in `StackResources` is exhausted).
+    NoBufferSpace,
+    /// The socket was closed; its handle is no longer valid.
+    BadDescriptor,
+    /// A blocking call with no timeout would wait forever: the clock cannot
+    /// advance and nothing is scheduled. Only [`SimClock`](crate::SimClock) reports it.
+    Stalled,
+}
+
+impl Error {
+    /// The Python exception name this error corresponds to.
+    pub fn python_name(&self) -> &'static str {
+        match self {
+            Error::WouldBlock => "BlockingIOError",
+            Error::TimedOut => "TimeoutError",
+            Error::ConnectionRefused => "ConnectionRefusedError",
+            Error::ConnectionReset => "ConnectionResetError",
+            Error::BrokenPipe => "BrokenPipeError",
+            _ => "OSError",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Error::WouldBlock => "operation would block",
+            Error::TimedOut => "timed out",
+            Error::ConnectionRefused => "connection refused",
+            Error::ConnectionReset => "connection reset by peer",
+            Error::NotConnected => "socket is not connected",
+            Error::AlreadyConnected => "socket is already connected",
+            Error::BrokenPipe => "broken pipe",
+            Error::AddrInUse => "address already in use",
+            Error::AddrNotAvailable => "cannot assign requested address",
+            Error::InvalidInput => "invalid argument",
+            Error::Unsupported => "address family or operation not supported",
+            Error::NoBufferSpace => "no buffer space available (socket pool exhausted)",
+            Error::BadDescriptor => "bad file descriptor (socket is closed)",
+            Error::Stalled => "blocking call would wait forever (simulated clock has nothing scheduled)",
+        })
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// The error of a name resolution (Python's `socket.gaierror`), kept apart
+/// from socket errors on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResolveError {
+    /// The name does not resolve (NXDOMAIN, no address, or all servers failed).
+    NotFound,
+    /// The stack has no DNS server configured.
+    NoServer,
+    /// The name is not a valid DNS name (or is too long).
+    InvalidName,
+    /// No answer before the deadline.
+    TimedOut,
+    /// Non-blocking mode and the answer is not there yet.
+    WouldBlock,
+    /// No free DNS query slot.
+    NoBufferSpace,
+    /// The clock cannot advance (simulated clock, nothing scheduled).
+    Stalled,
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ResolveError::NotFound => "name or service not known",
+            ResolveError::NoServer => "no DNS server configured",
+            ResolveError::InvalidName => "invalid host name",
+            ResolveError::TimedOut => "name resolution timed out",
+            ResolveError::WouldBlock => "name resolution would block",
+            ResolveError::NoBufferSpace => "no free DNS query slot",
+            ResolveError::Stalled => "name resolution would wait forever (simulated clock)",
+        })
+    }
+}
+
+impl core::error::Error for ResolveError {}
+
+/// Result of a socket operation.
+pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(feature = "std")]
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> Self {
+        use std::io::ErrorKind as K;
+        let kind = match e {
+            Error::WouldBlock => K::WouldBlock,
+            Error::TimedOut => K::TimedOut,
+            Error::ConnectionRefused => K::ConnectionRefused,
+            Error::ConnectionReset => K::ConnectionReset,
+            Error::NotConnected => K::NotConnected,
+            Error::AlreadyConnected => K::AlreadyExists,
+            Error::BrokenPipe => K::BrokenPipe,
+            Error::AddrInUse => K::AddrInUse,
+            Error::AddrNotAvailable => K::AddrNotAvailable,
+            Error::InvalidInput => K::InvalidInput,
+            Error::Unsupported => K::Unsupported,
+            Error::NoBufferSpace => K::OutOfMemory,
+            Error::BadDescriptor | Error::Stalled => K::Other,
+        };
+        std::io::Error::new(kind, e)
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<ResolveError> for std::io::Error {
+    fn from(e: ResolveError) -> Self {
+        let kind = match e {
+            ResolveError::TimedOut => std::io::ErrorKind::TimedOut,
+            ResolveError::WouldBlock => std::io::ErrorKind::WouldBlock,
+            ResolveError::InvalidName => std::io::ErrorKind::InvalidInput,
+            _ => std::io::ErrorKind::NotFound,
+        };
+        std::io::Error::new(kind, e)
+    }
+}

@@ -1,0 +1,452 @@
+//! The one private core behind `Stack`: interface, socket set, slot table.
+//! Everything here runs inside one short `RefCell` borrow.
+
+use crate::resources::{BufPool, SlotBufs};
+use crate::slot::{flag, Kind, Slot, SlotId, Use};
+use crate::{Error, Result};
+use smoltcp::iface::{Context, Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet};
+use smoltcp::phy::Device;
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::socket::{dns, udp, AnySocket, Socket as AnySock};
+use smoltcp::time::{Duration, Instant};
+use smoltcp::wire::IpListenEndpoint;
+
+/// First and last ephemeral port (IANA range, as Linux's default-ish).
+const EPHEMERAL: (u16, u16) = (49152, 65535);
+/// How long an orphan may linger in FIN-WAIT-2 / wait for ACKs.
+const ORPHAN_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bound on poll rounds per `poll` call (each round drains the device).
+const MAX_ROUNDS: usize = 64;
+
+/// A `Device` with its type erased, so `Stack` and `Socket` are not generic.
+pub(crate) trait Driver {
+    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
+    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
+}
+
+impl<D: Device + ?Sized> Driver for D {
+    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
+        iface.poll_ingress_single(now, self, set) != PollIngressSingleResult::None
+    }
+    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
+        iface.poll_egress(now, self, set) == PollResult::SocketStateChanged
+    }
+}
+
+pub(crate) struct Inner<'a> {
+    pub iface: Interface,
+    pub set: SocketSet<'a>,
+    pub slots: &'a mut [Slot],
+    pub device: &'a mut dyn Driver,
+    pub pool: BufPool<'a>,
+    /// The DNS socket, outside the set between queries.
+    pub dns: Option<dns::Socket<'a>>,
+    /// A socket lent out of the set while the DNS socket uses its place.
+    pub parked: Option<(u16, AnySock<'a>)>,
+    /// How many DNS servers the DNS socket knows.
+    pub dns_servers: usize,
+    pub now: Instant,
+    next_port: u16,
+    seq: u32,
+    /// A listener has fewer armed slots than its backlog.
+    short: bool,
+}
+
+fn find<'s, 'a, T: AnySocket<'a>>(set: &'s mut SocketSet<'a>, h: SocketHandle) -> Option<&'s mut T> {
+    set.iter_mut()
+        .find(|(handle, _)| *handle == h)
+        .and_then(|(_, s)| T::downcast_mut(s))
+}
+
+impl<'a> Inner<'a> {
+    pub fn new(
+        iface: Interface,
+        set: SocketSet<'a>,
+        slots: &'a mut [Slot],
+        device: &'a mut dyn Driver,
+        pool: BufPool<'a>,
+        dns: Option<dns::Socket<'a>>,
+        seed: u64,
+    ) -> Self {
+        let span = (EPHEMERAL.1 - EPHEMERAL.0) as u64;
+        Inner {
+            iface,
+            set,
+            slots,
+            device,
+            pool,
+            dns,
+            parked: None,
+            dns_servers: 0,
+            now: Instant::ZERO,
+            next_port: EPHEMERAL.0 + (seed % span) as u16,
+            seq: 0,
+            short: false,
+        }
+    }
+
+    // ---- lookups -------------------------------------------------------
+
+    /// The slot a user id names, if it is still that user's.
+    pub fn slot(&self, id: SlotId) -> Result<&Slot> {
+        match self.slots.get(id.index as usize) {
+            Some(s) if s.gen == id.gen && s.use_ == Use::User => Ok(s),
+            _ => Err(Error::BadDescriptor),
+        }
+    }
+
+    pub fn slot_mut(&mut self, id: SlotId) -> Result<&mut Slot> {
+        match self.slots.get_mut(id.index as usize) {
+            Some(s) if s.gen == id.gen && s.use_ == Use::User => Ok(s),
+            _ => Err(Error::BadDescriptor),
+        }
+    }
+
+    pub fn tcp_at(&mut self, i: usize) -> Result<&mut tcp::Socket<'a>> {
+        let h = self.slots.get(i).and_then(|s| s.handle).ok_or(Error::BadDescriptor)?;
+        find(&mut self.set, h).ok_or(Error::BadDescriptor)
+    }
+
+    /// Slot and its TCP socket together, for a user id.
+    pub fn tcp(&mut self, id: SlotId) -> Result<(&mut Slot, &mut tcp::Socket<'a>)> {
+        let s = match self.slots.get_mut(id.index as usize) {
+            Some(s) if s.gen == id.gen && s.use_ == Use::User => s,
+            _ => return Err(Error::BadDescriptor),
+        };
+        let h = s.handle.ok_or(Error::BadDescriptor)?;
+        let sock = find(&mut self.set, h).ok_or(Error::BadDescriptor)?;
+        Ok((s, sock))
+    }
+
+    /// Slot, TCP socket and the interface context (for `connect`).
+    pub fn tcp_cx(&mut self, id: SlotId) -> Result<(&mut Slot, &mut tcp::Socket<'a>, &mut Context)> {
+        let s = match self.slots.get_mut(id.index as usize) {
+            Some(s) if s.gen == id.gen && s.use_ == Use::User => s,
+            _ => return Err(Error::BadDescriptor),
+        };
+        let h = s.handle.ok_or(Error::BadDescriptor)?;
+        let sock = find(&mut self.set, h).ok_or(Error::BadDescriptor)?;
+        Ok((s, sock, self.iface.context()))
+    }
+
+    pub fn udp(&mut self, id: SlotId) -> Result<(&mut Slot, &mut udp::Socket<'a>)> {
+        let s = match self.slots.get_mut(id.index as usize) {
+            Some(s) if s.gen == id.gen && s.use_ == Use::User => s,
+            _ => return Err(Error::BadDescriptor),
+        };
+        let h = s.handle.ok_or(Error::BadDescriptor)?;
+        let sock = find(&mut self.set, h).ok_or(Error::BadDescriptor)?;
+        Ok((s, sock))
+    }
+
+    pub fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    // ---- allocation ----------------------------------------------------
+
+    /// Hand out a slot of `kind` to `use_`: a free one, else a never-used one
+    /// (its socket is made now), else (TCP) the oldest orphan in TIME-WAIT or
+    /// FIN-WAIT-2 is reclaimed, as lwIP does. Never panics: `NoBufferSpace`.
+    pub fn alloc(&mut self, kind: Kind, use_: Use) -> Result<usize> {
+        let i = match self.find_free(kind) {
+            Some(i) => i,
+            None => match self.create(kind)? {
+                Some(i) => i,
+                None => self.reclaim(kind).ok_or(Error::NoBufferSpace)?,
+            },
+        };
+        if let Some(s) = self.slots.get_mut(i) {
+            s.reuse(use_);
+        }
+        Ok(i)
+    }
+
+    fn find_free(&self, kind: Kind) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.kind == kind && s.use_ == Use::Free && s.handle.is_some())
+    }
+
+    fn create(&mut self, kind: Kind) -> Result<Option<usize>> {
+        let Some(i) = self.slots.iter().position(|s| s.kind == Kind::Unused) else {
+            return Ok(None);
+        };
+        // A parked socket or the DNS socket may hold the last place in the set.
+        if self.set.iter().count() >= self.slots.len() {
+            return Ok(None);
+        }
+        let Some(SlotBufs { rx, tx, rx_meta, tx_meta }) = self.pool.take() else {
+            return Ok(None);
+        };
+        let handle = match kind {
+            Kind::Tcp => self.set.add(tcp::Socket::new(
+                tcp::SocketBuffer::new(rx),
+                tcp::SocketBuffer::new(tx),
+            )),
+            Kind::Udp => self.set.add(udp::Socket::new(
+                udp::PacketBuffer::new(rx_meta, rx),
+                udp::PacketBuffer::new(tx_meta, tx),
+            )),
+            Kind::Unused => return Err(Error::InvalidInput),
+        };
+        let s = self.slots.get_mut(i).ok_or(Error::NoBufferSpace)?;
+        s.kind = kind;
+        s.handle = Some(handle);
+        s.use_ = Use::Free;
+        s.last = State::Closed;
+        Ok(Some(i))
+    }
+
+    fn reclaim(&mut self, kind: Kind) -> Option<usize> {
+        if kind != Kind::Tcp {
+            return None;
+        }
+        let mut best: Option<(u8, u32, usize)> = None;
+        for i in 0..self.slots.len() {
+            let s = self.slots[i];
+            if s.use_ != Use::Orphan {
+                continue;
+            }
+            let rank = match self.tcp_at(i).map(|t| t.state()) {
+                Ok(State::TimeWait) => 0,
+                Ok(State::FinWait2) => 1,
+                _ => continue,
+            };
+            if best.is_none_or(|(r, q, _)| (rank, s.seq) < (r, q)) {
+                best = Some((rank, s.seq, i));
+            }
+        }
+        let (_, _, i) = best?;
+        log::debug!("reclaiming orphan slot {i} for a new socket");
+        if let Ok(t) = self.tcp_at(i) {
+            t.abort();
+        }
+        self.slots[i].use_ = Use::Free;
+        self.slots[i].last = State::Closed;
+        Some(i)
+    }
+
+    /// Return a slot to the pool (its socket already closed or aborted).
+    pub fn release(&mut self, i: usize) {
+        if let Some(s) = self.slots.get_mut(i) {
+            s.reuse(Use::Free);
+        }
+        self.short = true;
+    }
+
+    /// Keep an orphan until its close handshake ends.
+    pub fn orphan(&mut self, i: usize) {
+        let seq = self.next_seq();
+        let now = self.now;
+        if let Ok(t) = self.tcp_at(i) {
+            t.set_timeout(Some(ORPHAN_TIMEOUT));
+        }
+        if let Some(s) = self.slots.get_mut(i) {
+            let keep = (s.addr, s.port, s.flags & flag::REUSE, s.last);
+            s.reuse(Use::Orphan);
+            (s.addr, s.port, s.flags, s.last) = keep;
+            s.seq = seq;
+            s.since = now;
+        }
+    }
+
+    // ---- ports ----------------------------------------------------------
+
+    fn port_in_use(&self, kind: Kind, port: u16) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.kind == kind && s.use_ != Use::Free && s.port == port)
+    }
+
+    /// An unused ephemeral port.
+    pub fn ephemeral_port(&mut self, kind: Kind) -> Result<u16> {
+        let span = EPHEMERAL.1 - EPHEMERAL.0 + 1;
+        for _ in 0..span {
+            let p = self.next_port;
+            self.next_port = if p >= EPHEMERAL.1 { EPHEMERAL.0 } else { p + 1 };
+            if !self.port_in_use(kind, p) {
+                return Ok(p);
+            }
+        }
+        Err(Error::AddrInUse)
+    }
+
+    /// Linux's rule: two sockets may share an address and port only if both
+    /// set `SO_REUSEADDR` and neither listens (for UDP: both set it).
+    pub fn bind_conflict(&self, me: usize, ep: IpListenEndpoint) -> bool {
+        let Some(mine) = self.slots.get(me) else {
+            return true;
+        };
+        self.slots.iter().enumerate().any(|(j, s)| {
+            j != me
+                && s.kind == mine.kind
+                && s.use_ != Use::Free
+                && s.port == ep.port
+                && (s.addr.is_none() || ep.addr.is_none() || s.addr == ep.addr)
+                && !(mine.has(flag::REUSE)
+                    && s.has(flag::REUSE)
+                    && (mine.kind == Kind::Udp
+                        || !(s.is_listener() || matches!(s.use_, Use::Member(_)))))
+        })
+    }
+
+    // ---- listeners -----------------------------------------------------
+
+    pub fn is_member(&self, head: usize, m: usize) -> bool {
+        m == head || self.slots.get(m).is_some_and(|s| s.use_ == Use::Member(head as u16))
+    }
+
+    pub fn member_count(&self, head: usize) -> usize {
+        (0..self.slots.len()).filter(|m| self.is_member(head, *m)).count()
+    }
+
+    /// A member of `head`'s listener other than the head, whose state passes `pick`.
+    pub fn other_member(&self, head: usize, pick: impl Fn(Option<State>) -> bool) -> Option<usize> {
+        (0..self.slots.len()).find(|m| *m != head && self.is_member(head, *m) && pick(self.tcp_at_ref(*m)))
+    }
+
+    /// The TCP state of slot `i`, if it has a TCP socket.
+    pub fn tcp_at_ref(&self, i: usize) -> Option<State> {
+        let h = self.slots.get(i)?.handle?;
+        self.set
+            .iter()
+            .find(|(x, _)| *x == h)
+            .and_then(|(_, s)| tcp::Socket::downcast(s))
+            .map(|t| t.state())
+    }
+
+    /// Exchange the smoltcp sockets (and their tracking) behind two slots.
+    pub fn swap_sockets(&mut self, a: usize, b: usize) {
+        if a >= self.slots.len() || b >= self.slots.len() {
+            return;
+        }
+        let (x, y) = (self.slots[a], self.slots[b]);
+        (self.slots[a].handle, self.slots[b].handle) = (y.handle, x.handle);
+        (self.slots[a].last, self.slots[b].last) = (y.last, x.last);
+        (self.slots[a].seq, self.slots[b].seq) = (y.seq, x.seq);
+    }
+
+    pub fn listen_endpoint(&self, head: usize) -> IpListenEndpoint {
+        let s = self.slots.get(head).copied().unwrap_or(Slot::UNUSED);
+        IpListenEndpoint { addr: s.addr, port: s.port }
+    }
+
+    /// Arm free slots until the listener holds `backlog` sockets.
+    pub fn rearm(&mut self, head: usize) {
+        let Some(h) = self.slots.get(head).copied() else {
+            return;
+        };
+        let ep = self.listen_endpoint(head);
+        if self.tcp_at_ref(head) == Some(State::Closed) {
+            let ok = self.tcp_at(head).map(|t| t.listen(ep).is_ok()).unwrap_or(false);
+            self.slots[head].last = if ok { State::Listen } else { State::Closed };
+        }
+        let have = self.member_count(head);
+        for _ in have..h.backlog as usize {
+            let Ok(i) = self.alloc(Kind::Tcp, Use::Member(head as u16)) else {
+                self.short = true;
+                return;
+            };
+            let armed = self.tcp_at(i).map(|t| t.listen(ep).is_ok()).unwrap_or(false);
+            if !armed {
+                self.release(i);
+                return;
+            }
+            let s = &mut self.slots[i];
+            (s.addr, s.port, s.last) = (h.addr, h.port, State::Listen);
+            s.flags = h.flags & flag::REUSE;
+        }
+    }
+
+    fn rearm_all(&mut self) {
+        self.short = false;
+        for head in 0..self.slots.len() {
+            if self.slots[head].is_listener() {
+                self.rearm(head);
+            }
+        }
+    }
+
+    // ---- polling -------------------------------------------------------
+
+    /// Move packets and run timers at `now`; true if anything happened.
+    pub fn poll(&mut self, now: Instant) -> bool {
+        self.now = now;
+        self.iface.poll_maintenance(now);
+        let mut any = false;
+        for _ in 0..MAX_ROUNDS {
+            let mut progress = false;
+            while self.device.ingress(&mut self.iface, &mut self.set, now) {
+                progress = true;
+                self.observe();
+            }
+            while self.device.egress(&mut self.iface, &mut self.set, now) {
+                progress = true;
+            }
+            self.observe();
+            if !progress {
+                break;
+            }
+            any = true;
+        }
+        if self.short {
+            self.rearm_all();
+        }
+        any
+    }
+
+    /// When the next `poll` is due.
+    pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
+        self.iface.poll_at(now, &self.set)
+    }
+
+    /// Look at every TCP slot's state change since the last look: record
+    /// arrivals at listeners, resets, refusals, finished orphans.
+    fn observe(&mut self) {
+        for i in 0..self.slots.len() {
+            let s = self.slots[i];
+            if s.kind != Kind::Tcp || matches!(s.use_, Use::Free | Use::Parked) {
+                continue;
+            }
+            let Ok(state) = self.tcp_at(i).map(|t| t.state()) else {
+                continue;
+            };
+            if state == s.last {
+                continue;
+            }
+            let listening = s.is_listener() || matches!(s.use_, Use::Member(_));
+            if listening {
+                if s.last == State::Listen && state != State::Closed {
+                    let seq = self.next_seq();
+                    self.slots[i].seq = seq;
+                }
+                if state == State::Closed {
+                    // A pending connection died before accept: re-arm at once.
+                    let ep = self.listen_endpoint(if s.is_listener() {
+                        i
+                    } else {
+                        match s.use_ {
+                            Use::Member(h) => h as usize,
+                            _ => i,
+                        }
+                    });
+                    let relisten = self.tcp_at(i).map(|t| t.listen(ep).is_ok());
+                    self.slots[i].last = if relisten == Ok(true) { State::Listen } else { State::Closed };
+                    continue;
+                }
+            } else if s.use_ == Use::User && state == State::Closed {
+                match s.last {
+                    State::SynSent => self.slots[i].pending = Some(Error::ConnectionRefused),
+                    State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
+                    _ => self.slots[i].set(flag::RESET, true),
+                }
+            } else if s.use_ == Use::Orphan && state == State::Closed {
+                self.release(i);
+                continue;
+            }
+            self.slots[i].last = state;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#![no_std]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+#![doc = include_str!("../README.md")]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(not(any(feature = "proto-ipv4", feature = "proto-ipv6")))]
+compile_error!("smolsock needs at least one of the features `proto-ipv4` and `proto-ipv6`");
+
+mod addr;
+mod error;
+mod inner;
+mod resolve;
+mod resources;
+mod slot;
+mod socket;
+mod stack;
+mod time;
+
+pub use addr::SockAddr;
+pub use error::{Error, ResolveError, Result};
+pub use resolve::parse_literal;
+pub use resources::{StackResources, UDP_PACKETS};
+pub use socket::{Domain, Shutdown, Socket, Type, MAX_BACKLOG};
+pub use stack::{Config, Stack, MAX_ADDRS, MAX_DNS};
+pub use time::{Clock, Idle, SimClock};
+#[cfg(feature = "std")]
+pub use time::StdClock;
+
+/// Re-export of the smoltcp this crate is built on.
+pub use smoltcp;

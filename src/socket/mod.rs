@@ -1,0 +1,330 @@
+//! `Socket`: a socket2-shaped handle with Python's semantics.
+//!
+//! The type lives here with what every kind shares (creation, modes, bind,
+//! addresses, close). TCP operations are in `tcp.rs`, the listen backlog in
+//! `listener.rs`, datagrams in `udp.rs`; each kind-specific call dispatches here.
+
+mod listener;
+pub use listener::MAX_BACKLOG;
+mod tcp;
+mod udp;
+
+use crate::addr::{self, SockAddr};
+use crate::slot::{flag, Kind, SlotId, Use};
+use crate::stack::Timeout;
+use crate::{Error, Result, Stack};
+use core::cell::Cell;
+use core::time::Duration;
+use smoltcp::wire::IpListenEndpoint;
+
+/// Address family (Python's `AF_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Domain(u8);
+
+impl Domain {
+    /// `AF_INET`.
+    pub const IPV4: Domain = Domain(4);
+    /// `AF_INET6`.
+    pub const IPV6: Domain = Domain(6);
+    /// `AF_UNIX`: no meaning on a TCP/IP stack; [`Socket::new`] refuses it
+    /// with [`Error::Unsupported`].
+    pub const UNIX: Domain = Domain(1);
+
+    /// The domain of an address.
+    pub fn for_address(a: SockAddr) -> Domain {
+        if a.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 }
+    }
+}
+
+/// Socket type (Python's `SOCK_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Type(u8);
+
+impl Type {
+    /// `SOCK_STREAM`: TCP.
+    pub const STREAM: Type = Type(1);
+    /// `SOCK_DGRAM`: UDP.
+    pub const DGRAM: Type = Type(2);
+}
+
+/// Which half to shut down (Python's `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shutdown {
+    /// `SHUT_RD`: `recv` returns `Ok(0)` from now on.
+    Read,
+    /// `SHUT_WR`: send FIN after queued data; the peer reads EOF; `send` fails.
+    Write,
+    /// `SHUT_RDWR`: both.
+    Both,
+}
+
+/// A TCP or UDP socket on a [`Stack`], with Python's blocking, timeout and
+/// non-blocking modes. New sockets block. Dropping a socket closes it.
+///
+/// ```
+/// use smolsock::{Config, Domain, SimClock, Socket, Stack, StackResources, Type};
+/// use smoltcp::phy::{Loopback, Medium};
+///
+/// let clock = SimClock::new();
+/// let mut dev = Loopback::new(Medium::Ip);
+/// let mut res = StackResources::<4, 1024>::new();
+/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+///
+/// let server = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
+/// server.bind("127.0.0.1:10001".parse().unwrap())?;
+/// server.listen(1)?;
+///
+/// let client = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
+/// client.set_nonblocking(true)?;
+/// let _ = client.connect("127.0.0.1:10001".parse().unwrap()); // WouldBlock: in progress
+/// let (conn, _peer) = server.accept()?;
+/// client.send_all(b"hello\r\n")?;
+/// let mut buf = [0u8; 1024];
+/// let n = conn.recv(&mut buf)?;
+/// assert_eq!(&buf[..n], b"hello\r\n");
+/// # Ok::<(), smolsock::Error>(())
+/// ```
+pub struct Socket<'s, 'a> {
+    stack: &'s Stack<'a>,
+    id: SlotId,
+    kind: Kind,
+    timeout: Cell<Timeout>,
+}
+
+impl core::fmt::Debug for Socket<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Socket")
+            .field("slot", &self.id.index)
+            .field("kind", &self.kind)
+            .field("timeout", &self.timeout.get())
+            .finish()
+    }
+}
+
+impl<'s, 'a> Socket<'s, 'a> {
+    /// Python's `socket.socket(family, type)`. Takes a slot from the pool:
+    /// [`Error::NoBufferSpace`] when none is free, [`Error::Unsupported`]
+    /// for `Domain::UNIX` or a family this build leaves out.
+    pub fn new(stack: &'s Stack<'a>, domain: Domain, ty: Type) -> Result<Self> {
+        let v6 = match domain {
+            #[cfg(feature = "proto-ipv4")]
+            Domain::IPV4 => false,
+            #[cfg(feature = "proto-ipv6")]
+            Domain::IPV6 => true,
+            _ => return Err(Error::Unsupported),
+        };
+        let kind = match ty {
+            Type::STREAM => Kind::Tcp,
+            Type::DGRAM => Kind::Udp,
+            _ => return Err(Error::Unsupported),
+        };
+        let id = stack.with_mut(|i| {
+            let index = i.alloc(kind, Use::User)?;
+            let s = &mut i.slots[index];
+            s.set(flag::V6, v6);
+            Ok::<_, Error>(SlotId { index: index as u16, gen: s.gen })
+        })?;
+        Ok(Self::from_slot(stack, id, kind))
+    }
+
+    pub(crate) fn from_slot(stack: &'s Stack<'a>, id: SlotId, kind: Kind) -> Self {
+        Socket { stack, id, kind, timeout: Cell::new(None) }
+    }
+
+    /// Python's `setblocking(flag)`: `true` = non-blocking (`settimeout(0)`),
+    /// `false` = blocking (`settimeout(None)`).
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+        self.set_timeout(if nonblocking { Some(Duration::ZERO) } else { None })
+    }
+
+    /// Python's `settimeout(seconds)`: `None` blocks, `Some(0)` is
+    /// non-blocking, else each call as a whole must finish within it.
+    pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        self.stack.with_mut(|i| i.slot(self.id).map(|_| ()))?;
+        self.timeout.set(timeout);
+        Ok(())
+    }
+
+    /// Python's `gettimeout()`.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout.get()
+    }
+
+    /// Python's `setsockopt(SOL_SOCKET, SO_REUSEADDR, on)`: with it, `bind`
+    /// may take a port still held by closed connections (TIME-WAIT).
+    pub fn set_reuse_address(&self, on: bool) -> Result<()> {
+        self.stack.with_mut(|i| i.slot_mut(self.id).map(|s| s.set(flag::REUSE, on)))
+    }
+
+    /// Python's `bind((host, port))`. Port 0 picks an ephemeral port.
+    /// [`Error::AddrInUse`] if another socket holds it (see
+    /// [`set_reuse_address`](Self::set_reuse_address)), [`Error::AddrNotAvailable`]
+    /// if the host is not one of the interface's addresses.
+    pub fn bind(&self, addr: SockAddr) -> Result<()> {
+        self.stack.with_mut(|i| {
+            let s = *i.slot(self.id)?;
+            if s.has(flag::V6) != addr.is_ipv6() {
+                return Err(Error::InvalidInput);
+            }
+            if s.port != 0 || s.has(flag::CONNECTED) {
+                return Err(Error::InvalidInput);
+            }
+            let ip = addr::bind_addr(addr.ip())?;
+            if let Some(ip) = ip {
+                if !i.iface.has_ip_addr(ip) {
+                    return Err(Error::AddrNotAvailable);
+                }
+            }
+            let port = match addr.port() {
+                0 => i.ephemeral_port(self.kind)?,
+                p => p,
+            };
+            let ep = IpListenEndpoint { addr: ip, port };
+            if i.bind_conflict(self.id.index as usize, ep) {
+                return Err(Error::AddrInUse);
+            }
+            if self.kind == Kind::Udp {
+                i.udp(self.id)?.1.bind(ep).map_err(|_| Error::InvalidInput)?;
+            }
+            let s = i.slot_mut(self.id)?;
+            s.addr = ip;
+            s.port = port;
+            Ok(())
+        })
+    }
+
+    /// Bind to an ephemeral port on any address if not bound yet.
+    pub(crate) fn autobind(&self) -> Result<()> {
+        let (bound, v6) = self.stack.with_mut(|i| i.slot(self.id).map(|s| (s.port != 0, s.has(flag::V6))))?;
+        if bound { Ok(()) } else { self.bind(addr::unspecified(v6, 0)) }
+    }
+
+    /// Python's `getsockname()`.
+    pub fn local_addr(&self) -> Result<SockAddr> {
+        self.stack.with_mut(|i| {
+            let s = *i.slot(self.id)?;
+            if self.kind == Kind::Tcp {
+                if let Some(ep) = i.tcp(self.id)?.1.local_endpoint() {
+                    return Ok(addr::sockaddr(ep));
+                }
+            }
+            let v6 = s.has(flag::V6);
+            Ok(match s.addr {
+                Some(a) => SockAddr::new(a.into(), s.port),
+                None => addr::unspecified(v6, s.port),
+            })
+        })
+    }
+
+    /// Python's `getpeername()`: [`Error::NotConnected`] without a peer.
+    pub fn peer_addr(&self) -> Result<SockAddr> {
+        match self.kind {
+            Kind::Udp => self.udp_peer(),
+            _ => self.stack.with_mut(|i| {
+                let (_, t) = i.tcp(self.id)?;
+                t.remote_endpoint().map(addr::sockaddr).ok_or(Error::NotConnected)
+            }),
+        }
+    }
+
+    /// Python's `connect((host, port))`. TCP: blocks until connected (or
+    /// [`Error::WouldBlock`] at once when non-blocking, like `EINPROGRESS`;
+    /// call again to learn the outcome). UDP: sets the default peer.
+    pub fn connect(&self, addr: SockAddr) -> Result<()> {
+        match self.kind {
+            Kind::Udp => self.udp_connect(addr),
+            _ => self.tcp_connect(addr),
+        }
+    }
+
+    /// Python's `recv(bufsize)`: `Ok(0)` only at end of stream (and for an
+    /// empty `buf`); never for "no data yet".
+    pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
+        match self.kind {
+            Kind::Udp => self.udp_recv_from(buf).map(|(n, _)| n),
+            _ => self.tcp_recv(buf),
+        }
+    }
+
+    /// Python's `recvfrom(bufsize)`. UDP: one datagram, truncated to `buf`
+    /// (the rest is dropped, as Python does). TCP: `recv` plus the peer address.
+    pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
+        match self.kind {
+            Kind::Udp => self.udp_recv_from(buf),
+            _ => {
+                let n = self.tcp_recv(buf)?;
+                Ok((n, self.peer_addr()?))
+            }
+        }
+    }
+
+    /// Python's `send(data)`: the count queued, which may be less than
+    /// `data.len()`; the caller sends the rest.
+    pub fn send(&self, data: &[u8]) -> Result<usize> {
+        match self.kind {
+            Kind::Udp => {
+                let peer = self.udp_peer()?;
+                self.udp_send_to(data, peer)
+            }
+            _ => self.tcp_send(data),
+        }
+    }
+
+    /// Python's `sendto(data, address)`: one datagram (UDP only).
+    pub fn send_to(&self, data: &[u8], addr: SockAddr) -> Result<usize> {
+        match self.kind {
+            Kind::Udp => self.udp_send_to(data, addr),
+            _ => Err(Error::AlreadyConnected),
+        }
+    }
+
+    /// Python's `sendall(data)`: everything is queued, or an error. The
+    /// socket's timeout bounds the whole call.
+    pub fn send_all(&self, data: &[u8]) -> Result<()> {
+        match self.kind {
+            Kind::Udp => self.send(data).map(|_| ()),
+            _ => self.tcp_send_all(data),
+        }
+    }
+
+    /// Python's `shutdown(how)`.
+    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
+        match self.kind {
+            Kind::Udp => self.udp_shutdown(how),
+            _ => self.tcp_shutdown(how),
+        }
+    }
+
+    /// Python's `close()`: frees the slot (a TCP connection finishes its close
+    /// in the background; unread data resets the peer, as Linux does). Calling
+    /// it twice is fine; any other call afterwards is [`Error::BadDescriptor`].
+    pub fn close(&self) -> Result<()> {
+        let now = self.stack.now();
+        self.stack.with_mut(|i| {
+            if i.slot(self.id).is_err() {
+                return Ok(());
+            }
+            let index = self.id.index as usize;
+            match self.kind {
+                Kind::Udp => {
+                    i.udp(self.id)?.1.close();
+                    i.release(index);
+                }
+                _ => tcp::close(i, index),
+            }
+            i.poll(now);
+            Ok(())
+        })
+    }
+
+    /// The stack this socket lives on.
+    pub fn stack(&self) -> &'s Stack<'a> {
+        self.stack
+    }
+}
+
+impl Drop for Socket<'_, '_> {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}

@@ -1,0 +1,210 @@
+//! TCP: connect, recv, send, send_all, shutdown, close.
+
+use super::Socket;
+use crate::addr::{self, SockAddr};
+use crate::inner::Inner;
+use crate::slot::{flag, Slot};
+use crate::{Error, Result, Shutdown};
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::wire::IpListenEndpoint;
+
+/// The outcome, if any yet, of a socket's connection attempt.
+fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Option<Result<()>> {
+    if let Some(e) = s.pending.take() {
+        return Some(Err(e));
+    }
+    match t.state() {
+        State::SynSent | State::SynReceived => None,
+        State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
+        State::Closed => Some(Err(Error::ConnectionRefused)),
+        _ => Some(Ok(())),
+    }
+}
+
+impl Socket<'_, '_> {
+    pub(super) fn tcp_connect(&self, to: SockAddr) -> Result<()> {
+        let remote = addr::endpoint(to)?;
+        if remote.port == 0 || remote.addr.is_unspecified() {
+            return Err(Error::AddrNotAvailable);
+        }
+        self.autobind()?;
+        let started = self.stack.with_mut(|i| {
+            let (s, t) = i.tcp(self.id)?;
+            if s.has(flag::V6) != to.is_ipv6() || s.is_listener() {
+                return Err(Error::InvalidInput);
+            }
+            if let Some(e) = s.pending.take() {
+                s.set(flag::CONNECTING, false);
+                return Err(e);
+            }
+            match t.state() {
+                State::Closed => {}
+                _ if s.has(flag::CONNECTING) => return Ok(false),
+                _ => return Err(Error::AlreadyConnected),
+            }
+            let local = IpListenEndpoint { addr: s.addr, port: s.port };
+            let (s, t, cx) = i.tcp_cx(self.id)?;
+            t.connect(cx, remote, local).map_err(|_| Error::AddrNotAvailable)?;
+            s.set(flag::CONNECTED | flag::CONNECTING, true);
+            s.set(flag::RESET, false);
+            s.last = State::SynSent;
+            Ok(true)
+        })?;
+        if started && self.timeout.get().is_some_and(|t| t.is_zero()) {
+            // Like Linux: the SYN is on its way, EINPROGRESS.
+            return Err(Error::WouldBlock);
+        }
+        let r = self.stack.wait(self.timeout.get(), |i| {
+            let (s, t) = match i.tcp(self.id) {
+                Ok(x) => x,
+                Err(e) => return Some(Err(e)),
+            };
+            let r = connect_outcome(s, t);
+            if r.is_some() {
+                s.set(flag::CONNECTING, false);
+            }
+            r
+        });
+        if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
+            // Give up the attempt so the socket can be reused or closed cleanly.
+            self.stack.with_mut(|i| {
+                if let Ok((s, t)) = i.tcp(self.id) {
+                    t.abort();
+                    s.last = State::Closed;
+                    s.set(flag::CONNECTING, false);
+                }
+            });
+        }
+        r
+    }
+
+    pub(super) fn tcp_recv(&self, buf: &mut [u8]) -> Result<usize> {
+        self.stack.wait(self.timeout.get(), |i| {
+            let (s, t) = match i.tcp(self.id) {
+                Ok(x) => x,
+                Err(e) => return Some(Err(e)),
+            };
+            if s.is_listener() || !s.has(flag::CONNECTED) {
+                return Some(Err(Error::NotConnected));
+            }
+            if s.has(flag::SHUT_RD) || buf.is_empty() {
+                return Some(Ok(0));
+            }
+            if t.can_recv() {
+                return Some(t.recv_slice(buf).map_err(|_| Error::NotConnected));
+            }
+            if let Some(e) = s.pending.take() {
+                return Some(Err(e));
+            }
+            match t.state() {
+                State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Some(Ok(0)),
+                State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
+                State::Closed => Some(Ok(0)),
+                State::Listen => Some(Err(Error::NotConnected)),
+                _ => None,
+            }
+        })
+    }
+
+    /// Try to queue `data` now: `Some(Ok(n))` with n > 0, `Some(Err)`, or `None` (wait).
+    fn try_send(i: &mut Inner<'_>, id: crate::slot::SlotId, data: &[u8]) -> Option<Result<usize>> {
+        let (s, t) = match i.tcp(id) {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
+            return Some(Err(Error::BrokenPipe));
+        }
+        if let Some(e) = s.pending.take() {
+            return Some(Err(e));
+        }
+        match t.state() {
+            State::Established | State::CloseWait => match t.send_slice(data) {
+                Ok(0) => None,
+                Ok(n) => Some(Ok(n)),
+                Err(_) => Some(Err(Error::BrokenPipe)),
+            },
+            State::SynSent | State::SynReceived => None,
+            State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
+            _ => Some(Err(Error::BrokenPipe)),
+        }
+    }
+
+    pub(super) fn tcp_send(&self, data: &[u8]) -> Result<usize> {
+        if data.is_empty() {
+            return self.stack.with_mut(|i| i.tcp(self.id).map(|_| 0));
+        }
+        self.stack.wait(self.timeout.get(), |i| Self::try_send(i, self.id, data))
+    }
+
+    pub(super) fn tcp_send_all(&self, data: &[u8]) -> Result<()> {
+        let mut sent = 0;
+        self.stack.with_mut(|i| i.tcp(self.id).map(|_| ()))?;
+        self.stack.wait(self.timeout.get(), |i| {
+            while sent < data.len() {
+                match Self::try_send(i, self.id, &data[sent..])? {
+                    Ok(n) => sent += n,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            Some(Ok(()))
+        })
+    }
+
+    pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
+        let now = self.stack.now();
+        self.stack.with_mut(|i| {
+            let (s, t) = i.tcp(self.id)?;
+            if s.is_listener() || !s.has(flag::CONNECTED) {
+                return Err(Error::NotConnected);
+            }
+            if t.state() == State::Closed {
+                return Err(Error::NotConnected);
+            }
+            if matches!(how, Shutdown::Read | Shutdown::Both) {
+                s.set(flag::SHUT_RD, true);
+            }
+            if matches!(how, Shutdown::Write | Shutdown::Both) {
+                s.set(flag::SHUT_WR, true);
+                t.close();
+            }
+            i.poll(now);
+            Ok(())
+        })
+    }
+}
+
+/// Close a user's TCP slot: a listener takes its armed sockets with it
+/// (resetting connections still waiting); unread data resets the peer;
+/// otherwise the connection closes gracefully in the background.
+pub(super) fn close(i: &mut Inner<'_>, index: usize) {
+    let slot = i.slots[index];
+    if slot.is_listener() {
+        while let Some(m) = i.other_member(index, |_| true) {
+            if let Ok(t) = i.tcp_at(m) {
+                t.abort();
+            }
+            i.release(m);
+        }
+    }
+    let graceful = match i.tcp_at(index) {
+        Ok(t) => {
+            let open = matches!(t.state(), State::Established | State::CloseWait)
+                || (slot.has(flag::SHUT_WR)
+                    && matches!(t.state(), State::FinWait1 | State::FinWait2 | State::Closing | State::LastAck | State::TimeWait));
+            if open && !t.can_recv() && !slot.is_listener() {
+                t.close();
+                true
+            } else {
+                t.abort();
+                false
+            }
+        }
+        Err(_) => false,
+    };
+    if graceful {
+        i.orphan(index);
+    } else {
+        i.release(index);
+    }
+}

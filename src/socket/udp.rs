@@ -1,0 +1,102 @@
+//! UDP: datagrams with Python's `sendto` / `recvfrom` semantics.
+
+use super::Socket;
+use crate::addr::{self, SockAddr};
+use crate::slot::flag;
+use crate::{Error, Result, Shutdown};
+use smoltcp::socket::udp::{RecvError, SendError};
+use smoltcp::wire::IpEndpoint;
+
+impl Socket<'_, '_> {
+    fn check_family(&self, to: SockAddr) -> Result<()> {
+        let v6 = self.stack.with_mut(|i| i.slot(self.id).map(|s| s.has(flag::V6)))?;
+        if v6 != to.is_ipv6() { Err(Error::InvalidInput) } else { Ok(()) }
+    }
+
+    pub(super) fn udp_connect(&self, to: SockAddr) -> Result<()> {
+        self.check_family(to)?;
+        let remote = addr::endpoint(to)?;
+        self.autobind()?;
+        self.stack.with_mut(|i| {
+            let s = i.slot_mut(self.id)?;
+            s.set(flag::CONNECTED, true);
+            s.peer = Some(remote);
+            Ok(())
+        })
+    }
+
+    pub(super) fn udp_peer(&self) -> Result<SockAddr> {
+        self.stack.with_mut(|i| {
+            i.slot(self.id)?.peer.map(addr::sockaddr).ok_or(Error::NotConnected)
+        })
+    }
+
+    pub(super) fn udp_send_to(&self, data: &[u8], to: SockAddr) -> Result<usize> {
+        self.check_family(to)?;
+        let remote = addr::endpoint(to)?;
+        if remote.port == 0 || remote.addr.is_unspecified() {
+            return Err(Error::AddrNotAvailable);
+        }
+        self.autobind()?;
+        self.stack.wait(self.timeout.get(), |i| {
+            let (s, u) = match i.udp(self.id) {
+                Ok(x) => x,
+                Err(e) => return Some(Err(e)),
+            };
+            if s.has(flag::SHUT_WR) {
+                return Some(Err(Error::BrokenPipe));
+            }
+            match u.send_slice(data, remote) {
+                Ok(()) => Some(Ok(data.len())),
+                Err(SendError::BufferFull) => None,
+                // Larger than the buffer can ever hold: Python's EMSGSIZE.
+                Err(_) => Some(Err(Error::InvalidInput)),
+            }
+        })
+    }
+
+    /// One datagram into `buf`, truncated; on a connected socket, datagrams
+    /// from other than the peer are dropped (as Linux does).
+    pub(super) fn udp_recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
+        self.stack.wait(self.timeout.get(), |i| {
+            let (s, u) = match i.udp(self.id) {
+                Ok(x) => x,
+                Err(e) => return Some(Err(e)),
+            };
+            if s.has(flag::SHUT_RD) {
+                return Some(Ok((0, addr::unspecified(s.has(flag::V6), 0))));
+            }
+            let peer: Option<IpEndpoint> = s.peer;
+            loop {
+                match u.recv() {
+                    Ok((data, meta)) => {
+                        if peer.is_some_and(|p| p != meta.endpoint) {
+                            continue;
+                        }
+                        let n = data.len().min(buf.len());
+                        buf[..n].copy_from_slice(&data[..n]);
+                        return Some(Ok((n, addr::sockaddr(meta.endpoint))));
+                    }
+                    Err(RecvError::Exhausted) => return None,
+                    Err(_) => return Some(Err(Error::InvalidInput)),
+                }
+            }
+        })
+    }
+
+    pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
+        self.stack.with_mut(|i| {
+            let s = i.slot_mut(self.id)?;
+            if !s.has(flag::CONNECTED) {
+                return Err(Error::NotConnected);
+            }
+            if matches!(how, Shutdown::Read | Shutdown::Both) {
+                s.set(flag::SHUT_RD, true);
+            }
+            if matches!(how, Shutdown::Write | Shutdown::Both) {
+                s.set(flag::SHUT_WR, true);
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,187 @@
+//! Time is ticks: the core never reads a clock by itself.
+//!
+//! A [`Clock`] tells the stack what time it is and lets a blocking call sleep
+//! until a deadline or until a packet may have arrived. Three clocks:
+//!
+//! - [`SimClock`]: simulated time for tests; sleeping jumps straight to the
+//!   deadline, so a 5 s timeout costs microseconds.
+//! - `StdClock` (feature `std`): the wall clock; sleeps on the device's file
+//!   descriptor (smoltcp's `phy::wait`) when it has one.
+//! - your own: firmware reads a timer tick in `now` and executes `WFI` in `idle`.
+
+use core::cell::Cell;
+use smoltcp::time::{Duration, Instant};
+
+/// What [`Clock::idle`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// Time may have passed or a packet may have arrived: poll again.
+    Waited,
+    /// The clock cannot wait: no deadline was given and nothing can wake it.
+    /// Blocking calls then return [`Error::Stalled`](crate::Error::Stalled).
+    Stalled,
+}
+
+/// A source of time plus an idle hook.
+pub trait Clock {
+    /// The current time.
+    fn now(&self) -> Instant;
+    /// Wait until `until` (or forever when `None`), or until a packet may have
+    /// arrived, whichever comes first. Returning early is always allowed.
+    fn idle(&self, until: Option<Instant>) -> Idle;
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+    fn idle(&self, until: Option<Instant>) -> Idle {
+        (**self).idle(until)
+    }
+}
+
+/// Simulated time. `idle(Some(t))` jumps to `t`; `idle(None)` reports
+/// [`Idle::Stalled`], so a test that would hang fails instead.
+///
+/// ```
+/// use smolsock::{Clock, SimClock};
+/// use smoltcp::time::{Duration, Instant};
+/// let clock = SimClock::new();
+/// clock.advance(Duration::from_secs(5));
+/// assert_eq!(clock.now(), Instant::from_secs(5));
+/// ```
+#[derive(Debug)]
+pub struct SimClock {
+    now: Cell<Instant>,
+}
+
+impl SimClock {
+    /// A clock at instant zero.
+    pub const fn new() -> Self {
+        SimClock {
+            now: Cell::new(Instant::ZERO),
+        }
+    }
+
+    /// Move time forward.
+    pub fn advance(&self, by: Duration) {
+        self.now.set(self.now.get() + by);
+    }
+
+    /// Set the time (never backwards).
+    pub fn set(&self, to: Instant) {
+        if to > self.now.get() {
+            self.now.set(to);
+        }
+    }
+}
+
+impl Default for SimClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> Instant {
+        self.now.get()
+    }
+
+    fn idle(&self, until: Option<Instant>) -> Idle {
+        match until {
+            Some(t) => {
+                self.set(t);
+                Idle::Waited
+            }
+            None => Idle::Stalled,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+pub use self::std_clock::StdClock;
+
+#[cfg(feature = "std")]
+mod std_clock {
+    use super::{Clock, Idle};
+    use smoltcp::time::{Duration, Instant};
+
+    /// The wall clock (milliseconds since the clock was made). With a file
+    /// descriptor (a TAP device's), `idle` sleeps until it is readable or the
+    /// deadline passes; without one it sleeps at most `max_idle`.
+    #[derive(Debug)]
+    pub struct StdClock {
+        start: std::time::Instant,
+        fd: Option<std::os::unix::io::RawFd>,
+        max_idle: core::time::Duration,
+    }
+
+    impl StdClock {
+        /// A wall clock for a device with no file descriptor (e.g. `Loopback`).
+        pub fn new() -> Self {
+            StdClock {
+                start: std::time::Instant::now(),
+                fd: None,
+                max_idle: core::time::Duration::from_millis(1),
+            }
+        }
+
+        /// A wall clock that sleeps on `fd` (e.g. `TunTapInterface::as_raw_fd`).
+        pub fn with_fd(fd: std::os::unix::io::RawFd) -> Self {
+            StdClock {
+                fd: Some(fd),
+                ..Self::new()
+            }
+        }
+    }
+
+    impl Default for StdClock {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Clock for StdClock {
+        fn now(&self) -> Instant {
+            let d = self.start.elapsed();
+            Instant::from_micros(d.as_micros() as i64)
+        }
+
+        fn idle(&self, until: Option<Instant>) -> Idle {
+            let wait = until.map(|t| {
+                let now = self.now();
+                if t > now { t - now } else { Duration::ZERO }
+            });
+            match self.fd {
+                Some(fd) => {
+                    // An error (EINTR) just means "poll again".
+                    let _ = smoltcp::phy::wait(fd, wait);
+                }
+                None => {
+                    let max = self.max_idle;
+                    let d = wait
+                        .map(|w| core::time::Duration::from_micros(w.total_micros()).min(max))
+                        .unwrap_or(max);
+                    std::thread::sleep(d);
+                }
+            }
+            Idle::Waited
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sim_clock_jumps_and_stalls() {
+        let c = SimClock::new();
+        assert_eq!(c.idle(Some(Instant::from_millis(5000))), Idle::Waited);
+        assert_eq!(c.now(), Instant::from_millis(5000));
+        // never backwards
+        c.set(Instant::from_millis(10));
+        assert_eq!(c.now(), Instant::from_millis(5000));
+        assert_eq!(c.idle(None), Idle::Stalled);
+    }
+}
