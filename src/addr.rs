@@ -21,7 +21,11 @@ pub(crate) fn to_smol(ip: IpAddr) -> Result<IpAddress> {
 
 /// The address, or `None` for the unspecified address (bind to any).
 pub(crate) fn bind_addr(ip: IpAddr) -> Result<Option<IpAddress>> {
-    Ok(if ip.is_unspecified() { None } else { Some(to_smol(ip)?) })
+    Ok(if ip.is_unspecified() {
+        None
+    } else {
+        Some(to_smol(ip)?)
+    })
 }
 
 pub(crate) fn endpoint(a: SocketAddr) -> Result<IpEndpoint> {

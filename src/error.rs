@@ -89,7 +89,9 @@ impl fmt::Display for Error {
             Error::Unsupported => "address family or operation not supported",
             Error::NoBufferSpace => "no buffer space available (socket pool exhausted)",
             Error::BadDescriptor => "bad file descriptor (socket is closed)",
-            Error::Stalled => "blocking call would wait forever (simulated clock has nothing scheduled)",
+            Error::Stalled => {
+                "blocking call would wait forever (simulated clock has nothing scheduled)"
+            }
         })
     }
 }

@@ -4,7 +4,9 @@
 use crate::resources::{BufPool, SlotBufs};
 use crate::slot::{flag, Kind, Slot, SlotId, Use};
 use crate::{Error, Result};
-use smoltcp::iface::{Context, Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet};
+use smoltcp::iface::{
+    Context, Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet,
+};
 use smoltcp::phy::Device;
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::socket::{dns, udp, AnySocket, Socket as AnySock};
@@ -52,7 +54,10 @@ pub(crate) struct Inner<'a> {
     short: bool,
 }
 
-fn find<'s, 'a, T: AnySocket<'a>>(set: &'s mut SocketSet<'a>, h: SocketHandle) -> Option<&'s mut T> {
+fn find<'s, 'a, T: AnySocket<'a>>(
+    set: &'s mut SocketSet<'a>,
+    h: SocketHandle,
+) -> Option<&'s mut T> {
     set.iter_mut()
         .find(|(handle, _)| *handle == h)
         .and_then(|(_, s)| T::downcast_mut(s))
@@ -103,7 +108,11 @@ impl<'a> Inner<'a> {
     }
 
     pub fn tcp_at(&mut self, i: usize) -> Result<&mut tcp::Socket<'a>> {
-        let h = self.slots.get(i).and_then(|s| s.handle).ok_or(Error::BadDescriptor)?;
+        let h = self
+            .slots
+            .get(i)
+            .and_then(|s| s.handle)
+            .ok_or(Error::BadDescriptor)?;
         find(&mut self.set, h).ok_or(Error::BadDescriptor)
     }
 
@@ -119,7 +128,10 @@ impl<'a> Inner<'a> {
     }
 
     /// Slot, TCP socket and the interface context (for `connect`).
-    pub fn tcp_cx(&mut self, id: SlotId) -> Result<(&mut Slot, &mut tcp::Socket<'a>, &mut Context)> {
+    pub fn tcp_cx(
+        &mut self,
+        id: SlotId,
+    ) -> Result<(&mut Slot, &mut tcp::Socket<'a>, &mut Context)> {
         let s = match self.slots.get_mut(id.index as usize) {
             Some(s) if s.gen == id.gen && s.use_ == Use::User => s,
             _ => return Err(Error::BadDescriptor),
@@ -177,7 +189,13 @@ impl<'a> Inner<'a> {
         if self.set.iter().count() >= self.slots.len() {
             return Ok(None);
         }
-        let Some(SlotBufs { rx, tx, rx_meta, tx_meta }) = self.pool.take() else {
+        let Some(SlotBufs {
+            rx,
+            tx,
+            rx_meta,
+            tx_meta,
+        }) = self.pool.take()
+        else {
             return Ok(None);
         };
         let handle = match kind {
@@ -295,16 +313,23 @@ impl<'a> Inner<'a> {
     // ---- listeners -----------------------------------------------------
 
     pub fn is_member(&self, head: usize, m: usize) -> bool {
-        m == head || self.slots.get(m).is_some_and(|s| s.use_ == Use::Member(head as u16))
+        m == head
+            || self
+                .slots
+                .get(m)
+                .is_some_and(|s| s.use_ == Use::Member(head as u16))
     }
 
     pub fn member_count(&self, head: usize) -> usize {
-        (0..self.slots.len()).filter(|m| self.is_member(head, *m)).count()
+        (0..self.slots.len())
+            .filter(|m| self.is_member(head, *m))
+            .count()
     }
 
     /// A member of `head`'s listener other than the head, whose state passes `pick`.
     pub fn other_member(&self, head: usize, pick: impl Fn(Option<State>) -> bool) -> Option<usize> {
-        (0..self.slots.len()).find(|m| *m != head && self.is_member(head, *m) && pick(self.tcp_at_ref(*m)))
+        (0..self.slots.len())
+            .find(|m| *m != head && self.is_member(head, *m) && pick(self.tcp_at_ref(*m)))
     }
 
     /// The TCP state of slot `i`, if it has a TCP socket.
@@ -330,7 +355,10 @@ impl<'a> Inner<'a> {
 
     pub fn listen_endpoint(&self, head: usize) -> IpListenEndpoint {
         let s = self.slots.get(head).copied().unwrap_or(Slot::UNUSED);
-        IpListenEndpoint { addr: s.addr, port: s.port }
+        IpListenEndpoint {
+            addr: s.addr,
+            port: s.port,
+        }
     }
 
     /// Arm free slots until the listener holds `backlog` sockets.
@@ -340,7 +368,10 @@ impl<'a> Inner<'a> {
         };
         let ep = self.listen_endpoint(head);
         if self.tcp_at_ref(head) == Some(State::Closed) {
-            let ok = self.tcp_at(head).map(|t| t.listen(ep).is_ok()).unwrap_or(false);
+            let ok = self
+                .tcp_at(head)
+                .map(|t| t.listen(ep).is_ok())
+                .unwrap_or(false);
             self.slots[head].last = if ok { State::Listen } else { State::Closed };
         }
         let have = self.member_count(head);
@@ -349,7 +380,10 @@ impl<'a> Inner<'a> {
                 self.short = true;
                 return;
             };
-            let armed = self.tcp_at(i).map(|t| t.listen(ep).is_ok()).unwrap_or(false);
+            let armed = self
+                .tcp_at(i)
+                .map(|t| t.listen(ep).is_ok())
+                .unwrap_or(false);
             if !armed {
                 self.release(i);
                 return;
@@ -433,7 +467,11 @@ impl<'a> Inner<'a> {
                         }
                     });
                     let relisten = self.tcp_at(i).map(|t| t.listen(ep).is_ok());
-                    self.slots[i].last = if relisten == Ok(true) { State::Listen } else { State::Closed };
+                    self.slots[i].last = if relisten == Ok(true) {
+                        State::Listen
+                    } else {
+                        State::Closed
+                    };
                     continue;
                 }
             } else if s.use_ == Use::User && state == State::Closed {

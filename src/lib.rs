@@ -11,7 +11,9 @@ compile_error!("smolsock needs at least one of the features `proto-ipv4` and `pr
 
 mod addr;
 mod error;
+pub mod http;
 mod inner;
+pub mod line;
 mod resolve;
 mod resources;
 mod slot;
@@ -25,9 +27,9 @@ pub use resolve::parse_literal;
 pub use resources::{StackResources, UDP_PACKETS};
 pub use socket::{Domain, Shutdown, Socket, Type, MAX_BACKLOG};
 pub use stack::{Config, Stack, MAX_ADDRS, MAX_DNS};
-pub use time::{Clock, Idle, SimClock};
 #[cfg(feature = "std")]
 pub use time::StdClock;
+pub use time::{Clock, Idle, SimClock};
 
 /// Re-export of the smoltcp this crate is built on.
 pub use smoltcp;

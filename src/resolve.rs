@@ -14,7 +14,10 @@ use smoltcp::wire::{DnsQueryType, IpAddress};
 
 /// An IP literal (`127.0.0.1`, `::1`, `[::1]`) or `localhost`, without DNS.
 pub fn parse_literal(name: &str) -> Option<IpAddress> {
-    let bare = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
     if let Ok(ip) = bare.parse::<core::net::IpAddr>() {
         return match ip {
             #[cfg(feature = "proto-ipv4")]
@@ -61,7 +64,10 @@ pub(crate) fn resolve(
 }
 
 fn dns_of<'s, 'a>(i: &'s mut Inner<'a>, h: SocketHandle) -> Option<&'s mut dns::Socket<'a>> {
-    i.set.iter_mut().find(|(x, _)| *x == h).and_then(|(_, s)| dns::Socket::downcast_mut(s))
+    i.set
+        .iter_mut()
+        .find(|(x, _)| *x == h)
+        .and_then(|(_, s)| dns::Socket::downcast_mut(s))
 }
 
 fn query(
@@ -78,10 +84,13 @@ fn query(
             .find(|(x, _)| *x == h)
             .and_then(|(_, s)| dns::Socket::downcast_mut(s))
             .ok_or(ResolveError::NoBufferSpace)?;
-        d.start_query(iface.context(), name, ty).map_err(|e| match e {
-            StartQueryError::NoFreeSlot => ResolveError::NoBufferSpace,
-            StartQueryError::InvalidName | StartQueryError::NameTooLong => ResolveError::InvalidName,
-        })
+        d.start_query(iface.context(), name, ty)
+            .map_err(|e| match e {
+                StartQueryError::NoFreeSlot => ResolveError::NoBufferSpace,
+                StartQueryError::InvalidName | StartQueryError::NameTooLong => {
+                    ResolveError::InvalidName
+                }
+            })
     })?;
     let timeout = match timeout {
         Some(t) if t.is_zero() => None,
@@ -117,7 +126,10 @@ fn begin(i: &mut Inner<'_>) -> Result<SocketHandle, ResolveError> {
             .iter()
             .position(|s| s.use_ == Use::Free && s.handle.is_some())
             .ok_or(ResolveError::NoBufferSpace)?;
-        let h = i.slots[idx].handle.take().ok_or(ResolveError::NoBufferSpace)?;
+        let h = i.slots[idx]
+            .handle
+            .take()
+            .ok_or(ResolveError::NoBufferSpace)?;
         i.slots[idx].use_ = Use::Parked;
         let sock = i.set.remove(h);
         i.parked = Some((idx as u16, sock));

@@ -167,7 +167,15 @@ impl<'a> Stack<'a> {
                 IpAddress::Ipv6(g) => iface.routes_mut().add_default_ipv6_route(*g).map(|_| ()),
             };
         }
-        let StackResources { storage, slots, rx, tx, rx_meta, tx_meta, dns_queries } = resources;
+        let StackResources {
+            storage,
+            slots,
+            rx,
+            tx,
+            rx_meta,
+            tx_meta,
+            dns_queries,
+        } = resources;
         let pool = BufPool {
             rx: rx.as_flattened_mut(),
             tx: tx.as_flattened_mut(),
@@ -178,10 +186,21 @@ impl<'a> Stack<'a> {
         let dns = dns::Socket::new(&config.dns_servers, &mut dns_queries[..]);
         let set = SocketSet::new(&mut storage[..]);
         let driver: &'a mut dyn Driver = device;
-        let mut inner = Inner::new(iface, set, slots, driver, pool, Some(dns), config.random_seed);
+        let mut inner = Inner::new(
+            iface,
+            set,
+            slots,
+            driver,
+            pool,
+            Some(dns),
+            config.random_seed,
+        );
         inner.now = now;
         inner.dns_servers = config.dns_servers.len();
-        Stack { inner: RefCell::new(inner), clock }
+        Stack {
+            inner: RefCell::new(inner),
+            clock,
+        }
     }
 
     pub(crate) fn with_mut<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> R {
@@ -261,7 +280,11 @@ impl<'a> Stack<'a> {
     /// Resolve `name` to an address (Python's `getaddrinfo`, first answer).
     /// IP literals need no DNS. `timeout` bounds the whole query
     /// (`None`: wait for smoltcp's own DNS retries to end).
-    pub fn resolve(&self, name: &str, timeout: Option<core::time::Duration>) -> Result<IpAddress, ResolveError> {
+    pub fn resolve(
+        &self,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+    ) -> Result<IpAddress, ResolveError> {
         crate::resolve::resolve(self, name, timeout)
     }
 }

@@ -150,7 +150,11 @@ mod std_clock {
         fn idle(&self, until: Option<Instant>) -> Idle {
             let wait = until.map(|t| {
                 let now = self.now();
-                if t > now { t - now } else { Duration::ZERO }
+                if t > now {
+                    t - now
+                } else {
+                    Duration::ZERO
+                }
             });
             match self.fd {
                 Some(fd) => {

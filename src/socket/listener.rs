@@ -35,14 +35,19 @@ impl<'s, 'a> Socket<'s, 'a> {
             if s.has(flag::CONNECTED) {
                 return Err(Error::InvalidInput);
             }
-            let ep = smoltcp::wire::IpListenEndpoint { addr: s.addr, port: s.port };
+            let ep = smoltcp::wire::IpListenEndpoint {
+                addr: s.addr,
+                port: s.port,
+            };
             if t.state() == State::Closed {
                 t.listen(ep).map_err(|_| Error::InvalidInput)?;
                 s.last = State::Listen;
             }
             s.backlog = backlog.clamp(1, MAX_BACKLOG) as u8;
             // A smaller backlog drops armed sockets still in LISTEN.
-            let mut extra = i.member_count(index).saturating_sub(backlog.clamp(1, MAX_BACKLOG));
+            let mut extra = i
+                .member_count(index)
+                .saturating_sub(backlog.clamp(1, MAX_BACKLOG));
             while extra > 0 {
                 let Some(m) = i.other_member(index, |st| st == Some(State::Listen)) else {
                     break;
@@ -111,7 +116,10 @@ fn try_accept(i: &mut Inner<'_>, head_id: SlotId) -> Option<Result<(SlotId, Sock
     (s.addr, s.port) = (h.addr, h.port);
     s.flags = (h.flags & (flag::REUSE | flag::V6)) | flag::CONNECTED;
     s.last = State::Established;
-    let id = SlotId { index: d as u16, gen: s.gen };
+    let id = SlotId {
+        index: d as u16,
+        gen: s.gen,
+    };
     let peer = i.tcp_at(d).ok().and_then(|t| t.remote_endpoint());
     let Ok(last) = i.tcp_at(d).map(|t| t.state()) else {
         return Some(Err(Error::BadDescriptor));

@@ -32,7 +32,11 @@ impl Domain {
 
     /// The domain of an address.
     pub fn for_address(a: SockAddr) -> Domain {
-        if a.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 }
+        if a.is_ipv6() {
+            Domain::IPV6
+        } else {
+            Domain::IPV4
+        }
     }
 }
 
@@ -122,19 +126,31 @@ impl<'s, 'a> Socket<'s, 'a> {
             let index = i.alloc(kind, Use::User)?;
             let s = &mut i.slots[index];
             s.set(flag::V6, v6);
-            Ok::<_, Error>(SlotId { index: index as u16, gen: s.gen })
+            Ok::<_, Error>(SlotId {
+                index: index as u16,
+                gen: s.gen,
+            })
         })?;
         Ok(Self::from_slot(stack, id, kind))
     }
 
     pub(crate) fn from_slot(stack: &'s Stack<'a>, id: SlotId, kind: Kind) -> Self {
-        Socket { stack, id, kind, timeout: Cell::new(None) }
+        Socket {
+            stack,
+            id,
+            kind,
+            timeout: Cell::new(None),
+        }
     }
 
     /// Python's `setblocking(flag)`: `true` = non-blocking (`settimeout(0)`),
     /// `false` = blocking (`settimeout(None)`).
     pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
-        self.set_timeout(if nonblocking { Some(Duration::ZERO) } else { None })
+        self.set_timeout(if nonblocking {
+            Some(Duration::ZERO)
+        } else {
+            None
+        })
     }
 
     /// Python's `settimeout(seconds)`: `None` blocks, `Some(0)` is
@@ -153,7 +169,8 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `setsockopt(SOL_SOCKET, SO_REUSEADDR, on)`: with it, `bind`
     /// may take a port still held by closed connections (TIME-WAIT).
     pub fn set_reuse_address(&self, on: bool) -> Result<()> {
-        self.stack.with_mut(|i| i.slot_mut(self.id).map(|s| s.set(flag::REUSE, on)))
+        self.stack
+            .with_mut(|i| i.slot_mut(self.id).map(|s| s.set(flag::REUSE, on)))
     }
 
     /// Python's `bind((host, port))`. Port 0 picks an ephemeral port.
@@ -184,7 +201,10 @@ impl<'s, 'a> Socket<'s, 'a> {
                 return Err(Error::AddrInUse);
             }
             if self.kind == Kind::Udp {
-                i.udp(self.id)?.1.bind(ep).map_err(|_| Error::InvalidInput)?;
+                i.udp(self.id)?
+                    .1
+                    .bind(ep)
+                    .map_err(|_| Error::InvalidInput)?;
             }
             let s = i.slot_mut(self.id)?;
             s.addr = ip;
@@ -195,8 +215,14 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Bind to an ephemeral port on any address if not bound yet.
     pub(crate) fn autobind(&self) -> Result<()> {
-        let (bound, v6) = self.stack.with_mut(|i| i.slot(self.id).map(|s| (s.port != 0, s.has(flag::V6))))?;
-        if bound { Ok(()) } else { self.bind(addr::unspecified(v6, 0)) }
+        let (bound, v6) = self
+            .stack
+            .with_mut(|i| i.slot(self.id).map(|s| (s.port != 0, s.has(flag::V6))))?;
+        if bound {
+            Ok(())
+        } else {
+            self.bind(addr::unspecified(v6, 0))
+        }
     }
 
     /// Python's `getsockname()`.
@@ -222,7 +248,9 @@ impl<'s, 'a> Socket<'s, 'a> {
             Kind::Udp => self.udp_peer(),
             _ => self.stack.with_mut(|i| {
                 let (_, t) = i.tcp(self.id)?;
-                t.remote_endpoint().map(addr::sockaddr).ok_or(Error::NotConnected)
+                t.remote_endpoint()
+                    .map(addr::sockaddr)
+                    .ok_or(Error::NotConnected)
             }),
         }
     }

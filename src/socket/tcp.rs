@@ -42,9 +42,13 @@ impl Socket<'_, '_> {
                 _ if s.has(flag::CONNECTING) => return Ok(false),
                 _ => return Err(Error::AlreadyConnected),
             }
-            let local = IpListenEndpoint { addr: s.addr, port: s.port };
+            let local = IpListenEndpoint {
+                addr: s.addr,
+                port: s.port,
+            };
             let (s, t, cx) = i.tcp_cx(self.id)?;
-            t.connect(cx, remote, local).map_err(|_| Error::AddrNotAvailable)?;
+            t.connect(cx, remote, local)
+                .map_err(|_| Error::AddrNotAvailable)?;
             s.set(flag::CONNECTED | flag::CONNECTING, true);
             s.set(flag::RESET, false);
             s.last = State::SynSent;
@@ -134,7 +138,8 @@ impl Socket<'_, '_> {
         if data.is_empty() {
             return self.stack.with_mut(|i| i.tcp(self.id).map(|_| 0));
         }
-        self.stack.wait(self.timeout.get(), |i| Self::try_send(i, self.id, data))
+        self.stack
+            .wait(self.timeout.get(), |i| Self::try_send(i, self.id, data))
     }
 
     pub(super) fn tcp_send_all(&self, data: &[u8]) -> Result<()> {
@@ -191,7 +196,14 @@ pub(super) fn close(i: &mut Inner<'_>, index: usize) {
         Ok(t) => {
             let open = matches!(t.state(), State::Established | State::CloseWait)
                 || (slot.has(flag::SHUT_WR)
-                    && matches!(t.state(), State::FinWait1 | State::FinWait2 | State::Closing | State::LastAck | State::TimeWait));
+                    && matches!(
+                        t.state(),
+                        State::FinWait1
+                            | State::FinWait2
+                            | State::Closing
+                            | State::LastAck
+                            | State::TimeWait
+                    ));
             if open && !t.can_recv() && !slot.is_listener() {
                 t.close();
                 true

@@ -9,8 +9,14 @@ use smoltcp::wire::IpEndpoint;
 
 impl Socket<'_, '_> {
     fn check_family(&self, to: SockAddr) -> Result<()> {
-        let v6 = self.stack.with_mut(|i| i.slot(self.id).map(|s| s.has(flag::V6)))?;
-        if v6 != to.is_ipv6() { Err(Error::InvalidInput) } else { Ok(()) }
+        let v6 = self
+            .stack
+            .with_mut(|i| i.slot(self.id).map(|s| s.has(flag::V6)))?;
+        if v6 != to.is_ipv6() {
+            Err(Error::InvalidInput)
+        } else {
+            Ok(())
+        }
     }
 
     pub(super) fn udp_connect(&self, to: SockAddr) -> Result<()> {
@@ -27,7 +33,10 @@ impl Socket<'_, '_> {
 
     pub(super) fn udp_peer(&self) -> Result<SockAddr> {
         self.stack.with_mut(|i| {
-            i.slot(self.id)?.peer.map(addr::sockaddr).ok_or(Error::NotConnected)
+            i.slot(self.id)?
+                .peer
+                .map(addr::sockaddr)
+                .ok_or(Error::NotConnected)
         })
     }
 

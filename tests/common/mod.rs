@@ -1,7 +1,9 @@
 //! Shared test helpers: a loopback stack on a simulated clock.
 #![allow(dead_code)]
 
-pub use smolsock::{Config, Domain, Error, Shutdown, SimClock, SockAddr, Socket, Stack, StackResources, Type};
+pub use smolsock::{
+    Config, Domain, Error, Shutdown, SimClock, SockAddr, Socket, Stack, StackResources, Type,
+};
 use smoltcp::phy::{Loopback, Medium};
 
 /// Run `f` with a loopback stack of `N` slots of 2 KiB buffers on a simulated clock.
@@ -9,7 +11,9 @@ pub fn with_stack<const N: usize, R>(f: impl FnOnce(&Stack<'_>, &SimClock) -> R)
     with_stack_buf::<N, 2048, R>(f)
 }
 
-pub fn with_stack_buf<const N: usize, const B: usize, R>(f: impl FnOnce(&Stack<'_>, &SimClock) -> R) -> R {
+pub fn with_stack_buf<const N: usize, const B: usize, R>(
+    f: impl FnOnce(&Stack<'_>, &SimClock) -> R,
+) -> R {
     let clock = SimClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<N, B>::new());
@@ -37,12 +41,18 @@ pub fn listener<'s, 'a>(stack: &'s Stack<'a>, port: u16, backlog: usize) -> Sock
 pub fn start_connect<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> Socket<'s, 'a> {
     let c = tcp(stack);
     c.set_nonblocking(true).unwrap();
-    assert_eq!(c.connect(addr(&format!("127.0.0.1:{port}"))), Err(Error::WouldBlock));
+    assert_eq!(
+        c.connect(addr(&format!("127.0.0.1:{port}"))),
+        Err(Error::WouldBlock)
+    );
     c
 }
 
 /// A connected pair: (client, accepted server side), both blocking.
-pub fn pair<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> (Socket<'s, 'a>, Socket<'s, 'a>, Socket<'s, 'a>) {
+pub fn pair<'s, 'a>(
+    stack: &'s Stack<'a>,
+    port: u16,
+) -> (Socket<'s, 'a>, Socket<'s, 'a>, Socket<'s, 'a>) {
     let l = listener(stack, port, 1);
     let c = start_connect(stack, port);
     let (s, peer) = l.accept().expect("accept");
@@ -50,6 +60,9 @@ pub fn pair<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> (Socket<'s, 'a>, Socket<
     c.set_nonblocking(false).unwrap();
     // The outcome of the non-blocking connect: success, reported once.
     assert_eq!(c.connect(addr(&format!("127.0.0.1:{port}"))), Ok(()));
-    assert_eq!(c.connect(addr(&format!("127.0.0.1:{port}"))), Err(Error::AlreadyConnected));
+    assert_eq!(
+        c.connect(addr(&format!("127.0.0.1:{port}"))),
+        Err(Error::AlreadyConnected)
+    );
     (l, c, s)
 }

@@ -1,0 +1,104 @@
+//! A network namespace made by the test itself, with a TAP device inside:
+//! the Linux side is 192.168.69.1/24 on the TAP, smolsock runs inside the
+//! namespace as 192.168.69.2. Nothing leaves the namespace; it is deleted on
+//! drop, also when the test fails.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const LINUX_IP: &str = "192.168.69.1";
+pub const SMOLSOCK_IP: &str = "192.168.69.2";
+pub const TAP: &str = "tap0";
+
+/// Why a TAP test cannot run here, if it cannot (not root, no /dev/net/tun, no `ip`).
+pub fn unavailable() -> Option<String> {
+    // Root check: the Uid line of /proc/self/status.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("?");
+    if uid != "0" {
+        return Some(format!("not root (uid {uid})"));
+    }
+    if !std::path::Path::new("/dev/net/tun").exists() {
+        return Some("no /dev/net/tun".into());
+    }
+    match Command::new("ip").arg("-V").output() {
+        Ok(o) if o.status.success() => {}
+        _ => return Some("no `ip` command (iproute2)".into()),
+    }
+    None
+}
+
+/// Skip the calling test with a clear message when TAP tests cannot run.
+#[macro_export]
+macro_rules! require_tap {
+    () => {
+        if let Some(why) = netns::unavailable() {
+            eprintln!("SKIPPED: TAP test needs root and /dev/net/tun: {why}");
+            return;
+        }
+    };
+}
+
+pub struct Netns {
+    pub name: String,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn run(args: &[&str]) -> Output {
+    Command::new(args[0]).args(&args[1..]).output().expect("run command")
+}
+
+impl Netns {
+    /// Create `smolsock-test-<pid>-<n>` with `tap0` up at 192.168.69.1/24.
+    pub fn new() -> Netns {
+        let name = format!("smolsock-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let ns = Netns { name };
+        let o = run(&["ip", "netns", "add", &ns.name]);
+        assert!(o.status.success(), "ip netns add: {}", String::from_utf8_lossy(&o.stderr));
+        ns.exec_ok(&["ip", "link", "set", "lo", "up"]);
+        ns.exec_ok(&["ip", "tuntap", "add", "dev", TAP, "mode", "tap"]);
+        ns.exec_ok(&["ip", "addr", "add", &format!("{LINUX_IP}/24"), "dev", TAP]);
+        ns.exec_ok(&["ip", "link", "set", TAP, "up"]);
+        ns
+    }
+
+    /// A command run inside the namespace.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, program]);
+        c
+    }
+
+    pub fn exec_ok(&self, args: &[&str]) {
+        let o = self.command(args[0]).args(&args[1..]).stdin(Stdio::null()).output().expect("ip netns exec");
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        // Killing the namespace's processes first lets the delete succeed.
+        if let Ok(o) = Command::new("ip").args(["netns", "pids", &self.name]).output() {
+            for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+        }
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+    }
+}
+
+/// Path of a built example (`cargo test` builds examples into target/<profile>/examples).
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let p = dir.join("examples").join(name);
+    assert!(p.exists(), "example {name} not built at {} (run `cargo build --examples`)", p.display());
+    p
+}
