@@ -1,1 +1,60 @@
-//! The seed's line-protocol server (see issue: line server). Work in progress.
+//! The seed's line-protocol server, correct and in bounded memory.
+//!
+//! The seed (`shared/SPEC.md` §1) listens on port 10001 with a backlog of 5,
+//! serves one client at a time, prints every line it receives stripped of
+//! surrounding whitespace, closes a connection after 5 s without data or on
+//! `disconnect`, and stops on `stop`. This module keeps that behaviour and
+//! fixes the seed's bugs:
+//!
+//! - real line framing instead of one `recv` chunk per "line"
+//!   ([`framing`] has the exact rules, overlong lines included);
+//! - end of stream closes the connection (the seed spun forever);
+//! - errors are reported, not swallowed.
+//!
+//! Parts: [`framing`] (pure bytes → lines), [`LineConfig`] (the seed's
+//! numbers), [`LineHandler`] (what you get: sessions opening, lines, sessions
+//! closing) and [`LineServer`] (the sockets: a poll-driven state machine with
+//! a blocking [`LineServer::run`] on top).
+//!
+//! ```
+//! use smolsock::line::{CloseReason, Event, LineConfig, LineServer};
+//! use smolsock::{Clock, Config, Domain, SimClock, Socket, Stack, StackResources, Type};
+//! use smoltcp::phy::{Loopback, Medium};
+//!
+//! let clock = SimClock::new();
+//! let mut dev = Loopback::new(Medium::Ip);
+//! let mut res = StackResources::<8, 1024>::new();
+//! let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+//! let mut server: LineServer = LineServer::new(&stack, LineConfig::default())?;
+//!
+//! // A client that says one line, then nothing: the idle timeout closes it.
+//! let client = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
+//! client.set_nonblocking(true)?;
+//! let _ = client.connect("127.0.0.1:10001".parse().unwrap());
+//! stack.poll(clock.now());
+//! client.send_all(b"  hello  \r\n")?;
+//!
+//! let mut log = Vec::new();
+//! let mut handler = |e: Event<'_>| match e {
+//!     Event::Line(_, l) => log.push(format!("line {:?}", l.as_str().unwrap_or("?"))),
+//!     Event::Closed(_, why) => log.push(format!("closed {why:?}")),
+//!     Event::Opened(_) => log.push("opened".into()),
+//! };
+//! server.poll(&mut handler)?;
+//! clock.advance(smoltcp::time::Duration::from_secs(5));
+//! server.poll(&mut handler)?;
+//! assert_eq!(log, ["opened", "line \"hello\"", "closed IdleTimeout"]);
+//! # Ok::<(), smolsock::Error>(())
+//! ```
+
+mod config;
+pub mod framing;
+mod handler;
+mod server;
+
+pub use config::{
+    LineConfig, DEFAULT_BACKLOG, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LINE, DEFAULT_PORT,
+};
+pub use framing::{strip, Command, Frame, Line, LineFramer};
+pub use handler::{CloseReason, Event, LineHandler, SessionInfo};
+pub use server::{LineServer, Status};

@@ -1,0 +1,468 @@
+//! The server: a listener plus up to `S` sessions, each with its framer.
+//!
+//! One state machine serves both styles. [`LineServer::poll`] never blocks
+//! (super-loop firmware calls it after `stack.poll(now)`); [`LineServer::run`]
+//! loops `poll` and between rounds makes one blocking socket call on what is
+//! worth waiting for, so it sleeps in the stack's wait loop.
+
+use super::config::{LineConfig, DEFAULT_MAX_LINE};
+use super::framing::{Command, Frame, LineFramer};
+use super::handler::{CloseReason, LineHandler, SessionInfo};
+use crate::{Domain, Error, Result, SockAddr, Socket, Stack, Type};
+use core::time::Duration;
+use smoltcp::time::{Duration as SmolDuration, Instant};
+
+/// Bytes read per `recv` call.
+const CHUNK: usize = 256;
+/// `recv` calls per session per [`LineServer::poll`], so one busy client
+/// cannot starve the others.
+const MAX_READS: usize = 8;
+/// With several things to watch, [`LineServer::run`] blocks on one of them
+/// at most this long before looking at the others.
+const MULTI_WAIT_SLICE: Duration = Duration::from_millis(10);
+/// Longest idle timeout honoured (longer ones are this).
+const MAX_IDLE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// What [`LineServer::poll`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Still serving.
+    Running,
+    /// A client sent `stop` (or [`LineServer::stop`] was called): the
+    /// listener is closed and every session with it.
+    Stopped,
+}
+
+struct Conn<'s, 'a> {
+    sock: Socket<'s, 'a>,
+    info: SessionInfo,
+    last_rx: Instant,
+}
+
+struct Slot<'s, 'a, const L: usize> {
+    conn: Option<Conn<'s, 'a>>,
+    framer: LineFramer<L>,
+}
+
+/// What one `recv` result did to a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Served {
+    /// Nothing to read now; still open.
+    Idle,
+    /// Read some bytes; there may be more.
+    Data,
+    /// The session closed.
+    Closed,
+    /// `stop`: the whole server stopped.
+    Stopped,
+}
+
+/// The seed's line server: `S` sessions of `L`-byte line buffers, all inside
+/// this value (no heap); [`LineConfig`] picks how many of them are used.
+///
+/// The defaults (`S` = 1, `L` = 1024) are the seed's one-client-at-a-time
+/// server: other clients wait in the listen backlog with their data kept.
+///
+/// ```
+/// use smolsock::line::{Event, LineConfig, LineServer, Status};
+/// use smolsock::{Clock, Config, Domain, SimClock, Socket, Stack, StackResources, Type};
+/// use smoltcp::phy::{Loopback, Medium};
+///
+/// let clock = SimClock::new();
+/// let mut dev = Loopback::new(Medium::Ip);
+/// let mut res = StackResources::<8, 1024>::new();
+/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+///
+/// let mut server: LineServer = LineServer::new(&stack, LineConfig::default())?;
+/// let client = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
+/// client.set_nonblocking(true)?;
+/// let _ = client.connect("127.0.0.1:10001".parse().unwrap()); // in progress
+/// stack.poll(clock.now());
+/// client.send_all(b"hello\r\nstop\r\n")?;
+///
+/// let mut printed = Vec::new();
+/// server.run(&mut |e: Event<'_>| match e {
+///     Event::Line(_, l) => printed.push(l.as_str().unwrap_or("?").to_string()),
+///     Event::Closed(..) => printed.push("-".repeat(16)),
+///     Event::Opened(_) => {}
+/// })?;
+/// assert_eq!(printed, ["hello", "----------------"]);
+/// assert_eq!(server.poll(&mut |_: Event<'_>| {})?, Status::Stopped);
+/// # Ok::<(), smolsock::Error>(())
+/// ```
+pub struct LineServer<'s, 'a, const S: usize = 1, const L: usize = DEFAULT_MAX_LINE> {
+    stack: &'s Stack<'a>,
+    config: LineConfig,
+    listener: Option<Socket<'s, 'a>>,
+    slots: [Slot<'s, 'a, L>; S],
+    next_id: u32,
+    /// A session stopped reading with data possibly left (fairness cap).
+    more: bool,
+}
+
+impl<const S: usize, const L: usize> core::fmt::Debug for LineServer<'_, '_, S, L> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LineServer")
+            .field("config", &self.config)
+            .field("listening", &self.listener.is_some())
+            .field("active", &self.active_sessions())
+            .finish()
+    }
+}
+
+fn smol(d: Duration) -> SmolDuration {
+    let us = d.min(MAX_IDLE).as_micros();
+    SmolDuration::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
+}
+
+fn core_dur(d: SmolDuration) -> Duration {
+    Duration::from_micros(d.total_micros())
+}
+
+impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
+    /// Bind (with address reuse, as the seed's `SO_REUSEADDR`) and listen.
+    /// `config.max_sessions` is capped at `S` (at least 1) and
+    /// `config.max_line` at `L`.
+    pub fn new(stack: &'s Stack<'a>, mut config: LineConfig) -> Result<Self> {
+        config.max_sessions = config.max_sessions.clamp(1, S.max(1));
+        config.max_line = config.max_line.clamp(1, L.max(1));
+        let addr = config.socket_addr();
+        let listener = Socket::new(stack, Domain::for_address(addr), Type::STREAM)?;
+        listener.set_reuse_address(true)?;
+        listener.bind(addr)?;
+        listener.listen(config.backlog)?;
+        listener.set_nonblocking(true)?;
+        log::info!("line server listening on {addr}");
+        let limit = config.max_line;
+        Ok(LineServer {
+            stack,
+            config,
+            listener: Some(listener),
+            slots: core::array::from_fn(|_| Slot {
+                conn: None,
+                framer: LineFramer::with_limit(limit),
+            }),
+            next_id: 0,
+            more: false,
+        })
+    }
+
+    /// The settings in use (after capping).
+    pub fn config(&self) -> &LineConfig {
+        &self.config
+    }
+
+    /// The listening address (e.g. to learn an ephemeral port).
+    pub fn local_addr(&self) -> Result<SockAddr> {
+        match &self.listener {
+            Some(l) => l.local_addr(),
+            None => Err(Error::BadDescriptor),
+        }
+    }
+
+    /// How many connections are being served now.
+    pub fn active_sessions(&self) -> usize {
+        self.slots.iter().filter(|s| s.conn.is_some()).count()
+    }
+
+    /// True once stopped.
+    pub fn is_stopped(&self) -> bool {
+        self.listener.is_none()
+    }
+
+    /// Do everything that can be done now, without blocking: accept waiting
+    /// connections while there is room, read and frame what arrived, close
+    /// sessions that ended (EOF, `disconnect`, idle timeout, reset) and,
+    /// after a close, take the next waiting connection at once.
+    ///
+    /// Its non-blocking socket calls drive the stack at the clock's time, so a
+    /// super-loop needs no more than this and [`poll_at`](Self::poll_at):
+    ///
+    /// ```no_run
+    /// # use smolsock::line::{Event, LineConfig, LineServer, Status};
+    /// # fn f(stack: &smolsock::Stack<'_>) -> smolsock::Result<()> {
+    /// let mut server: LineServer = LineServer::new(stack, LineConfig::default())?;
+    /// let mut handler = |_e: Event<'_>| {};
+    /// loop {
+    ///     stack.poll(stack.now());
+    ///     if server.poll(&mut handler)? == Status::Stopped {
+    ///         break;
+    ///     }
+    ///     let _wake_at = server.poll_at(); // sleep (WFI) until then or an interrupt
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn poll(&mut self, handler: &mut impl LineHandler) -> Result<Status> {
+        if self.listener.is_none() {
+            return Ok(Status::Stopped);
+        }
+        self.more = false;
+        // Each extra round follows a close, which frees room for a waiting client.
+        for _ in 0..=S {
+            self.accept_ready(handler)?;
+            let mut closed = false;
+            for k in 0..S {
+                match self.serve(k, handler) {
+                    Served::Stopped => return Ok(Status::Stopped),
+                    Served::Closed => closed = true,
+                    Served::Idle | Served::Data => {}
+                }
+            }
+            if !closed {
+                break;
+            }
+        }
+        Ok(Status::Running)
+    }
+
+    /// When [`poll`](Self::poll) has work next without a packet arriving:
+    /// the earliest idle deadline or stack timer (`None`: only a packet can
+    /// make work). Right now if a session may have unread data.
+    pub fn poll_at(&self) -> Option<Instant> {
+        if self.more {
+            return Some(self.stack.now());
+        }
+        match (self.next_deadline(), self.stack.poll_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Serve until a client sends `stop`: the blocking form. Returns `Ok(())`
+    /// after `stop`, or the socket error that ended the server
+    /// ([`Error::Stalled`] on a simulated clock with nothing left to happen).
+    pub fn run(&mut self, handler: &mut impl LineHandler) -> Result<()> {
+        loop {
+            if self.poll(handler)? == Status::Stopped {
+                return Ok(());
+            }
+            self.block(handler)?;
+        }
+    }
+
+    /// Stop serving: flush and close every session (reason
+    /// [`CloseReason::ServerStopped`]), then close the listener, which resets
+    /// connections still waiting in its backlog.
+    pub fn stop(&mut self, handler: &mut impl LineHandler) {
+        for k in 0..S {
+            self.close(k, CloseReason::ServerStopped, handler);
+        }
+        if let Some(l) = self.listener.take() {
+            let _ = l.close();
+            log::info!("line server stopped");
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let idle = smol(self.config.idle_timeout?);
+        self.slots
+            .iter()
+            .filter_map(|s| s.conn.as_ref().map(|c| c.last_rx + idle))
+            .min()
+    }
+
+    fn accept_ready(&mut self, handler: &mut impl LineHandler) -> Result<()> {
+        for _ in 0..=(S + self.config.backlog) {
+            if self.active_sessions() >= self.config.max_sessions {
+                return Ok(());
+            }
+            let Some(listener) = &self.listener else {
+                return Ok(());
+            };
+            match listener.accept() {
+                Ok((sock, peer)) => self.open(sock, peer, handler)?,
+                Err(Error::WouldBlock) => return Ok(()),
+                // A waiting connection died before its turn: next one.
+                Err(Error::ConnectionReset) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn open(
+        &mut self,
+        sock: Socket<'s, 'a>,
+        peer: SockAddr,
+        handler: &mut impl LineHandler,
+    ) -> Result<()> {
+        sock.set_nonblocking(true)?;
+        let Some(slot) = self.slots.iter_mut().find(|s| s.conn.is_none()) else {
+            // Not reached: callers check for room. Refuse rather than panic.
+            return Err(Error::NoBufferSpace);
+        };
+        let info = SessionInfo {
+            id: self.next_id,
+            peer,
+        };
+        self.next_id = self.next_id.wrapping_add(1);
+        slot.framer.reset();
+        slot.conn = Some(Conn {
+            sock,
+            info,
+            last_rx: self.stack.now(),
+        });
+        log::info!("line session {} from {peer} opened", info.id);
+        handler.opened(&info);
+        Ok(())
+    }
+
+    /// Read what session `k` has, up to [`MAX_READS`] chunks.
+    fn serve(&mut self, k: usize, handler: &mut impl LineHandler) -> Served {
+        let mut chunk = [0u8; CHUNK];
+        for _ in 0..MAX_READS {
+            let Some(Some(conn)) = self.slots.get(k).map(|s| s.conn.as_ref()) else {
+                return Served::Idle;
+            };
+            let r = conn.sock.recv(&mut chunk);
+            match self.on_recv(k, r, &chunk, handler) {
+                Served::Data => {}
+                other => return other,
+            }
+        }
+        self.more = true;
+        Served::Data
+    }
+
+    /// Act on one `recv` result of session `k`.
+    fn on_recv(
+        &mut self,
+        k: usize,
+        r: Result<usize>,
+        chunk: &[u8],
+        handler: &mut impl LineHandler,
+    ) -> Served {
+        let now = self.stack.now();
+        let idle = self.config.idle_timeout.map(smol);
+        let Some(Slot {
+            conn: Some(conn),
+            framer,
+        }) = self.slots.get_mut(k)
+        else {
+            return Served::Idle;
+        };
+        let reason = match r {
+            Ok(0) => CloseReason::Eof,
+            Ok(n) => {
+                conn.last_rx = now;
+                let mut data = chunk.get(..n).unwrap_or(&[]);
+                let mut command = None;
+                while !data.is_empty() {
+                    let (used, frame) = framer.feed(data);
+                    data = data.get(used..).unwrap_or(&[]);
+                    match frame {
+                        Some(Frame::Line(line)) => handler.line(&conn.info, line),
+                        Some(Frame::Command(c)) => {
+                            command = Some(c);
+                            break;
+                        }
+                        None => {}
+                    }
+                }
+                match command {
+                    None => return Served::Data,
+                    Some(Command::Disconnect) => CloseReason::Disconnect,
+                    Some(Command::Stop) => CloseReason::Stop,
+                }
+            }
+            Err(Error::WouldBlock | Error::TimedOut) => match idle {
+                Some(t) if now >= conn.last_rx + t => CloseReason::IdleTimeout,
+                _ => return Served::Idle,
+            },
+            Err(Error::ConnectionReset) => CloseReason::Reset,
+            Err(e) => CloseReason::Error(e),
+        };
+        self.close(k, reason, handler);
+        if reason == CloseReason::Stop {
+            self.stop(handler);
+            return Served::Stopped;
+        }
+        Served::Closed
+    }
+
+    /// Close session `k`: deliver its partial line (unless it ended with a
+    /// command, which is a whole line), close the socket, report.
+    fn close(&mut self, k: usize, reason: CloseReason, handler: &mut impl LineHandler) {
+        let Some(slot) = self.slots.get_mut(k) else {
+            return;
+        };
+        let Some(conn) = slot.conn.take() else {
+            return;
+        };
+        if !matches!(reason, CloseReason::Disconnect | CloseReason::Stop) {
+            if let Some(Frame::Line(line)) = slot.framer.finish() {
+                handler.line(&conn.info, line);
+            }
+        }
+        slot.framer.reset();
+        if let Err(e) = conn.sock.close() {
+            log::warn!("line session {}: close: {e}", conn.info.id);
+        }
+        log::info!("line session {} closed: {reason:?}", conn.info.id);
+        handler.closed(&conn.info, reason);
+    }
+
+    /// Block in one socket call on what is worth waiting for: `accept` when
+    /// no session is open, the session's `recv` (up to its idle deadline)
+    /// when one session fills the server, else each in short slices.
+    fn block(&mut self, handler: &mut impl LineHandler) -> Result<()> {
+        if self.more {
+            return Ok(());
+        }
+        let now = self.stack.now();
+        let wait = self.next_deadline().map(|d| {
+            if d > now {
+                core_dur(d - now)
+            } else {
+                Duration::ZERO
+            }
+        });
+        if wait == Some(Duration::ZERO) {
+            return Ok(());
+        }
+        let active = self.active_sessions();
+        if active < self.config.max_sessions {
+            let Some(listener) = &self.listener else {
+                return Ok(());
+            };
+            let timeout = if active == 0 {
+                None
+            } else {
+                Some(wait.map_or(MULTI_WAIT_SLICE, |w| w.min(MULTI_WAIT_SLICE)))
+            };
+            listener.set_timeout(timeout)?;
+            let r = listener.accept();
+            listener.set_nonblocking(true)?;
+            return match r {
+                Ok((sock, peer)) => self.open(sock, peer, handler),
+                Err(Error::TimedOut | Error::ConnectionReset) => Ok(()),
+                Err(e) => Err(e),
+            };
+        }
+        // Full: wait on the session whose deadline comes first.
+        let idle = self.config.idle_timeout.map(smol);
+        let pick = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| s.conn.as_ref().map(|c| (k, c)))
+            .min_by_key(|(_, c)| idle.map(|t| c.last_rx + t));
+        let Some((k, conn)) = pick else {
+            return Ok(());
+        };
+        let timeout = if active == 1 {
+            wait
+        } else {
+            Some(wait.map_or(MULTI_WAIT_SLICE, |w| w.min(MULTI_WAIT_SLICE)))
+        };
+        let mut chunk = [0u8; CHUNK];
+        conn.sock.set_timeout(timeout)?;
+        let r = conn.sock.recv(&mut chunk);
+        conn.sock.set_nonblocking(true)?;
+        if r == Err(Error::Stalled) {
+            return Err(Error::Stalled);
+        }
+        self.on_recv(k, r, &chunk, handler);
+        Ok(())
+    }
+}
