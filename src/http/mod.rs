@@ -1,1 +1,28 @@
-//! The seed's HTTP/1.0 GET client (see issue: HTTP client). Work in progress.
+//! The seed's HTTP/1.0 GET client, with the seed's bugs fixed.
+//!
+//! The seed connects to `www.yahoo.com:80` with a 20 s timeout, sends a GET,
+//! calls `shutdown(SHUT_WR)` and prints `recv(1024)` chunks until the server
+//! closes. This module does the same on a [`Stack`](crate::Stack), correctly:
+//! `HTTP/1.0` (not `HTML/1.0`), `\r\n` line ends, a `Host` header, the
+//! half-close on the socket, names resolved through the stack's DNS servers,
+//! and one deadline for the whole exchange.
+//!
+//! - [`Url`]: `http://host[:port]/path?query` (names, IPv4, `[IPv6]`).
+//! - [`Request`]: the exact request bytes.
+//! - [`ResponseParser`]: status line and headers through `httparse`, in a
+//!   fixed-size buffer; the body streams through.
+//! - [`Client`]: [`Client::get_raw`] (the seed: raw chunks to a sink),
+//!   [`Client::get`] (parsed: head, then body chunks), [`Client::send`]
+//!   (request sent, read the [`Response`] later).
+//!
+//! No heap is used anywhere; errors are [`HttpError`], one variant per cause.
+
+mod client;
+mod request;
+mod response;
+mod url;
+
+pub use client::{Client, HttpError, Part, Response, CHUNK, DEFAULT_TIMEOUT};
+pub use request::{Request, USER_AGENT};
+pub use response::{Head, Parsed, ResponseError, ResponseParser, DEFAULT_HEAD_MAX, MAX_HEADERS};
+pub use url::{Url, UrlError, DEFAULT_PORT};
