@@ -30,10 +30,14 @@ enum Service {
     Sleep(Option<Instant>),
 }
 
+type Hook = Box<dyn FnMut(Instant) -> Service>;
+/// DNS questions seen: (name, type).
+type Queries = Rc<RefCell<Vec<(String, u16)>>>;
+
 /// A simulated clock that runs a hook before it lets time pass.
 struct HookClock {
     sim: SimClock,
-    hook: RefCell<Option<Box<dyn FnMut(Instant) -> Service>>>,
+    hook: RefCell<Option<Hook>>,
 }
 
 impl Clock for HookClock {
@@ -564,7 +568,7 @@ fn bad_urls_fail_before_any_network_use() {
 struct DnsResponder {
     sock: Sock,
     names: Vec<(&'static str, [u8; 4])>,
-    queries: Rc<RefCell<Vec<(String, u16)>>>,
+    queries: Queries,
 }
 
 impl DnsResponder {
@@ -621,12 +625,7 @@ impl DnsResponder {
 }
 
 /// A stack with the DNS responder and an HTTP server on port 80, both served from the hook.
-fn dns_world() -> (
-    Net,
-    &'static HookClock,
-    Rc<RefCell<Vec<(String, u16)>>>,
-    Rc<Seen>,
-) {
+fn dns_world() -> (Net, &'static HookClock, Queries, Rc<Seen>) {
     let (net, clock) = world(true);
     let mut dns = DnsResponder::new(net, vec![("web.test", [127, 0, 0, 1])]);
     let queries = dns.queries.clone();
