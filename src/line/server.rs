@@ -132,7 +132,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         listener.bind(addr)?;
         listener.listen(config.backlog)?;
         listener.set_nonblocking(true)?;
-        log::info!("line server listening on {addr}");
+        log::debug!("line server listening on {addr}");
         let limit = config.max_line;
         Ok(LineServer {
             stack,
@@ -249,7 +249,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         }
         if let Some(l) = self.listener.take() {
             let _ = l.close();
-            log::info!("line server stopped");
+            log::debug!("line server stopped");
         }
     }
 
@@ -302,7 +302,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
             info,
             last_rx: self.stack.now(),
         });
-        log::info!("line session {} from {peer} opened", info.id);
+        log::debug!("line session {} from {peer} opened", info.id);
         handler.opened(&info);
         Ok(())
     }
@@ -398,7 +398,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         if let Err(e) = conn.sock.close() {
             log::warn!("line session {}: close: {e}", conn.info.id);
         }
-        log::info!("line session {} closed: {reason:?}", conn.info.id);
+        log::debug!("line session {} closed: {reason:?}", conn.info.id);
         handler.closed(&conn.info, reason);
     }
 
