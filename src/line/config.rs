@@ -1,7 +1,14 @@
 //! How a [`LineServer`](super::LineServer) is set up: the seed's values by default.
 
-use core::net::{IpAddr, Ipv4Addr, SocketAddr};
+use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;
+
+/// Every address (the seed's `''`): `0.0.0.0`, or `::` in an IPv6-only build.
+#[cfg(feature = "proto-ipv4")]
+pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED);
+/// Every address (the seed's `''`): `0.0.0.0`, or `::` in an IPv6-only build.
+#[cfg(not(feature = "proto-ipv4"))]
+pub const DEFAULT_ADDRESS: IpAddr = IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED);
 
 /// The seed's port.
 pub const DEFAULT_PORT: u16 = 10001;
@@ -49,7 +56,7 @@ pub struct LineConfig {
 impl Default for LineConfig {
     fn default() -> Self {
         LineConfig {
-            address: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            address: DEFAULT_ADDRESS,
             port: DEFAULT_PORT,
             backlog: DEFAULT_BACKLOG,
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),

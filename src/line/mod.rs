@@ -53,7 +53,8 @@ mod handler;
 mod server;
 
 pub use config::{
-    LineConfig, DEFAULT_BACKLOG, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LINE, DEFAULT_PORT,
+    LineConfig, DEFAULT_ADDRESS, DEFAULT_BACKLOG, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LINE,
+    DEFAULT_PORT,
 };
 pub use framing::{strip, Command, Frame, Line, LineFramer};
 pub use handler::{CloseReason, Event, LineHandler, SessionInfo};

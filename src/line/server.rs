@@ -120,11 +120,15 @@ fn core_dur(d: SmolDuration) -> Duration {
 }
 
 impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
+    const NONZERO: () = assert!(S > 0, "LineServer needs at least one session");
+
     /// Bind (with address reuse, as the seed's `SO_REUSEADDR`) and listen.
     /// `config.max_sessions` is capped at `S` (at least 1) and
     /// `config.max_line` at `L`.
     pub fn new(stack: &'s Stack<'a>, mut config: LineConfig) -> Result<Self> {
-        config.max_sessions = config.max_sessions.clamp(1, S.max(1));
+        #[allow(clippy::let_unit_value)]
+        let () = Self::NONZERO;
+        config.max_sessions = config.max_sessions.clamp(1, S);
         config.max_line = config.max_line.clamp(1, L.max(1));
         let addr = config.socket_addr();
         let listener = Socket::new(stack, Domain::for_address(addr), Type::STREAM)?;
