@@ -104,7 +104,9 @@ fn query(
             Err(GetQueryResultError::Failed) => Some(Err(ResolveError::NotFound)),
         }
     });
-    if r.is_err() {
+    // A query that ended (answer or failure) has freed its slot already; only
+    // one still pending is cancelled.
+    if matches!(r, Err(ResolveError::TimedOut | ResolveError::Stalled)) {
         stack.with_mut(|i| {
             if let Some(d) = dns_of(i, h) {
                 d.cancel_query(q);

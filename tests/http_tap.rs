@@ -375,7 +375,6 @@ fn http_get_over_tap_matches_curl_and_reports_errors() {
 }
 
 #[test]
-#[ignore = "core bug: Stack::resolve panics on NXDOMAIN (see tests/http_loopback.rs core_bug_resolve_panics_on_nxdomain)"]
 fn http_get_over_tap_reports_a_name_that_does_not_resolve() {
     require_tools!();
     let lab = Lab::new("nx");

@@ -66,3 +66,121 @@ pub fn pair<'s, 'a>(
     );
     (l, c, s)
 }
+
+// ---- a loopback with latency, and a clock that wakes for its packets ----
+
+use smolsock::{Clock, Idle};
+use smoltcp::phy::{self, Device, DeviceCapabilities};
+use smoltcp::time::{Duration, Instant};
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// Like smoltcp's `Loopback(Medium::Ip)`, but a packet sent at `t` arrives at
+/// `t + latency`: blocking calls really wait, in simulated time.
+pub struct DelayLine {
+    queue: VecDeque<(Instant, Vec<u8>)>,
+    latency: Duration,
+    next: Rc<Cell<Option<Instant>>>,
+}
+
+/// A simulated clock that also wakes when the `DelayLine` delivers a packet
+/// (the "a packet may have arrived" half of the idle hook).
+pub struct NetClock {
+    pub sim: SimClock,
+    next: Rc<Cell<Option<Instant>>>,
+}
+
+pub fn delay_line(latency_ms: u64) -> (DelayLine, NetClock) {
+    let next = Rc::new(Cell::new(None));
+    (
+        DelayLine {
+            queue: VecDeque::new(),
+            latency: Duration::from_millis(latency_ms),
+            next: next.clone(),
+        },
+        NetClock {
+            sim: SimClock::new(),
+            next,
+        },
+    )
+}
+
+impl Clock for NetClock {
+    fn now(&self) -> Instant {
+        self.sim.now()
+    }
+    fn idle(&self, until: Option<Instant>) -> Idle {
+        let wake = match (until, self.next.get()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.sim.idle(wake)
+    }
+}
+
+impl DelayLine {
+    fn update(&self) {
+        self.next.set(self.queue.front().map(|(t, _)| *t));
+    }
+}
+
+pub struct RxTok(Vec<u8>);
+pub struct TxTok<'a> {
+    dev: &'a mut DelayLine,
+    now: Instant,
+}
+
+impl phy::RxToken for RxTok {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        f(&self.0)
+    }
+}
+
+impl phy::TxToken for TxTok<'_> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let mut buf = vec![0; len];
+        let r = f(&mut buf);
+        let due = self.now + self.dev.latency;
+        self.dev.queue.push_back((due, buf));
+        self.dev.update();
+        r
+    }
+}
+
+impl Device for DelayLine {
+    type RxToken<'a> = RxTok;
+    type TxToken<'a> = TxTok<'a>;
+
+    fn receive(&mut self, now: Instant) -> Option<(RxTok, TxTok<'_>)> {
+        if self.queue.front().is_some_and(|(t, _)| *t <= now) {
+            let (_, p) = self.queue.pop_front()?;
+            self.update();
+            Some((RxTok(p), TxTok { dev: self, now }))
+        } else {
+            None
+        }
+    }
+
+    fn transmit(&mut self, now: Instant) -> Option<TxTok<'_>> {
+        Some(TxTok { dev: self, now })
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut c = DeviceCapabilities::default();
+        c.medium = phy::Medium::Ip;
+        c.max_transmission_unit = 1500;
+        c
+    }
+}
+
+/// Run `f` with a stack of `N` slots on a `DelayLine` of `latency_ms`.
+pub fn with_delay_stack<const N: usize, R>(
+    latency_ms: u64,
+    f: impl FnOnce(&Stack<'_>, &NetClock) -> R,
+) -> R {
+    let (mut dev, clock) = delay_line(latency_ms);
+    let mut res = Box::new(StackResources::<N, 2048>::new());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    f(&stack, &clock)
+}
