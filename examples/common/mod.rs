@@ -101,7 +101,8 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
     // smoltcp's TAP device panics on a write to a link that is down (EIO):
     // say so clearly instead.
     let flags = std::fs::read_to_string(format!("/sys/class/net/{name}/flags")).unwrap_or_default();
-    let up = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).is_ok_and(|f| f & 1 != 0);
+    let up =
+        u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).is_ok_and(|f| f & 1 != 0);
     if !up {
         die(format_args!(
             "TAP device '{name}' is down; bring it up with: sudo ip link set {name} up && sudo ip addr add {}/{} dev {name}",

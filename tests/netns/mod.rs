@@ -52,16 +52,27 @@ pub struct Netns {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn run(args: &[&str]) -> Output {
-    Command::new(args[0]).args(&args[1..]).output().expect("run command")
+    Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .expect("run command")
 }
 
 impl Netns {
     /// Create `smolsock-test-<pid>-<n>` with `tap0` up at 192.168.69.1/24.
     pub fn new() -> Netns {
-        let name = format!("smolsock-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "smolsock-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         let ns = Netns { name };
         let o = run(&["ip", "netns", "add", &ns.name]);
-        assert!(o.status.success(), "ip netns add: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "ip netns add: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         ns.exec_ok(&["ip", "link", "set", "lo", "up"]);
         ns.exec_ok(&["ip", "tuntap", "add", "dev", TAP, "mode", "tap"]);
         ns.exec_ok(&["ip", "addr", "add", &format!("{LINUX_IP}/24"), "dev", TAP]);
@@ -77,20 +88,34 @@ impl Netns {
     }
 
     pub fn exec_ok(&self, args: &[&str]) {
-        let o = self.command(args[0]).args(&args[1..]).stdin(Stdio::null()).output().expect("ip netns exec");
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = self
+            .command(args[0])
+            .args(&args[1..])
+            .stdin(Stdio::null())
+            .output()
+            .expect("ip netns exec");
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }
 
 impl Drop for Netns {
     fn drop(&mut self) {
         // Killing the namespace's processes first lets the delete succeed.
-        if let Ok(o) = Command::new("ip").args(["netns", "pids", &self.name]).output() {
+        if let Ok(o) = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+        {
             for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
                 let _ = Command::new("kill").args(["-9", pid]).status();
             }
         }
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }
 
@@ -99,6 +124,10 @@ pub fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
     let p = dir.join("examples").join(name);
-    assert!(p.exists(), "example {name} not built at {} (run `cargo build --examples`)", p.display());
+    assert!(
+        p.exists(),
+        "example {name} not built at {} (run `cargo build --examples`)",
+        p.display()
+    );
     p
 }
