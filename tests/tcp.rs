@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 use core::time::Duration as StdDuration;
-use smolsock::Clock;
+
 use smoltcp::time::{Duration, Instant};
 
 fn secs(s: u64) -> Option<StdDuration> {

@@ -69,7 +69,7 @@ pub fn pair<'s, 'a>(
 
 // ---- a loopback with latency, and a clock that wakes for its packets ----
 
-use smolsock::{Clock, Idle};
+pub use smolsock::{Clock, Idle};
 use smoltcp::phy::{self, Device, DeviceCapabilities};
 use smoltcp::time::{Duration, Instant};
 use std::cell::Cell;

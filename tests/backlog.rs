@@ -1,0 +1,171 @@
+//! SPEC §3, the listen backlog and the socket pool.
+mod common;
+use common::*;
+use smoltcp::time::Duration;
+
+#[test]
+fn listen_5_with_7_clients_arriving_at_once() {
+    with_stack::<16, _>(|stack, _| {
+        let l = listener(stack, 10001, 5);
+        // Seven clients start their handshakes in the same instant; the server is busy.
+        let clients: Vec<_> = (0..7).map(|_| start_connect(stack, 10001)).collect();
+        stack.poll(stack.now());
+        let outcomes: Vec<_> = clients
+            .iter()
+            .map(|c| c.connect(addr("127.0.0.1:10001")))
+            .collect();
+        let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+        let refused = outcomes
+            .iter()
+            .filter(|o| **o == Err(Error::ConnectionRefused))
+            .count();
+        assert_eq!((ok, refused), (5, 2), "{outcomes:?}");
+        // The waiting clients send early data before they are accepted.
+        let waiting: Vec<_> = clients
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| o.is_ok())
+            .map(|(c, _)| c)
+            .collect();
+        for (k, c) in waiting.iter().enumerate() {
+            c.send_all(format!("early {k}\n").as_bytes()).unwrap();
+        }
+        stack.poll(stack.now());
+        // Accepted in arrival order, data intact.
+        for (k, c) in waiting.iter().enumerate() {
+            let (s, peer) = l.accept().unwrap();
+            assert_eq!(peer, c.local_addr().unwrap(), "arrival order");
+            let mut buf = [0u8; 32];
+            let n = s.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], format!("early {k}\n").as_bytes());
+        }
+        // The refused clients' slots are reusable, and the server still serves.
+        for (c, o) in clients.iter().zip(&outcomes) {
+            if o.is_err() {
+                c.close().unwrap();
+            }
+        }
+        let late = start_connect(stack, 10001);
+        let (s, _) = l.accept().unwrap();
+        late.set_nonblocking(false).unwrap();
+        late.send_all(b"late").unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(s.recv(&mut buf), Ok(4));
+    });
+}
+
+#[test]
+fn a_burst_of_backlog_size_is_absorbed_with_no_reset_and_rearmed_after_accept() {
+    with_stack::<12, _>(|stack, _| {
+        let l = listener(stack, 10002, 3);
+        for round in 0..3 {
+            let cs: Vec<_> = (0..3).map(|_| start_connect(stack, 10002)).collect();
+            stack.poll(stack.now());
+            for c in &cs {
+                assert_eq!(c.connect(addr("127.0.0.1:10002")), Ok(()), "round {round}");
+            }
+            let accepted: Vec<_> = cs.iter().map(|_| l.accept().unwrap()).collect();
+            assert_eq!(accepted.len(), 3);
+        }
+    });
+}
+
+#[test]
+fn closing_a_listener_resets_connections_still_waiting() {
+    with_stack::<8, _>(|stack, _| {
+        let l = listener(stack, 10003, 2);
+        let c = start_connect(stack, 10003);
+        stack.poll(stack.now());
+        assert_eq!(c.connect(addr("127.0.0.1:10003")), Ok(()));
+        l.close().unwrap();
+        let mut buf = [0u8; 4];
+        c.set_nonblocking(false).unwrap();
+        assert_eq!(c.recv(&mut buf), Err(Error::ConnectionReset));
+        // The port is free again and nothing leaked.
+        let l2 = listener(stack, 10003, 2);
+        drop(l2);
+    });
+}
+
+#[test]
+fn thousand_connect_close_cycles_on_a_4_slot_pool() {
+    with_stack::<4, _>(|stack, clock| {
+        let l = listener(stack, 10004, 1);
+        for i in 0..1000 {
+            let c = start_connect(stack, 10004);
+            let (s, _) = l
+                .accept()
+                .unwrap_or_else(|e| panic!("cycle {i}: accept: {e}"));
+            c.set_nonblocking(false).unwrap();
+            c.send_all(b"x").unwrap();
+            let mut buf = [0u8; 1];
+            assert_eq!(s.recv(&mut buf), Ok(1), "cycle {i}");
+            // Alternate the side that closes first, so TIME-WAIT lands on both.
+            if i % 2 == 0 {
+                c.close().unwrap();
+                assert_eq!(s.recv(&mut buf), Ok(0));
+                s.close().unwrap();
+            } else {
+                s.close().unwrap();
+                assert_eq!(c.recv(&mut buf), Ok(0));
+                c.close().unwrap();
+            }
+            clock.advance(Duration::from_millis(1));
+        }
+    });
+}
+
+#[test]
+fn time_wait_is_reclaimed_when_the_pool_is_otherwise_full() {
+    with_stack::<3, _>(|stack, _| {
+        let (l, c, s) = pair(stack, 10005);
+        drop(l);
+        c.close().unwrap(); // active close: TIME-WAIT after the peer's FIN
+        let mut buf = [0u8; 1];
+        assert_eq!(s.recv(&mut buf), Ok(0));
+        s.close().unwrap();
+        stack.poll(stack.now());
+        // Three fresh sockets: one of them takes the TIME-WAIT slot.
+        let a = tcp(stack);
+        let b = tcp(stack);
+        let d = tcp(stack);
+        assert_eq!(
+            Socket::new(stack, Domain::IPV4, Type::STREAM).err(),
+            Some(Error::NoBufferSpace)
+        );
+        drop((a, b, d));
+    });
+}
+
+#[test]
+fn listen_takes_what_slots_there_are_and_accept_on_a_full_pool_errors_cleanly() {
+    with_stack::<2, _>(|stack, _| {
+        let c = tcp(stack);
+        let l = listener(stack, 10006, 5); // one slot left: the backlog is clamped to it
+        c.set_nonblocking(true).unwrap();
+        assert_eq!(c.connect(addr("127.0.0.1:10006")), Err(Error::WouldBlock));
+        stack.poll(stack.now());
+        // The connection sits in the listener's own slot and no slot is free.
+        assert_eq!(l.accept().err(), Some(Error::NoBufferSpace));
+        drop(c);
+        // Once a slot frees up, accept works again (the client's FIN arrived first).
+        let (s, _) = l.accept().unwrap();
+        let mut buf = [0u8; 1];
+        assert_eq!(s.recv(&mut buf), Ok(0));
+    });
+}
+
+#[test]
+fn nonblocking_accept_and_timeout_accept() {
+    with_stack::<4, _>(|stack, clock| {
+        let l = listener(stack, 10007, 1);
+        l.set_timeout(Some(core::time::Duration::from_secs(2)))
+            .unwrap();
+        let t0 = clock.now();
+        assert_eq!(l.accept().err(), Some(Error::TimedOut));
+        assert_eq!(clock.now() - t0, Duration::from_secs(2));
+        l.set_nonblocking(true).unwrap();
+        assert_eq!(l.accept().err(), Some(Error::WouldBlock));
+        assert_eq!(clock.now() - t0, Duration::from_secs(2));
+    });
+}
