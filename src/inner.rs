@@ -160,13 +160,20 @@ impl<'a> Inner<'a> {
 
     /// Hand out a slot of `kind` to `use_`: a free one, else a never-used one
     /// (its socket is made now), else (TCP) the oldest orphan in TIME-WAIT or
-    /// FIN-WAIT-2 is reclaimed, as lwIP does. Never panics: `NoBufferSpace`.
+    /// FIN-WAIT-2 is reclaimed, as lwIP does, else (TCP, not for a listener's
+    /// own re-arming) an idle armed slot of a listener's backlog is taken back:
+    /// a backlog uses spare slots, it never starves the program's own sockets.
+    /// Never panics: `NoBufferSpace`.
     pub fn alloc(&mut self, kind: Kind, use_: Use) -> Result<usize> {
         let i = match self.find_free(kind) {
             Some(i) => i,
             None => match self.create(kind)? {
                 Some(i) => i,
-                None => self.reclaim(kind).ok_or(Error::NoBufferSpace)?,
+                None => match self.reclaim(kind) {
+                    Some(i) => i,
+                    None if matches!(use_, Use::Member(_)) => return Err(Error::NoBufferSpace),
+                    None => self.take_armed(kind).ok_or(Error::NoBufferSpace)?,
+                },
             },
         };
         if let Some(s) = self.slots.get_mut(i) {
@@ -243,6 +250,23 @@ impl<'a> Inner<'a> {
         }
         self.slots[i].use_ = Use::Free;
         self.slots[i].last = State::Closed;
+        Some(i)
+    }
+
+    /// Take back a listener's armed slot that is still in LISTEN (never a head).
+    fn take_armed(&mut self, kind: Kind) -> Option<usize> {
+        if kind != Kind::Tcp {
+            return None;
+        }
+        let i = (0..self.slots.len()).find(|&i| {
+            matches!(self.slots[i].use_, Use::Member(_))
+                && self.tcp_at_ref(i) == Some(State::Listen)
+        })?;
+        if let Ok(t) = self.tcp_at(i) {
+            t.abort();
+        }
+        self.slots[i].last = State::Closed;
+        self.short = true;
         Some(i)
     }
 

@@ -21,7 +21,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `listen(backlog)`: up to `backlog` connections complete their
     /// handshake and wait for [`accept`](Self::accept); more are refused.
     /// `backlog` 0 means 1; it is capped at [`MAX_BACKLOG`] and by the free
-    /// slots (slots freed later are armed then). Binds an ephemeral port if
+    /// slots (slots freed later are armed then). The backlog only uses spare
+    /// slots: a new socket takes back an armed slot still in LISTEN when the
+    /// pool is otherwise full. Binds an ephemeral port if
     /// the socket is not bound. Calling it again changes the backlog.
     pub fn listen(&self, backlog: usize) -> Result<()> {
         if self.kind != Kind::Tcp {

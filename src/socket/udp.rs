@@ -55,6 +55,10 @@ impl Socket<'_, '_> {
             if s.has(flag::SHUT_WR) {
                 return Some(Err(Error::BrokenPipe));
             }
+            if data.len() > u.payload_send_capacity() {
+                // Larger than the buffer can ever hold: Python's EMSGSIZE.
+                return Some(Err(Error::InvalidInput));
+            }
             match u.send_slice(data, remote) {
                 Ok(()) => Some(Ok(data.len())),
                 Err(SendError::BufferFull) => None,
