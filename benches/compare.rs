@@ -1,1 +1,124 @@
-fn main() {}
+//! Side-by-side benchmarks (issue 5): smolsock against raw smoltcp and the
+//! Linux kernel's TCP over 127.0.0.1, all measured in one run.
+//!
+//! `cargo bench --bench compare` runs the full sizes; `-- --quick` runs small
+//! ones (under a minute, for CI: it checks that every figure can be produced
+//! and asserts nothing about speed). Extra arguments that are not flags pick
+//! sections by name: `throughput`, `conn`, `lines`, `rtt`, `memory`.
+//!
+//! Output: a table, then one `RESULT <name> <value>` line per figure.
+
+#[path = "compare/conn.rs"]
+mod conn;
+#[path = "compare/lines.rs"]
+mod lines;
+#[path = "compare/memory.rs"]
+mod memory;
+#[path = "compare/report.rs"]
+mod report;
+#[path = "compare/rtt.rs"]
+mod rtt;
+#[path = "compare/throughput.rs"]
+mod throughput;
+#[path = "compare/util.rs"]
+mod util;
+
+use report::Report;
+use std::time::Duration;
+
+/// Sizes for one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub quick: bool,
+    /// Bytes moved by each throughput run.
+    pub bulk_bytes: usize,
+    /// Wall time each connection-rate loop runs.
+    pub conn_time: Duration,
+    /// Lines sent through each line server.
+    pub lines: usize,
+    /// Echo round trips timed (after a warm-up).
+    pub rtt_samples: usize,
+    /// Upper bound on any one measurement loop (a hang becomes an error).
+    pub limit: Duration,
+}
+
+impl Plan {
+    fn full() -> Self {
+        Plan {
+            quick: false,
+            bulk_bytes: 1 << 30,
+            conn_time: Duration::from_secs(5),
+            lines: 1_000_000,
+            rtt_samples: 50_000,
+            limit: Duration::from_secs(120),
+        }
+    }
+
+    fn quick() -> Self {
+        Plan {
+            quick: true,
+            bulk_bytes: 64 << 20,
+            conn_time: Duration::from_secs(1),
+            lines: 100_000,
+            rtt_samples: 5_000,
+            limit: Duration::from_secs(20),
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let plan = if args.iter().any(|a| a == "--quick") {
+        Plan::quick()
+    } else {
+        Plan::full()
+    };
+    let picked: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let want = |name: &str| picked.is_empty() || picked.contains(&name);
+
+    println!(
+        "smolsock compare ({}): {} CPU(s), {}",
+        if plan.quick { "quick" } else { "full" },
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpu_model()
+    );
+    let started = std::time::Instant::now();
+    let mut report = Report::default();
+    if want("throughput") {
+        throughput::run(&plan, &mut report);
+    }
+    if want("conn") {
+        conn::run(&plan, &mut report);
+    }
+    if want("lines") {
+        lines::run(&plan, &mut report);
+    }
+    if want("rtt") {
+        rtt::run(&plan, &mut report);
+    }
+    if want("memory") {
+        memory::run(&mut report);
+    }
+    report.print();
+    println!("total wall time {:.1} s", started.elapsed().as_secs_f64());
+    if report.errors > 0 {
+        eprintln!("{} measurement(s) failed", report.errors);
+        std::process::exit(1);
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}

@@ -1,5 +1,5 @@
 //! Shared test helpers: a loopback stack on a simulated clock.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub use smolsock::{
     Config, Domain, Error, Shutdown, SimClock, SockAddr, Socket, Stack, StackResources, Type,
