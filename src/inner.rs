@@ -179,6 +179,15 @@ impl<'a> Inner<'a> {
         if let Some(s) = self.slots.get_mut(i) {
             s.reuse(use_);
         }
+        // A reused smoltcp socket keeps its options: give each owner defaults.
+        if kind == Kind::Tcp {
+            if let Ok(t) = self.tcp_at(i) {
+                t.set_timeout(None);
+                t.set_keep_alive(None);
+                t.set_nagle_enabled(true);
+                t.set_ack_delay(Some(Duration::from_millis(10)));
+            }
+        }
         Ok(i)
     }
 
@@ -281,7 +290,6 @@ impl<'a> Inner<'a> {
     /// Keep an orphan until its close handshake ends.
     pub fn orphan(&mut self, i: usize) {
         let seq = self.next_seq();
-        let now = self.now;
         if let Ok(t) = self.tcp_at(i) {
             t.set_timeout(Some(ORPHAN_TIMEOUT));
         }
@@ -290,7 +298,6 @@ impl<'a> Inner<'a> {
             s.reuse(Use::Orphan);
             (s.addr, s.port, s.flags, s.last) = keep;
             s.seq = seq;
-            s.since = now;
         }
     }
 

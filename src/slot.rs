@@ -3,7 +3,6 @@
 use crate::Error;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
-use smoltcp::time::Instant;
 use smoltcp::wire::{IpAddress, IpEndpoint};
 
 /// What kind of smoltcp socket backs a slot (fixed on first use).
@@ -51,8 +50,6 @@ pub(crate) struct Slot {
     pub addr: Option<IpAddress>,
     /// Arrival order (listener members) or close order (orphans).
     pub seq: u32,
-    /// When an orphan was closed.
-    pub since: Instant,
     pub port: u16,
     pub gen: u16,
     /// Listen backlog (a listener's head slot), else 0.
@@ -73,7 +70,6 @@ impl Slot {
         handle: None,
         addr: None,
         seq: 0,
-        since: Instant::ZERO,
         port: 0,
         gen: 0,
         backlog: 0,

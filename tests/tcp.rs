@@ -456,3 +456,27 @@ fn python_names_of_errors() {
     let io: std::io::Error = Error::ConnectionRefused.into();
     assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
 }
+
+#[test]
+fn nodelay_sends_small_writes_at_once() {
+    with_stack::<4, _>(|stack, clock| {
+        let (_l, c, s) = pair(stack, 7200);
+        let mut buf = [0u8; 8];
+        s.set_nonblocking(true).unwrap();
+        // With Nagle (the default), the second small write waits for the first one's ACK,
+        // which the peer delays by 10 ms.
+        c.send_all(b"a").unwrap();
+        c.send_all(b"b").unwrap();
+        stack.poll(clock.now());
+        assert_eq!(s.recv(&mut buf), Ok(1));
+        assert_eq!(s.recv(&mut buf), Err(Error::WouldBlock));
+        clock.advance(Duration::from_millis(20));
+        stack.poll(clock.now());
+        assert_eq!(s.recv(&mut buf), Ok(1));
+        c.set_nodelay(true).unwrap();
+        c.send_all(b"c").unwrap();
+        c.send_all(b"d").unwrap();
+        stack.poll(clock.now());
+        assert_eq!(s.recv(&mut buf), Ok(2), "both went out at once");
+    });
+}

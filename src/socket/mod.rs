@@ -173,6 +173,16 @@ impl<'s, 'a> Socket<'s, 'a> {
             .with_mut(|i| i.slot_mut(self.id).map(|s| s.set(flag::REUSE, on)))
     }
 
+    /// socket2's `set_nodelay` (`TCP_NODELAY`): `true` turns Nagle's algorithm
+    /// off, so small writes go out at once instead of waiting for an ACK.
+    pub fn set_nodelay(&self, nodelay: bool) -> Result<()> {
+        if self.kind != Kind::Tcp {
+            return Err(Error::Unsupported);
+        }
+        self.stack
+            .with_mut(|i| i.tcp(self.id).map(|(_, t)| t.set_nagle_enabled(!nodelay)))
+    }
+
     /// Python's `bind((host, port))`. Port 0 picks an ephemeral port.
     /// [`Error::AddrInUse`] if another socket holds it (see
     /// [`set_reuse_address`](Self::set_reuse_address)), [`Error::AddrNotAvailable`]
