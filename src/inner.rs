@@ -507,7 +507,10 @@ impl<'a> Inner<'a> {
                 }
             } else if s.use_ == Use::User && state == State::Closed {
                 match s.last {
-                    State::SynSent => self.slots[i].pending = Some(Error::ConnectionRefused),
+                    State::SynSent => {
+                        self.slots[i].pending = Some(Error::ConnectionRefused);
+                        self.slots[i].set(flag::CONNECTED, false);
+                    }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
                     _ => self.slots[i].set(flag::RESET, true),
                 }

@@ -75,7 +75,7 @@ impl Socket<'_, '_> {
                 if let Ok((s, t)) = i.tcp(self.id) {
                     t.abort();
                     s.last = State::Closed;
-                    s.set(flag::CONNECTING, false);
+                    s.set(flag::CONNECTING | flag::CONNECTED, false);
                 }
             });
         }
@@ -88,6 +88,11 @@ impl Socket<'_, '_> {
                 Ok(x) => x,
                 Err(e) => return Some(Err(e)),
             };
+            // An error from the background (a refused connect) is reported once, first.
+            if let Some(e) = s.pending.take() {
+                s.set(flag::CONNECTING, false);
+                return Some(Err(e));
+            }
             if s.is_listener() || !s.has(flag::CONNECTED) {
                 return Some(Err(Error::NotConnected));
             }
@@ -96,9 +101,6 @@ impl Socket<'_, '_> {
             }
             if t.can_recv() {
                 return Some(t.recv_slice(buf).map_err(|_| Error::NotConnected));
-            }
-            if let Some(e) = s.pending.take() {
-                return Some(Err(e));
             }
             match t.state() {
                 State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Some(Ok(0)),
@@ -116,11 +118,12 @@ impl Socket<'_, '_> {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
         };
+        if let Some(e) = s.pending.take() {
+            s.set(flag::CONNECTING, false);
+            return Some(Err(e));
+        }
         if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
             return Some(Err(Error::BrokenPipe));
-        }
-        if let Some(e) = s.pending.take() {
-            return Some(Err(e));
         }
         match t.state() {
             State::Established | State::CloseWait => match t.send_slice(data) {
