@@ -481,3 +481,13 @@ fn nodelay_sends_small_writes_at_once() {
         assert_eq!(s.recv(&mut buf), Ok(2), "both went out at once");
     });
 }
+
+#[test]
+fn blocking_connect_without_timeout_gives_up_like_linux() {
+    with_stack::<2, _>(|stack, clock| {
+        let c = tcp(stack);
+        let t0 = clock.now();
+        assert_eq!(c.connect(addr("127.0.0.2:80")), Err(Error::TimedOut));
+        assert_eq!(clock.now() - t0, Duration::from_secs(127));
+    });
+}

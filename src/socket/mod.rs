@@ -267,7 +267,9 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Python's `connect((host, port))`. TCP: blocks until connected (or
     /// [`Error::WouldBlock`] at once when non-blocking, like `EINPROGRESS`;
-    /// call again to learn the outcome). UDP: sets the default peer.
+    /// call again to learn the outcome). A blocking connect with no timeout
+    /// gives up with [`Error::TimedOut`] after 127 s, as Linux does after its
+    /// SYN retries. UDP: sets the default peer.
     pub fn connect(&self, addr: SockAddr) -> Result<()> {
         match self.kind {
             Kind::Udp => self.udp_connect(addr),

@@ -8,6 +8,10 @@ use crate::{Error, Result, Shutdown};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::IpListenEndpoint;
 
+/// How long a blocking `connect` without a timeout waits for an answer
+/// (Linux gives up after 6 SYN retries, about 127 s).
+pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_secs(127);
+
 /// The outcome, if any yet, of a socket's connection attempt.
 fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Option<Result<()>> {
     if let Some(e) = s.pending.take() {
@@ -58,7 +62,9 @@ impl Socket<'_, '_> {
             // Like Linux: the SYN is on its way, EINPROGRESS.
             return Err(Error::WouldBlock);
         }
-        let r = self.stack.wait(self.timeout.get(), |i| {
+        // Blocking with no timeout still gives up, as Linux does after its SYN retries.
+        let limit = self.timeout.get().or(Some(CONNECT_GIVE_UP));
+        let r = self.stack.wait(limit, |i| {
             let (s, t) = match i.tcp(self.id) {
                 Ok(x) => x,
                 Err(e) => return Some(Err(e)),
