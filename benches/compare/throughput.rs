@@ -1,0 +1,258 @@
+//! Figure 1: bulk TCP throughput with 64 KiB socket buffers.
+//!
+//! (a) smolsock's API copying into a user buffer over smoltcp's `Loopback`
+//! (`Medium::Ip`), one thread driving both ends; (b) raw smoltcp on the same
+//! device and settings with zero-copy closures (as smoltcp's
+//! `examples/loopback_benchmark.rs`); (c) the kernel over 127.0.0.1, sender
+//! and receiver in two threads.
+
+use crate::report::Report;
+use crate::util::{check_limit, ctx, gbps, io_ctx, set_kernel_bufs, smol_pair, BUF64K, R};
+use crate::Plan;
+use smolsock::{Config, Error, Stack, StackResources, StdClock};
+use smoltcp::iface::{Interface, SocketSet, SocketStorage};
+use smoltcp::phy::{Loopback, Medium};
+use smoltcp::socket::tcp;
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+const SECTION: &str = "1. Bulk TCP throughput, 64 KiB socket buffers";
+
+pub fn run(plan: &Plan, report: &mut Report) {
+    let total = plan.bulk_bytes;
+    println!(
+        "[throughput] {} MiB each, 64 KiB socket buffers",
+        total >> 20
+    );
+    let smol = measure(report, "smolsock blocking", || {
+        smolsock(total, false, plan.limit)
+    });
+    let smol_nb = measure(report, "smolsock non-blocking", || {
+        smolsock(total, true, plan.limit)
+    });
+    let raw = measure(report, "raw smoltcp", || raw_smoltcp(total, plan.limit));
+    let kernel = measure(report, "kernel", || {
+        kernel_tcp(total, Some(BUF64K), plan.limit)
+    });
+    let kernel_auto = measure(report, "kernel (default buffers)", || {
+        kernel_tcp(total, None, plan.limit)
+    });
+    if let Some(v) = smol {
+        report.result(
+            SECTION,
+            "throughput_gbps_smolsock",
+            "smolsock, blocking send/recv, 64 KiB user buffer, Loopback(Ip)",
+            v,
+            "Gbit/s",
+        );
+    }
+    if let Some(v) = smol_nb {
+        report.extra(
+            SECTION,
+            "smolsock, non-blocking send/recv (same otherwise)",
+            v,
+            "Gbit/s",
+        );
+    }
+    if let Some(v) = raw {
+        report.result(
+            SECTION,
+            "throughput_gbps_raw_smoltcp",
+            "raw smoltcp, zero-copy closures, same device and settings",
+            v,
+            "Gbit/s",
+        );
+    }
+    if let Some(v) = kernel {
+        report.result(
+            SECTION,
+            "throughput_gbps_kernel",
+            "Linux TCP 127.0.0.1, 2 threads, SO_SNDBUF/SO_RCVBUF 64 KiB",
+            v,
+            "Gbit/s",
+        );
+    }
+    if let Some(v) = kernel_auto {
+        report.extra(
+            SECTION,
+            "Linux TCP 127.0.0.1, 2 threads, default (autotuned) buffers",
+            v,
+            "Gbit/s",
+        );
+    }
+    if let (Some(s), Some(r)) = (smol, raw) {
+        report.result(
+            SECTION,
+            "throughput_ratio_vs_raw",
+            "ratio smolsock / raw smoltcp (target >= 0.95)",
+            s / r,
+            "x",
+        );
+    }
+    if let (Some(s), Some(k)) = (smol, kernel) {
+        report.result(
+            SECTION,
+            "throughput_ratio_vs_kernel",
+            "ratio smolsock / kernel (target >= 1.2)",
+            s / k,
+            "x",
+        );
+    }
+}
+
+fn measure(report: &mut Report, what: &str, f: impl FnOnce() -> R<f64>) -> Option<f64> {
+    match f() {
+        Ok(v) => {
+            println!("  {what:<44} {v:>14.3} Gbit/s");
+            Some(v)
+        }
+        Err(e) => {
+            report.error(what, &e);
+            None
+        }
+    }
+}
+
+/// smolsock: one thread, client and server sockets on one stack. Blocking:
+/// each `send` returns as soon as it queued something, each `recv` as soon
+/// as it got something, so the two alternate without a deadlock.
+/// Non-blocking: the same loop where either call may say `WouldBlock`.
+fn smolsock(total: usize, nonblocking: bool, limit: Duration) -> R<f64> {
+    let clock = StdClock::new();
+    let mut dev = Loopback::new(Medium::Ip);
+    let mut res = Box::new(StackResources::<4, BUF64K>::new());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let (_l, c, s) = smol_pair(&stack, 5001)?;
+    if nonblocking {
+        c.set_nonblocking(true).map_err(ctx("nonblocking"))?;
+        s.set_nonblocking(true).map_err(ctx("nonblocking"))?;
+    }
+    let out = vec![0x5au8; BUF64K];
+    let mut inb = vec![0u8; BUF64K];
+    let (mut sent, mut got) = (0usize, 0usize);
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while got < total {
+        if sent < total {
+            let n = (total - sent).min(out.len());
+            match c.send(&out[..n]) {
+                Ok(k) => sent += k,
+                Err(Error::WouldBlock) => {}
+                Err(e) => return Err(format!("send: {e:?}")),
+            }
+        }
+        match s.recv(&mut inb) {
+            Ok(0) => return Err("recv: early end of stream".into()),
+            Ok(k) => got += k,
+            Err(Error::WouldBlock) => {}
+            Err(e) => return Err(format!("recv: {e:?}")),
+        }
+        rounds += 1;
+        if rounds % 1024 == 0 {
+            check_limit(start, limit, "smolsock throughput")?;
+        }
+    }
+    Ok(gbps(got, start.elapsed()))
+}
+
+/// Raw smoltcp, written as its `loopback_benchmark` example: poll, then let
+/// the receiver consume and the sender produce in place.
+fn raw_smoltcp(total: usize, limit: Duration) -> R<f64> {
+    let t0 = Instant::now();
+    let now = || smoltcp::time::Instant::from_micros(t0.elapsed().as_micros() as i64);
+    let mut dev = Loopback::new(Medium::Ip);
+    let mut iface = Interface::new(
+        smoltcp::iface::Config::new(HardwareAddress::Ip),
+        &mut dev,
+        now(),
+    );
+    iface.update_ip_addrs(|a| {
+        let _ = a.push(IpCidr::new(IpAddress::v4(127, 0, 0, 1), 8));
+    });
+    let sock = || {
+        tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; BUF64K]),
+            tcp::SocketBuffer::new(vec![0; BUF64K]),
+        )
+    };
+    let mut storage: [SocketStorage; 2] = Default::default();
+    let mut set = SocketSet::new(&mut storage[..]);
+    let server = set.add(sock());
+    let client = set.add(sock());
+    set.get_mut::<tcp::Socket>(server)
+        .listen(5002)
+        .map_err(|e| format!("listen: {e:?}"))?;
+    set.get_mut::<tcp::Socket>(client)
+        .connect(iface.context(), (IpAddress::v4(127, 0, 0, 1), 5002), 49152)
+        .map_err(|e| format!("connect: {e:?}"))?;
+    let (mut sent, mut got) = (0usize, 0usize);
+    let mut start = None;
+    let mut rounds = 0u64;
+    while got < total {
+        iface.poll(now(), &mut dev, &mut set);
+        let s = set.get_mut::<tcp::Socket>(server);
+        while s.can_recv() {
+            got += s
+                .recv(|b| (b.len(), b.len()))
+                .map_err(|e| format!("recv: {e:?}"))?;
+        }
+        let c = set.get_mut::<tcp::Socket>(client);
+        if c.may_send() && start.is_none() {
+            start = Some(Instant::now());
+        }
+        while c.can_send() && sent < total {
+            sent += c
+                .send(|b| {
+                    let n = b.len().min(total - sent);
+                    (n, n)
+                })
+                .map_err(|e| format!("send: {e:?}"))?;
+        }
+        rounds += 1;
+        if rounds % 1024 == 0 {
+            check_limit(t0, limit, "raw smoltcp throughput")?;
+        }
+    }
+    Ok(gbps(got, start.unwrap_or(t0).elapsed()))
+}
+
+/// The kernel: a receiver thread and a sending thread (this one).
+fn kernel_tcp(total: usize, bufs: Option<usize>, limit: Duration) -> R<f64> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(io_ctx("bind"))?;
+    if let Some(b) = bufs {
+        set_kernel_bufs(&l, b)?;
+    }
+    let addr = l.local_addr().map_err(io_ctx("local_addr"))?;
+    let rx = std::thread::spawn(move || -> R<usize> {
+        let (mut s, _) = l.accept().map_err(io_ctx("accept"))?;
+        s.set_read_timeout(Some(limit)).map_err(io_ctx("timeout"))?;
+        let mut buf = vec![0u8; BUF64K];
+        let mut got = 0;
+        while got < total {
+            match s.read(&mut buf).map_err(io_ctx("read"))? {
+                0 => return Err("early end of stream".into()),
+                n => got += n,
+            }
+        }
+        Ok(got)
+    });
+    let mut c = TcpStream::connect(addr).map_err(io_ctx("connect"))?;
+    if let Some(b) = bufs {
+        set_kernel_bufs(&c, b)?;
+    }
+    c.set_write_timeout(Some(limit))
+        .map_err(io_ctx("timeout"))?;
+    let out = vec![0x5au8; BUF64K];
+    let start = Instant::now();
+    let mut sent = 0;
+    while sent < total {
+        let n = (total - sent).min(out.len());
+        c.write_all(&out[..n]).map_err(io_ctx("write"))?;
+        sent += n;
+        check_limit(start, limit, "kernel throughput")?;
+    }
+    let got = rx.join().map_err(|_| "receiver panicked".to_string())??;
+    Ok(gbps(got, start.elapsed()))
+}
