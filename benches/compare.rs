@@ -68,11 +68,18 @@ impl Plan {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let plan = if args.iter().any(|a| a == "--quick") {
+    let mut plan = if args.iter().any(|a| a == "--quick") {
         Plan::quick()
     } else {
         Plan::full()
     };
+    // For profiling one figure at another size.
+    if let Some(mib) = std::env::var("COMPARE_BULK_MIB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        plan.bulk_bytes = mib << 20;
+    }
     let picked: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
