@@ -169,11 +169,18 @@ impl<'a> Inner<'a> {
             Some(i) => i,
             None => match self.create(kind)? {
                 Some(i) => i,
-                None => match self.reclaim(kind) {
-                    Some(i) => i,
-                    None if matches!(use_, Use::Member(_)) => return Err(Error::NoBufferSpace),
-                    None => self.take_armed(kind).ok_or(Error::NoBufferSpace)?,
-                },
+                None => {
+                    let i = match self.reclaim(kind) {
+                        Some(i) => i,
+                        None if matches!(use_, Use::Member(_)) => return Err(Error::NoBufferSpace),
+                        None => self.take_armed(kind).ok_or(Error::NoBufferSpace)?,
+                    };
+                    // Send the aborted connection's RST now, so nothing of it
+                    // is left in the socket for its next owner.
+                    let now = self.now;
+                    while self.device.egress(&mut self.iface, &mut self.set, now) {}
+                    i
+                }
             },
         };
         if let Some(s) = self.slots.get_mut(i) {
@@ -373,6 +380,17 @@ impl<'a> Inner<'a> {
             .map(|t| t.state())
     }
 
+    fn tcp_at_ref_can_recv(&self, i: usize) -> bool {
+        let Some(h) = self.slots.get(i).map(|s| s.handle).unwrap_or(None) else {
+            return false;
+        };
+        self.set
+            .iter()
+            .find(|(x, _)| *x == h)
+            .and_then(|(_, s)| tcp::Socket::downcast(s))
+            .is_some_and(|t| t.can_recv())
+    }
+
     /// Exchange the smoltcp sockets (and their tracking) behind two slots.
     pub fn swap_sockets(&mut self, a: usize, b: usize) {
         if a >= self.slots.len() || b >= self.slots.len() {
@@ -445,12 +463,12 @@ impl<'a> Inner<'a> {
             let mut progress = false;
             while self.device.ingress(&mut self.iface, &mut self.set, now) {
                 progress = true;
-                self.observe();
+                self.observe(false);
             }
             while self.device.egress(&mut self.iface, &mut self.set, now) {
                 progress = true;
             }
-            self.observe();
+            self.observe(true);
             if !progress {
                 break;
             }
@@ -469,7 +487,7 @@ impl<'a> Inner<'a> {
 
     /// Look at every TCP slot's state change since the last look: record
     /// arrivals at listeners, resets, refusals, finished orphans.
-    fn observe(&mut self) {
+    fn observe(&mut self, egress: bool) {
         for i in 0..self.slots.len() {
             let s = self.slots[i];
             if s.kind != Kind::Tcp || matches!(s.use_, Use::Free | Use::Parked) {
@@ -478,6 +496,14 @@ impl<'a> Inner<'a> {
             let Ok(state) = self.tcp_at(i).map(|t| t.state()) else {
                 continue;
             };
+            // Data for a socket the user closed: reset the peer, as Linux does.
+            if s.use_ == Use::Orphan && (state == State::CloseWait || self.tcp_at_ref_can_recv(i)) {
+                if let Ok(t) = self.tcp_at(i) {
+                    t.abort();
+                }
+                self.release(i);
+                continue;
+            }
             if state == s.last {
                 continue;
             }
@@ -505,10 +531,22 @@ impl<'a> Inner<'a> {
                     };
                     continue;
                 }
+            } else if s.use_ == Use::User && s.last == State::SynSent && state != State::Closed {
+                // Connected: the connect give-up timer no longer applies.
+                if let Ok(t) = self.tcp_at(i) {
+                    t.set_timeout(None);
+                }
             } else if s.use_ == Use::User && state == State::Closed {
                 match s.last {
+                    // An RST answers the SYN (ingress): refused. smoltcp's connect
+                    // timeout fires in egress: timed out.
                     State::SynSent => {
-                        self.slots[i].pending = Some(Error::ConnectionRefused);
+                        let e = if egress {
+                            Error::TimedOut
+                        } else {
+                            Error::ConnectionRefused
+                        };
+                        self.slots[i].pending = Some(e);
                         self.slots[i].set(flag::CONNECTED, false);
                     }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}

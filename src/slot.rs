@@ -40,6 +40,8 @@ pub(crate) mod flag {
     pub const V6: u8 = 32;
     /// A connect was started and its outcome not yet returned by `connect`.
     pub const CONNECTING: u8 = 64;
+    /// `TCP_NODELAY` (a listener passes it on to accepted sockets).
+    pub const NODELAY: u8 = 128;
 }
 
 /// Per-slot state. Kept small: see `slot_overhead_bytes` in the benchmark.
@@ -115,4 +117,12 @@ impl Slot {
 pub(crate) struct SlotId {
     pub index: u16,
     pub gen: u16,
+}
+
+impl SlotId {
+    /// A closed handle: names no slot.
+    pub const CLOSED: SlotId = SlotId {
+        index: u16::MAX,
+        gen: 0,
+    };
 }

@@ -248,7 +248,14 @@ impl<'a> Stack<'a> {
         mut op: impl FnMut(&mut Inner<'a>) -> Option<Result<T, E>>,
     ) -> Result<T, E> {
         let start = self.clock.now();
-        let deadline = timeout.map(|d| start + Duration::from_micros(d.as_micros() as u64));
+        // A deadline beyond what an Instant can hold is no deadline at all.
+        let deadline = timeout.and_then(|d| {
+            let micros = i64::try_from(d.as_micros()).ok()?;
+            start
+                .total_micros()
+                .checked_add(micros)
+                .map(Instant::from_micros)
+        });
         loop {
             let now = self.clock.now();
             let next = self.with_mut(|i| {

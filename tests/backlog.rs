@@ -139,19 +139,21 @@ fn time_wait_is_reclaimed_when_the_pool_is_otherwise_full() {
 
 #[test]
 fn listen_takes_what_slots_there_are_and_accept_on_a_full_pool_errors_cleanly() {
-    with_stack::<2, _>(|stack, _| {
+    with_stack::<3, _>(|stack, _| {
         let c = tcp(stack);
+        let extra = tcp(stack);
         let l = listener(stack, 10006, 5); // one slot left: the backlog is clamped to it
         c.set_nonblocking(true).unwrap();
         assert_eq!(c.connect(addr("127.0.0.1:10006")), Err(Error::WouldBlock));
         stack.poll(stack.now());
+        c.send_all(b"x").unwrap();
         // The connection sits in the listener's own slot and no slot is free.
         assert_eq!(l.accept().err(), Some(Error::NoBufferSpace));
-        drop(c);
-        // Once a slot frees up, accept works again (the client's FIN arrived first).
+        drop(extra);
+        // Once a slot frees up, accept works, and the early data is there.
         let (s, _) = l.accept().unwrap();
         let mut buf = [0u8; 1];
-        assert_eq!(s.recv(&mut buf), Ok(0));
+        assert_eq!(s.recv(&mut buf), Ok(1));
     });
 }
 

@@ -32,8 +32,8 @@ impl<'s, 'a> Socket<'s, 'a> {
         self.autobind()?;
         let now = self.stack.now();
         self.stack.with_mut(|i| {
-            let index = self.id.index as usize;
-            let (s, t) = i.tcp(self.id)?;
+            let index = self.id.get().index as usize;
+            let (s, t) = i.tcp(self.id.get())?;
             if s.has(flag::CONNECTED) {
                 return Err(Error::InvalidInput);
             }
@@ -70,7 +70,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// already sent, as a blocking socket, and the peer's address.
     pub fn accept(&self) -> Result<(Socket<'s, 'a>, SockAddr)> {
         let stack = self.stack;
-        let (id, peer) = stack.wait(self.timeout.get(), |i| try_accept(i, self.id))?;
+        let (id, peer) = stack.wait(self.timeout.get(), |i| try_accept(i, self.id.get()))?;
         Ok((Socket::from_slot(stack, id, Kind::Tcp), peer))
     }
 }
@@ -116,7 +116,7 @@ fn try_accept(i: &mut Inner<'_>, head_id: SlotId) -> Option<Result<(SlotId, Sock
     let s = &mut i.slots[d];
     s.reuse(crate::slot::Use::User);
     (s.addr, s.port) = (h.addr, h.port);
-    s.flags = (h.flags & (flag::REUSE | flag::V6)) | flag::CONNECTED;
+    s.flags = (h.flags & (flag::REUSE | flag::V6 | flag::NODELAY)) | flag::CONNECTED;
     s.last = State::Established;
     let id = SlotId {
         index: d as u16,
@@ -127,6 +127,10 @@ fn try_accept(i: &mut Inner<'_>, head_id: SlotId) -> Option<Result<(SlotId, Sock
         return Some(Err(Error::BadDescriptor));
     };
     i.slots[d].last = last;
+    // Like Linux, an accepted socket inherits TCP_NODELAY from its listener.
+    if let Ok(t) = i.tcp_at(d) {
+        t.set_nagle_enabled(!h.has(flag::NODELAY));
+    }
     i.rearm(head);
     match peer {
         Some(p) => Some(Ok((id, addr::sockaddr(p)))),

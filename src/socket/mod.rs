@@ -90,7 +90,8 @@ pub enum Shutdown {
 /// ```
 pub struct Socket<'s, 'a> {
     stack: &'s Stack<'a>,
-    id: SlotId,
+    /// Slot and generation; `SlotId::CLOSED` once this handle is closed.
+    id: Cell<SlotId>,
     kind: Kind,
     timeout: Cell<Timeout>,
 }
@@ -98,7 +99,7 @@ pub struct Socket<'s, 'a> {
 impl core::fmt::Debug for Socket<'_, '_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Socket")
-            .field("slot", &self.id.index)
+            .field("slot", &self.id.get().index)
             .field("kind", &self.kind)
             .field("timeout", &self.timeout.get())
             .finish()
@@ -137,7 +138,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     pub(crate) fn from_slot(stack: &'s Stack<'a>, id: SlotId, kind: Kind) -> Self {
         Socket {
             stack,
-            id,
+            id: Cell::new(id),
             kind,
             timeout: Cell::new(None),
         }
@@ -156,7 +157,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `settimeout(seconds)`: `None` blocks, `Some(0)` is
     /// non-blocking, else each call as a whole must finish within it.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
-        self.stack.with_mut(|i| i.slot(self.id).map(|_| ()))?;
+        self.stack.with_mut(|i| i.slot(self.id.get()).map(|_| ()))?;
         self.timeout.set(timeout);
         Ok(())
     }
@@ -170,7 +171,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// may take a port still held by closed connections (TIME-WAIT).
     pub fn set_reuse_address(&self, on: bool) -> Result<()> {
         self.stack
-            .with_mut(|i| i.slot_mut(self.id).map(|s| s.set(flag::REUSE, on)))
+            .with_mut(|i| i.slot_mut(self.id.get()).map(|s| s.set(flag::REUSE, on)))
     }
 
     /// socket2's `set_nodelay` (`TCP_NODELAY`): `true` turns Nagle's algorithm
@@ -179,8 +180,12 @@ impl<'s, 'a> Socket<'s, 'a> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
-        self.stack
-            .with_mut(|i| i.tcp(self.id).map(|(_, t)| t.set_nagle_enabled(!nodelay)))
+        self.stack.with_mut(|i| {
+            let (s, t) = i.tcp(self.id.get())?;
+            s.set(flag::NODELAY, nodelay);
+            t.set_nagle_enabled(!nodelay);
+            Ok(())
+        })
     }
 
     /// Python's `bind((host, port))`. Port 0 picks an ephemeral port.
@@ -189,7 +194,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// if the host is not one of the interface's addresses.
     pub fn bind(&self, addr: SockAddr) -> Result<()> {
         self.stack.with_mut(|i| {
-            let s = *i.slot(self.id)?;
+            let s = *i.slot(self.id.get())?;
             if s.has(flag::V6) != addr.is_ipv6() {
                 return Err(Error::InvalidInput);
             }
@@ -207,16 +212,16 @@ impl<'s, 'a> Socket<'s, 'a> {
                 p => p,
             };
             let ep = IpListenEndpoint { addr: ip, port };
-            if i.bind_conflict(self.id.index as usize, ep) {
+            if i.bind_conflict(self.id.get().index as usize, ep) {
                 return Err(Error::AddrInUse);
             }
             if self.kind == Kind::Udp {
-                i.udp(self.id)?
+                i.udp(self.id.get())?
                     .1
                     .bind(ep)
                     .map_err(|_| Error::InvalidInput)?;
             }
-            let s = i.slot_mut(self.id)?;
+            let s = i.slot_mut(self.id.get())?;
             s.addr = ip;
             s.port = port;
             Ok(())
@@ -225,9 +230,10 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Bind to an ephemeral port on any address if not bound yet.
     pub(crate) fn autobind(&self) -> Result<()> {
-        let (bound, v6) = self
-            .stack
-            .with_mut(|i| i.slot(self.id).map(|s| (s.port != 0, s.has(flag::V6))))?;
+        let (bound, v6) = self.stack.with_mut(|i| {
+            i.slot(self.id.get())
+                .map(|s| (s.port != 0, s.has(flag::V6)))
+        })?;
         if bound {
             Ok(())
         } else {
@@ -238,9 +244,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `getsockname()`.
     pub fn local_addr(&self) -> Result<SockAddr> {
         self.stack.with_mut(|i| {
-            let s = *i.slot(self.id)?;
+            let s = *i.slot(self.id.get())?;
             if self.kind == Kind::Tcp {
-                if let Some(ep) = i.tcp(self.id)?.1.local_endpoint() {
+                if let Some(ep) = i.tcp(self.id.get())?.1.local_endpoint() {
                     return Ok(addr::sockaddr(ep));
                 }
             }
@@ -257,7 +263,7 @@ impl<'s, 'a> Socket<'s, 'a> {
         match self.kind {
             Kind::Udp => self.udp_peer(),
             _ => self.stack.with_mut(|i| {
-                let (_, t) = i.tcp(self.id)?;
+                let (_, t) = i.tcp(self.id.get())?;
                 t.remote_endpoint()
                     .map(addr::sockaddr)
                     .ok_or(Error::NotConnected)
@@ -341,20 +347,23 @@ impl<'s, 'a> Socket<'s, 'a> {
     pub fn close(&self) -> Result<()> {
         let now = self.stack.now();
         self.stack.with_mut(|i| {
-            if i.slot(self.id).is_err() {
+            if i.slot(self.id.get()).is_err() {
                 return Ok(());
             }
-            let index = self.id.index as usize;
+            let index = self.id.get().index as usize;
             match self.kind {
                 Kind::Udp => {
-                    i.udp(self.id)?.1.close();
+                    i.udp(self.id.get())?.1.close();
                     i.release(index);
                 }
                 _ => tcp::close(i, index),
             }
             i.poll(now);
-            Ok(())
-        })
+            Ok::<(), Error>(())
+        })?;
+        // This handle is done, whatever later happens to the slot.
+        self.id.set(SlotId::CLOSED);
+        Ok(())
     }
 
     /// The stack this socket lives on.

@@ -33,7 +33,7 @@ impl Socket<'_, '_> {
         }
         self.autobind()?;
         let started = self.stack.with_mut(|i| {
-            let (s, t) = i.tcp(self.id)?;
+            let (s, t) = i.tcp(self.id.get())?;
             if s.has(flag::V6) != to.is_ipv6() || s.is_listener() {
                 return Err(Error::InvalidInput);
             }
@@ -50,9 +50,13 @@ impl Socket<'_, '_> {
                 addr: s.addr,
                 port: s.port,
             };
-            let (s, t, cx) = i.tcp_cx(self.id)?;
+            let (s, t, cx) = i.tcp_cx(self.id.get())?;
             t.connect(cx, remote, local)
                 .map_err(|_| Error::AddrNotAvailable)?;
+            // Unanswered SYNs give up like Linux's, blocking or not.
+            t.set_timeout(Some(smoltcp::time::Duration::from_micros(
+                CONNECT_GIVE_UP.as_micros() as u64,
+            )));
             s.set(flag::CONNECTED | flag::CONNECTING, true);
             s.set(flag::RESET, false);
             s.last = State::SynSent;
@@ -62,10 +66,8 @@ impl Socket<'_, '_> {
             // Like Linux: the SYN is on its way, EINPROGRESS.
             return Err(Error::WouldBlock);
         }
-        // Blocking with no timeout still gives up, as Linux does after its SYN retries.
-        let limit = self.timeout.get().or(Some(CONNECT_GIVE_UP));
-        let r = self.stack.wait(limit, |i| {
-            let (s, t) = match i.tcp(self.id) {
+        let r = self.stack.wait(self.timeout.get(), |i| {
+            let (s, t) = match i.tcp(self.id.get()) {
                 Ok(x) => x,
                 Err(e) => return Some(Err(e)),
             };
@@ -78,7 +80,7 @@ impl Socket<'_, '_> {
         if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
             // Give up the attempt so the socket can be reused or closed cleanly.
             self.stack.with_mut(|i| {
-                if let Ok((s, t)) = i.tcp(self.id) {
+                if let Ok((s, t)) = i.tcp(self.id.get()) {
                     t.abort();
                     s.last = State::Closed;
                     s.set(flag::CONNECTING | flag::CONNECTED, false);
@@ -90,7 +92,7 @@ impl Socket<'_, '_> {
 
     pub(super) fn tcp_recv(&self, buf: &mut [u8]) -> Result<usize> {
         self.stack.wait(self.timeout.get(), |i| {
-            let (s, t) = match i.tcp(self.id) {
+            let (s, t) = match i.tcp(self.id.get()) {
                 Ok(x) => x,
                 Err(e) => return Some(Err(e)),
             };
@@ -145,18 +147,19 @@ impl Socket<'_, '_> {
 
     pub(super) fn tcp_send(&self, data: &[u8]) -> Result<usize> {
         if data.is_empty() {
-            return self.stack.with_mut(|i| i.tcp(self.id).map(|_| 0));
+            return self.stack.with_mut(|i| i.tcp(self.id.get()).map(|_| 0));
         }
-        self.stack
-            .wait(self.timeout.get(), |i| Self::try_send(i, self.id, data))
+        self.stack.wait(self.timeout.get(), |i| {
+            Self::try_send(i, self.id.get(), data)
+        })
     }
 
     pub(super) fn tcp_send_all(&self, data: &[u8]) -> Result<()> {
         let mut sent = 0;
-        self.stack.with_mut(|i| i.tcp(self.id).map(|_| ()))?;
+        self.stack.with_mut(|i| i.tcp(self.id.get()).map(|_| ()))?;
         self.stack.wait(self.timeout.get(), |i| {
             while sent < data.len() {
-                match Self::try_send(i, self.id, &data[sent..])? {
+                match Self::try_send(i, self.id.get(), &data[sent..])? {
                     Ok(n) => sent += n,
                     Err(e) => return Some(Err(e)),
                 }
@@ -168,7 +171,7 @@ impl Socket<'_, '_> {
     pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
         let now = self.stack.now();
         self.stack.with_mut(|i| {
-            let (s, t) = i.tcp(self.id)?;
+            let (s, t) = i.tcp(self.id.get())?;
             if s.is_listener() || !s.has(flag::CONNECTED) {
                 return Err(Error::NotConnected);
             }

@@ -11,7 +11,7 @@ impl Socket<'_, '_> {
     fn check_family(&self, to: SockAddr) -> Result<()> {
         let v6 = self
             .stack
-            .with_mut(|i| i.slot(self.id).map(|s| s.has(flag::V6)))?;
+            .with_mut(|i| i.slot(self.id.get()).map(|s| s.has(flag::V6)))?;
         if v6 != to.is_ipv6() {
             Err(Error::InvalidInput)
         } else {
@@ -24,7 +24,7 @@ impl Socket<'_, '_> {
         let remote = addr::endpoint(to)?;
         self.autobind()?;
         self.stack.with_mut(|i| {
-            let s = i.slot_mut(self.id)?;
+            let s = i.slot_mut(self.id.get())?;
             s.set(flag::CONNECTED, true);
             s.peer = Some(remote);
             Ok(())
@@ -33,7 +33,7 @@ impl Socket<'_, '_> {
 
     pub(super) fn udp_peer(&self) -> Result<SockAddr> {
         self.stack.with_mut(|i| {
-            i.slot(self.id)?
+            i.slot(self.id.get())?
                 .peer
                 .map(addr::sockaddr)
                 .ok_or(Error::NotConnected)
@@ -48,7 +48,7 @@ impl Socket<'_, '_> {
         }
         self.autobind()?;
         self.stack.wait(self.timeout.get(), |i| {
-            let (s, u) = match i.udp(self.id) {
+            let (s, u) = match i.udp(self.id.get()) {
                 Ok(x) => x,
                 Err(e) => return Some(Err(e)),
             };
@@ -72,7 +72,7 @@ impl Socket<'_, '_> {
     /// from other than the peer are dropped (as Linux does).
     pub(super) fn udp_recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
         self.stack.wait(self.timeout.get(), |i| {
-            let (s, u) = match i.udp(self.id) {
+            let (s, u) = match i.udp(self.id.get()) {
                 Ok(x) => x,
                 Err(e) => return Some(Err(e)),
             };
@@ -99,7 +99,7 @@ impl Socket<'_, '_> {
 
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
         self.stack.with_mut(|i| {
-            let s = i.slot_mut(self.id)?;
+            let s = i.slot_mut(self.id.get())?;
             if !s.has(flag::CONNECTED) {
                 return Err(Error::NotConnected);
             }
