@@ -17,6 +17,10 @@ use smoltcp::wire::IpListenEndpoint;
 const EPHEMERAL: (u16, u16) = (49152, 65535);
 /// How long an orphan may linger in FIN-WAIT-2 / wait for ACKs.
 const ORPHAN_TIMEOUT: Duration = Duration::from_secs(60);
+/// Delayed ACKs off: smoltcp's 10 ms delay stalls a window update when a
+/// full receive buffer drains, and meets Nagle in a 10 ms stall on every
+/// second small write (Linux avoids both with "quick ACK" mode).
+const ACK_DELAY: Option<Duration> = None;
 /// Bound on poll rounds per `poll` call (each round drains the device).
 const MAX_ROUNDS: usize = 64;
 
@@ -192,7 +196,7 @@ impl<'a> Inner<'a> {
                 t.set_timeout(None);
                 t.set_keep_alive(None);
                 t.set_nagle_enabled(true);
-                t.set_ack_delay(Some(Duration::from_millis(10)));
+                t.set_ack_delay(ACK_DELAY);
             }
         }
         Ok(i)

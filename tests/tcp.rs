@@ -460,25 +460,27 @@ fn python_names_of_errors() {
 
 #[test]
 fn nodelay_sends_small_writes_at_once() {
-    with_stack::<4, _>(|stack, clock| {
+    // 10 ms each way: with Nagle (the default) the second small write waits
+    // for the first one's ACK; with TCP_NODELAY both leave at once.
+    with_delay_stack::<4, _>(10, |stack, clock| {
         let (_l, c, s) = pair(stack, 7200);
         let mut buf = [0u8; 8];
-        s.set_nonblocking(true).unwrap();
-        // With Nagle (the default), the second small write waits for the first one's ACK,
-        // which the peer delays by 10 ms.
         c.send_all(b"a").unwrap();
         c.send_all(b"b").unwrap();
-        stack.poll(clock.now());
+        let t0 = clock.now();
         assert_eq!(s.recv(&mut buf), Ok(1));
-        assert_eq!(s.recv(&mut buf), Err(Error::WouldBlock));
-        clock.advance(Duration::from_millis(20));
-        stack.poll(clock.now());
         assert_eq!(s.recv(&mut buf), Ok(1));
+        assert_eq!(
+            clock.now() - t0,
+            Duration::from_millis(30),
+            "b waited a round trip"
+        );
         c.set_nodelay(true).unwrap();
         c.send_all(b"c").unwrap();
         c.send_all(b"d").unwrap();
-        stack.poll(clock.now());
+        let t1 = clock.now();
         assert_eq!(s.recv(&mut buf), Ok(2), "both went out at once");
+        assert!(clock.now() - t1 <= Duration::from_millis(10));
     });
 }
 

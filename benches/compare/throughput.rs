@@ -194,11 +194,14 @@ fn raw_smoltcp(total: usize, copy: bool, limit: Duration) -> R<f64> {
     iface.update_ip_addrs(|a| {
         let _ = a.push(IpCidr::new(IpAddress::v4(127, 0, 0, 1), 8));
     });
+    // The same TCP settings as smolsock's sockets (no delayed ACK).
     let sock = || {
-        tcp::Socket::new(
+        let mut s = tcp::Socket::new(
             tcp::SocketBuffer::new(vec![0; BUF64K]),
             tcp::SocketBuffer::new(vec![0; BUF64K]),
-        )
+        );
+        s.set_ack_delay(None);
+        s
     };
     let mut storage: [SocketStorage; 2] = Default::default();
     let mut set = SocketSet::new(&mut storage[..]);

@@ -15,7 +15,7 @@ use core::time::Duration;
 use smoltcp::time::{Duration as SmolDuration, Instant};
 
 /// Bytes read per `recv` call.
-const CHUNK: usize = 256;
+const CHUNK: usize = 1024;
 /// `recv` calls per session per [`LineServer::poll`], so one busy client
 /// cannot starve the others.
 const MAX_READS: usize = 8;
