@@ -463,16 +463,22 @@ impl<'a> Inner<'a> {
         self.now = now;
         self.iface.poll_maintenance(now);
         let mut any = false;
+        // Listeners need a look after every packet (arrival order); the rest
+        // only after each batch.
+        let listening = self.slots.iter().any(|s| s.is_listener());
         for _ in 0..MAX_ROUNDS {
             let mut progress = false;
             while self.device.ingress(&mut self.iface, &mut self.set, now) {
                 progress = true;
-                self.observe(false);
+                if listening {
+                    self.observe(false, true);
+                }
             }
+            self.observe(false, false);
             while self.device.egress(&mut self.iface, &mut self.set, now) {
                 progress = true;
             }
-            self.observe(true);
+            self.observe(true, false);
             if !progress {
                 break;
             }
@@ -491,10 +497,13 @@ impl<'a> Inner<'a> {
 
     /// Look at every TCP slot's state change since the last look: record
     /// arrivals at listeners, resets, refusals, finished orphans.
-    fn observe(&mut self, egress: bool) {
+    fn observe(&mut self, egress: bool, listeners_only: bool) {
         for i in 0..self.slots.len() {
             let s = self.slots[i];
             if s.kind != Kind::Tcp || matches!(s.use_, Use::Free | Use::Parked) {
+                continue;
+            }
+            if listeners_only && !(s.is_listener() || matches!(s.use_, Use::Member(_))) {
                 continue;
             }
             let Ok(state) = self.tcp_at(i).map(|t| t.state()) else {
