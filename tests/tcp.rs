@@ -493,3 +493,29 @@ fn blocking_connect_without_timeout_gives_up_like_linux() {
         assert_eq!(clock.now() - t0, Duration::from_secs(127));
     });
 }
+
+#[test]
+fn zero_copy_send_with_and_recv_with() {
+    with_stack::<4, _>(|stack, _| {
+        let (_l, c, s) = pair(stack, 7300);
+        let n = c
+            .send_with(|room| {
+                room[..5].copy_from_slice(b"hello");
+                5
+            })
+            .unwrap();
+        assert_eq!(n, 5);
+        let mut got = Vec::new();
+        let n = s.recv_with(|data| {
+            got.extend_from_slice(&data[..3]);
+            3
+        });
+        assert_eq!(n, Ok(3));
+        assert_eq!(got, b"hel");
+        let mut buf = [0u8; 8];
+        assert_eq!(s.recv(&mut buf), Ok(2), "the rest stays queued");
+        c.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(s.recv_with(|_| panic!("not called at EOF")), Ok(0));
+        assert_eq!(c.send_with(|_| 1), Err(Error::BrokenPipe));
+    });
+}

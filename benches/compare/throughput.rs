@@ -32,6 +32,9 @@ pub fn run(plan: &Plan, report: &mut Report) {
     let smol_nb = measure(report, "smolsock non-blocking", || {
         smolsock(total, true, plan.limit)
     });
+    let smol_zc = measure(report, "smolsock zero-copy", || {
+        smolsock_mode(total, true, true, plan.limit)
+    });
     let raw = measure(report, "raw smoltcp", || {
         raw_smoltcp(total, false, plan.limit)
     });
@@ -60,6 +63,22 @@ pub fn run(plan: &Plan, report: &mut Report) {
             v,
             "Gbit/s",
         );
+    }
+    if let Some(v) = smol_zc {
+        report.extra(
+            SECTION,
+            "smolsock, non-blocking send_with/recv_with (zero-copy, as raw smoltcp)",
+            v,
+            "Gbit/s",
+        );
+        if let Some(r) = raw {
+            report.extra(
+                SECTION,
+                "ratio smolsock zero-copy / raw smoltcp zero-copy",
+                v / r,
+                "x",
+            );
+        }
     }
     if let Some(v) = raw {
         report.result(
@@ -141,6 +160,12 @@ fn measure(report: &mut Report, what: &str, f: impl FnOnce() -> R<f64>) -> Optio
 /// as it got something, so the two alternate without a deadlock.
 /// Non-blocking: the same loop where either call may say `WouldBlock`.
 fn smolsock(total: usize, nonblocking: bool, limit: Duration) -> R<f64> {
+    smolsock_mode(total, nonblocking, false, limit)
+}
+
+/// `zero_copy`: `send_with`/`recv_with` (the payload is not touched, as in
+/// raw smoltcp's zero-copy loop) instead of `send`/`recv` into user buffers.
+fn smolsock_mode(total: usize, nonblocking: bool, zero_copy: bool, limit: Duration) -> R<f64> {
     let clock = StdClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<4, BUF64K>::new());
@@ -158,13 +183,32 @@ fn smolsock(total: usize, nonblocking: bool, limit: Duration) -> R<f64> {
     while got < total {
         if sent < total {
             let n = (total - sent).min(out.len());
-            match c.send(&out[..n]) {
+            let r = if zero_copy {
+                c.send_with(|room| room.len().min(n))
+            } else {
+                c.send(&out[..n])
+            };
+            match r {
                 Ok(k) => sent += k,
                 Err(Error::WouldBlock) => {}
                 Err(e) => return Err(format!("send: {e:?}")),
             }
         }
-        match s.recv(&mut inb) {
+        let r = if zero_copy {
+            // Drain every contiguous part (the ring buffer wraps), as raw
+            // smoltcp's loop does, so the window reopens in full.
+            let mut k = 0;
+            loop {
+                match s.recv_with(|data| data.len()) {
+                    Ok(n) if n > 0 => k += n,
+                    Err(Error::WouldBlock) if k > 0 => break Ok(k),
+                    r => break r,
+                }
+            }
+        } else {
+            s.recv(&mut inb)
+        };
+        match r {
             Ok(0) => return Err("recv: early end of stream".into()),
             Ok(k) => got += k,
             Err(Error::WouldBlock) => {}

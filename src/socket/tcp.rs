@@ -92,36 +92,108 @@ impl Socket<'_, '_> {
 
     pub(super) fn tcp_recv(&self, buf: &mut [u8]) -> Result<usize> {
         self.stack.wait(self.timeout.get(), |i| {
-            let (s, t) = match i.tcp(self.id.get()) {
-                Ok(x) => x,
-                Err(e) => return Some(Err(e)),
-            };
-            // An error from the background (a refused connect) is reported once, first.
-            if let Some(e) = s.pending.take() {
-                s.set(flag::CONNECTING, false);
-                return Some(Err(e));
-            }
-            if s.is_listener() || !s.has(flag::CONNECTED) {
-                return Some(Err(Error::NotConnected));
-            }
-            if s.has(flag::SHUT_RD) || buf.is_empty() {
-                return Some(Ok(0));
-            }
-            if t.can_recv() {
-                return Some(t.recv_slice(buf).map_err(|_| Error::NotConnected));
-            }
-            match t.state() {
-                State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Some(Ok(0)),
-                State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
-                State::Closed => Some(Ok(0)),
-                State::Listen => Some(Err(Error::NotConnected)),
-                _ => None,
-            }
+            Self::try_recv(i, self.id.get(), buf.is_empty(), |t| {
+                t.recv_slice(buf).map_err(|_| Error::NotConnected)
+            })
         })
+    }
+
+    /// Zero-copy `recv`: waits like [`recv`](Self::recv), then calls `f` once
+    /// with received bytes in place (a contiguous part of the receive buffer;
+    /// call again for more). `f` returns how many it consumed, which is
+    /// returned. At end of stream `f` is not called and the result is `Ok(0)`.
+    pub fn recv_with(&self, f: impl FnOnce(&[u8]) -> usize) -> Result<usize> {
+        if self.kind != crate::slot::Kind::Tcp {
+            return Err(Error::Unsupported);
+        }
+        let mut f = Some(f);
+        self.stack.wait(self.timeout.get(), |i| {
+            Self::try_recv(i, self.id.get(), false, |t| {
+                let Some(f) = f.take() else { return Ok(0) };
+                t.recv(|data| {
+                    let n = f(data).min(data.len());
+                    (n, n)
+                })
+                .map_err(|_| Error::NotConnected)
+            })
+        })
+    }
+
+    /// Zero-copy `send`: waits like [`send`](Self::send) for room, then calls
+    /// `f` once with free space of the send buffer; `f` writes into it and
+    /// returns how many bytes it wrote, which is returned.
+    pub fn send_with(&self, f: impl FnOnce(&mut [u8]) -> usize) -> Result<usize> {
+        if self.kind != crate::slot::Kind::Tcp {
+            return Err(Error::Unsupported);
+        }
+        let mut f = Some(f);
+        self.stack.wait(self.timeout.get(), |i| {
+            Self::try_send_with(i, self.id.get(), |t| {
+                if t.send_queue() >= t.send_capacity() {
+                    return Ok(None);
+                }
+                let Some(f) = f.take() else {
+                    return Ok(Some(0));
+                };
+                t.send(|room| {
+                    let n = f(room).min(room.len());
+                    (n, Some(n))
+                })
+                .map_err(|_| Error::BrokenPipe)
+            })
+        })
+    }
+
+    /// What `recv` does once the stack is polled: `Some(result)` or `None` (wait).
+    fn try_recv(
+        i: &mut Inner<'_>,
+        id: crate::slot::SlotId,
+        empty: bool,
+        read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
+    ) -> Option<Result<usize>> {
+        let (s, t) = match i.tcp(id) {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        // An error from the background (a refused connect) is reported once, first.
+        if let Some(e) = s.pending.take() {
+            s.set(flag::CONNECTING, false);
+            return Some(Err(e));
+        }
+        if s.is_listener() || !s.has(flag::CONNECTED) {
+            return Some(Err(Error::NotConnected));
+        }
+        if s.has(flag::SHUT_RD) || empty {
+            return Some(Ok(0));
+        }
+        if t.can_recv() {
+            return Some(read(t));
+        }
+        match t.state() {
+            State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Some(Ok(0)),
+            State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
+            State::Closed => Some(Ok(0)),
+            State::Listen => Some(Err(Error::NotConnected)),
+            _ => None,
+        }
     }
 
     /// Try to queue `data` now: `Some(Ok(n))` with n > 0, `Some(Err)`, or `None` (wait).
     fn try_send(i: &mut Inner<'_>, id: crate::slot::SlotId, data: &[u8]) -> Option<Result<usize>> {
+        Self::try_send_with(i, id, |t| match t.send_slice(data) {
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(n)),
+            Err(_) => Err(Error::BrokenPipe),
+        })
+    }
+
+    /// What `send` does once the stack is polled; `write` returns the count
+    /// queued, or `None`: no room yet, wait.
+    fn try_send_with(
+        i: &mut Inner<'_>,
+        id: crate::slot::SlotId,
+        write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
+    ) -> Option<Result<usize>> {
         let (s, t) = match i.tcp(id) {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
@@ -134,11 +206,7 @@ impl Socket<'_, '_> {
             return Some(Err(Error::BrokenPipe));
         }
         match t.state() {
-            State::Established | State::CloseWait => match t.send_slice(data) {
-                Ok(0) => None,
-                Ok(n) => Some(Ok(n)),
-                Err(_) => Some(Err(Error::BrokenPipe)),
-            },
+            State::Established | State::CloseWait => write(t).transpose(),
             State::SynSent | State::SynReceived => None,
             State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
             _ => Some(Err(Error::BrokenPipe)),
