@@ -67,6 +67,14 @@ fn find<'s, 'a, T: AnySocket<'a>>(
         .and_then(|(_, s)| T::downcast_mut(s))
 }
 
+/// The slot `id` names, if it is still that user's.
+fn owned(slots: &mut [Slot], id: SlotId) -> Result<&mut Slot> {
+    match slots.get_mut(id.index as usize) {
+        Some(s) if s.gen == id.gen && s.use_ == Use::User => Ok(s),
+        _ => Err(Error::BadDescriptor),
+    }
+}
+
 impl<'a> Inner<'a> {
     pub fn new(
         iface: Interface,
@@ -105,10 +113,7 @@ impl<'a> Inner<'a> {
     }
 
     pub fn slot_mut(&mut self, id: SlotId) -> Result<&mut Slot> {
-        match self.slots.get_mut(id.index as usize) {
-            Some(s) if s.gen == id.gen && s.use_ == Use::User => Ok(s),
-            _ => Err(Error::BadDescriptor),
-        }
+        owned(self.slots, id)
     }
 
     pub fn tcp_at(&mut self, i: usize) -> Result<&mut tcp::Socket<'a>> {
@@ -120,15 +125,17 @@ impl<'a> Inner<'a> {
         find(&mut self.set, h).ok_or(Error::BadDescriptor)
     }
 
-    /// Slot and its TCP socket together, for a user id.
-    pub fn tcp(&mut self, id: SlotId) -> Result<(&mut Slot, &mut tcp::Socket<'a>)> {
-        let s = match self.slots.get_mut(id.index as usize) {
-            Some(s) if s.gen == id.gen && s.use_ == Use::User => s,
-            _ => return Err(Error::BadDescriptor),
-        };
+    /// A user's slot and its smoltcp socket of type `T`, together.
+    fn user_socket<T: AnySocket<'a>>(&mut self, id: SlotId) -> Result<(&mut Slot, &mut T)> {
+        let s = owned(self.slots, id)?;
         let h = s.handle.ok_or(Error::BadDescriptor)?;
         let sock = find(&mut self.set, h).ok_or(Error::BadDescriptor)?;
         Ok((s, sock))
+    }
+
+    /// Slot and its TCP socket together, for a user id.
+    pub fn tcp(&mut self, id: SlotId) -> Result<(&mut Slot, &mut tcp::Socket<'a>)> {
+        self.user_socket(id)
     }
 
     /// Slot, TCP socket and the interface context (for `connect`).
@@ -136,23 +143,14 @@ impl<'a> Inner<'a> {
         &mut self,
         id: SlotId,
     ) -> Result<(&mut Slot, &mut tcp::Socket<'a>, &mut Context)> {
-        let s = match self.slots.get_mut(id.index as usize) {
-            Some(s) if s.gen == id.gen && s.use_ == Use::User => s,
-            _ => return Err(Error::BadDescriptor),
-        };
+        let s = owned(self.slots, id)?;
         let h = s.handle.ok_or(Error::BadDescriptor)?;
         let sock = find(&mut self.set, h).ok_or(Error::BadDescriptor)?;
         Ok((s, sock, self.iface.context()))
     }
 
     pub fn udp(&mut self, id: SlotId) -> Result<(&mut Slot, &mut udp::Socket<'a>)> {
-        let s = match self.slots.get_mut(id.index as usize) {
-            Some(s) if s.gen == id.gen && s.use_ == Use::User => s,
-            _ => return Err(Error::BadDescriptor),
-        };
-        let h = s.handle.ok_or(Error::BadDescriptor)?;
-        let sock = find(&mut self.set, h).ok_or(Error::BadDescriptor)?;
-        Ok((s, sock))
+        self.user_socket(id)
     }
 
     pub fn next_seq(&mut self) -> u32 {

@@ -12,9 +12,16 @@ use smoltcp::wire::IpListenEndpoint;
 /// (Linux gives up after 6 SYN retries, about 127 s).
 pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_secs(127);
 
+/// The background error (a refused or timed-out connect), reported once.
+fn take_pending(s: &mut Slot) -> Option<Error> {
+    let e = s.pending.take()?;
+    s.set(flag::CONNECTING, false);
+    Some(e)
+}
+
 /// The outcome, if any yet, of a socket's connection attempt.
 fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Option<Result<()>> {
-    if let Some(e) = s.pending.take() {
+    if let Some(e) = take_pending(s) {
         return Some(Err(e));
     }
     match t.state() {
@@ -37,8 +44,7 @@ impl Socket<'_, '_> {
             if s.has(flag::V6) != to.is_ipv6() || s.is_listener() {
                 return Err(Error::InvalidInput);
             }
-            if let Some(e) = s.pending.take() {
-                s.set(flag::CONNECTING, false);
+            if let Some(e) = take_pending(s) {
                 return Err(e);
             }
             match t.state() {
@@ -156,8 +162,7 @@ impl Socket<'_, '_> {
             Err(e) => return Some(Err(e)),
         };
         // An error from the background (a refused connect) is reported once, first.
-        if let Some(e) = s.pending.take() {
-            s.set(flag::CONNECTING, false);
+        if let Some(e) = take_pending(s) {
             return Some(Err(e));
         }
         if s.is_listener() || !s.has(flag::CONNECTED) {
@@ -198,8 +203,7 @@ impl Socket<'_, '_> {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
         };
-        if let Some(e) = s.pending.take() {
-            s.set(flag::CONNECTING, false);
+        if let Some(e) = take_pending(s) {
             return Some(Err(e));
         }
         if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
