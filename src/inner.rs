@@ -248,7 +248,9 @@ impl<'a> Inner<'a> {
         }
         let mut best: Option<(u8, u32, usize)> = None;
         for i in 0..self.slots.len() {
-            let s = self.slots[i];
+            let Some(&s) = self.slots.get(i) else {
+                continue;
+            };
             if s.use_ != Use::Orphan {
                 continue;
             }
@@ -266,8 +268,8 @@ impl<'a> Inner<'a> {
         if let Ok(t) = self.tcp_at(i) {
             t.abort();
         }
-        self.slots[i].use_ = Use::Free;
-        self.slots[i].last = State::Closed;
+        self.edit(i, |s| s.use_ = Use::Free);
+        self.edit(i, |s| s.last = State::Closed);
         Some(i)
     }
 
@@ -277,15 +279,24 @@ impl<'a> Inner<'a> {
             return None;
         }
         let i = (0..self.slots.len()).find(|&i| {
-            matches!(self.slots[i].use_, Use::Member(_))
+            self.slots
+                .get(i)
+                .is_some_and(|s| matches!(s.use_, Use::Member(_)))
                 && self.tcp_at_ref(i) == Some(State::Listen)
         })?;
         if let Ok(t) = self.tcp_at(i) {
             t.abort();
         }
-        self.slots[i].last = State::Closed;
+        self.edit(i, |s| s.last = State::Closed);
         self.short = true;
         Some(i)
+    }
+
+    /// Change slot `i` (no-op for an index out of range).
+    pub fn edit(&mut self, i: usize, f: impl FnOnce(&mut Slot)) {
+        if let Some(s) = self.slots.get_mut(i) {
+            f(s);
+        }
     }
 
     /// Return a slot to the pool (its socket already closed or aborted).
@@ -398,10 +409,11 @@ impl<'a> Inner<'a> {
         if a >= self.slots.len() || b >= self.slots.len() {
             return;
         }
-        let (x, y) = (self.slots[a], self.slots[b]);
-        (self.slots[a].handle, self.slots[b].handle) = (y.handle, x.handle);
-        (self.slots[a].last, self.slots[b].last) = (y.last, x.last);
-        (self.slots[a].seq, self.slots[b].seq) = (y.seq, x.seq);
+        let (Some(&x), Some(&y)) = (self.slots.get(a), self.slots.get(b)) else {
+            return;
+        };
+        self.edit(a, |s| (s.handle, s.last, s.seq) = (y.handle, y.last, y.seq));
+        self.edit(b, |s| (s.handle, s.last, s.seq) = (x.handle, x.last, x.seq));
     }
 
     pub fn listen_endpoint(&self, head: usize) -> IpListenEndpoint {
@@ -423,7 +435,9 @@ impl<'a> Inner<'a> {
                 .tcp_at(head)
                 .map(|t| t.listen(ep).is_ok())
                 .unwrap_or(false);
-            self.slots[head].last = if ok { State::Listen } else { State::Closed };
+            self.edit(head, |s| {
+                s.last = if ok { State::Listen } else { State::Closed }
+            });
         }
         let have = self.member_count(head);
         for _ in have..h.backlog as usize {
@@ -439,7 +453,9 @@ impl<'a> Inner<'a> {
                 self.release(i);
                 return;
             }
-            let s = &mut self.slots[i];
+            let Some(s) = self.slots.get_mut(i) else {
+                return;
+            };
             (s.addr, s.port, s.last) = (h.addr, h.port, State::Listen);
             s.flags = h.flags & flag::REUSE;
         }
@@ -448,7 +464,7 @@ impl<'a> Inner<'a> {
     fn rearm_all(&mut self) {
         self.short = false;
         for head in 0..self.slots.len() {
-            if self.slots[head].is_listener() {
+            if self.slots.get(head).is_some_and(|s| s.is_listener()) {
                 self.rearm(head);
             }
         }
@@ -497,7 +513,9 @@ impl<'a> Inner<'a> {
     /// arrivals at listeners, resets, refusals, finished orphans.
     fn observe(&mut self, egress: bool, listeners_only: bool) {
         for i in 0..self.slots.len() {
-            let s = self.slots[i];
+            let Some(&s) = self.slots.get(i) else {
+                continue;
+            };
             if s.kind != Kind::Tcp || matches!(s.use_, Use::Free | Use::Parked) {
                 continue;
             }
@@ -522,7 +540,7 @@ impl<'a> Inner<'a> {
             if listening {
                 if s.last == State::Listen && state != State::Closed {
                     let seq = self.next_seq();
-                    self.slots[i].seq = seq;
+                    self.edit(i, |s| s.seq = seq);
                 }
                 if state == State::Closed {
                     // A pending connection died before accept: re-arm at once.
@@ -535,11 +553,13 @@ impl<'a> Inner<'a> {
                         }
                     });
                     let relisten = self.tcp_at(i).map(|t| t.listen(ep).is_ok());
-                    self.slots[i].last = if relisten == Ok(true) {
-                        State::Listen
-                    } else {
-                        State::Closed
-                    };
+                    self.edit(i, |s| {
+                        s.last = if relisten == Ok(true) {
+                            State::Listen
+                        } else {
+                            State::Closed
+                        }
+                    });
                     continue;
                 }
             } else if s.use_ == Use::User && s.last == State::SynSent && state != State::Closed {
@@ -557,17 +577,17 @@ impl<'a> Inner<'a> {
                         } else {
                             Error::ConnectionRefused
                         };
-                        self.slots[i].pending = Some(e);
-                        self.slots[i].set(flag::CONNECTED, false);
+                        self.edit(i, |s| s.pending = Some(e));
+                        self.edit(i, |s| s.set(flag::CONNECTED, false));
                     }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
-                    _ => self.slots[i].set(flag::RESET, true),
+                    _ => self.edit(i, |s| s.set(flag::RESET, true)),
                 }
             } else if s.use_ == Use::Orphan && state == State::Closed {
                 self.release(i);
                 continue;
             }
-            self.slots[i].last = state;
+            self.edit(i, |s| s.last = state);
         }
     }
 }

@@ -128,11 +128,9 @@ fn begin(i: &mut Inner<'_>) -> Result<SocketHandle, ResolveError> {
             .iter()
             .position(|s| s.use_ == Use::Free && s.handle.is_some())
             .ok_or(ResolveError::NoBufferSpace)?;
-        let h = i.slots[idx]
-            .handle
-            .take()
-            .ok_or(ResolveError::NoBufferSpace)?;
-        i.slots[idx].use_ = Use::Parked;
+        let slot = i.slots.get_mut(idx).ok_or(ResolveError::NoBufferSpace)?;
+        let h = slot.handle.take().ok_or(ResolveError::NoBufferSpace)?;
+        slot.use_ = Use::Parked;
         let sock = i.set.remove(h);
         i.parked = Some((idx as u16, sock));
     }

@@ -89,7 +89,7 @@ fn try_accept(i: &mut Inner<'_>, head_id: SlotId) -> Option<Result<(SlotId, Sock
             continue;
         }
         if matches!(i.tcp_at_ref(m), Some(State::Established | State::CloseWait)) {
-            let seq = i.slots[m].seq;
+            let seq = i.slots.get(m).map_or(0, |s| s.seq);
             if ready.is_none_or(|(q, _)| (seq.wrapping_sub(q) as i32) < 0) {
                 ready = Some((seq, m));
             }
@@ -112,8 +112,12 @@ fn try_accept(i: &mut Inner<'_>, head_id: SlotId) -> Option<Result<(SlotId, Sock
         i.swap_sockets(head, spare);
         spare
     };
-    let h = i.slots[head];
-    let s = &mut i.slots[d];
+    let Some(&h) = i.slots.get(head) else {
+        return Some(Err(Error::BadDescriptor));
+    };
+    let Some(s) = i.slots.get_mut(d) else {
+        return Some(Err(Error::BadDescriptor));
+    };
     s.reuse(crate::slot::Use::User);
     (s.addr, s.port) = (h.addr, h.port);
     s.flags = (h.flags & (flag::REUSE | flag::V6 | flag::NODELAY)) | flag::CONNECTED;
@@ -126,7 +130,7 @@ fn try_accept(i: &mut Inner<'_>, head_id: SlotId) -> Option<Result<(SlotId, Sock
     let Ok(last) = i.tcp_at(d).map(|t| t.state()) else {
         return Some(Err(Error::BadDescriptor));
     };
-    i.slots[d].last = last;
+    i.edit(d, |s| s.last = last);
     // Like Linux, an accepted socket inherits TCP_NODELAY from its listener.
     if let Ok(t) = i.tcp_at(d) {
         t.set_nagle_enabled(!h.has(flag::NODELAY));

@@ -125,7 +125,7 @@ impl<'s, 'a> Socket<'s, 'a> {
         };
         let id = stack.with_mut(|i| {
             let index = i.alloc(kind, Use::User)?;
-            let s = &mut i.slots[index];
+            let s = i.slots.get_mut(index).ok_or(Error::NoBufferSpace)?;
             s.set(flag::V6, v6);
             Ok::<_, Error>(SlotId {
                 index: index as u16,

@@ -231,7 +231,7 @@ impl Socket<'_, '_> {
         self.stack.with_mut(|i| i.tcp(self.id.get()).map(|_| ()))?;
         self.stack.wait(self.timeout.get(), |i| {
             while sent < data.len() {
-                match Self::try_send(i, self.id.get(), &data[sent..])? {
+                match Self::try_send(i, self.id.get(), data.get(sent..).unwrap_or_default())? {
                     Ok(n) => sent += n,
                     Err(e) => return Some(Err(e)),
                 }
@@ -267,7 +267,9 @@ impl Socket<'_, '_> {
 /// (resetting connections still waiting); unread data resets the peer;
 /// otherwise the connection closes gracefully in the background.
 pub(super) fn close(i: &mut Inner<'_>, index: usize) {
-    let slot = i.slots[index];
+    let Some(&slot) = i.slots.get(index) else {
+        return;
+    };
     if slot.is_listener() {
         while let Some(m) = i.other_member(index, |_| true) {
             if let Ok(t) = i.tcp_at(m) {

@@ -87,7 +87,9 @@ impl Socket<'_, '_> {
                             continue;
                         }
                         let n = data.len().min(buf.len());
-                        buf[..n].copy_from_slice(&data[..n]);
+                        if let (Some(dst), Some(src)) = (buf.get_mut(..n), data.get(..n)) {
+                            dst.copy_from_slice(src);
+                        }
                         return Some(Ok((n, addr::sockaddr(meta.endpoint))));
                     }
                     Err(RecvError::Exhausted) => return None,
