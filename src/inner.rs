@@ -21,6 +21,8 @@ const ORPHAN_TIMEOUT: Duration = Duration::from_secs(60);
 /// full receive buffer drains, and meets Nagle in a 10 ms stall on every
 /// second small write (Linux avoids both with "quick ACK" mode).
 const ACK_DELAY: Option<Duration> = None;
+/// Packets taken from the device per round.
+const MAX_INGRESS: usize = 256;
 /// Bound on poll rounds per `poll` call (each round drains the device).
 const MAX_ROUNDS: usize = 64;
 
@@ -482,7 +484,10 @@ impl<'a> Inner<'a> {
         let listening = self.slots.iter().any(|s| s.is_listener());
         for _ in 0..MAX_ROUNDS {
             let mut progress = false;
-            while self.device.ingress(&mut self.iface, &mut self.set, now) {
+            // Bounded, so a flood of packets cannot keep `poll` from returning.
+            let mut budget = MAX_INGRESS;
+            while budget > 0 && self.device.ingress(&mut self.iface, &mut self.set, now) {
+                budget -= 1;
                 progress = true;
                 if listening {
                     self.observe(false, true);
