@@ -19,6 +19,19 @@ fn take_pending(s: &mut Slot) -> Option<Error> {
     Some(e)
 }
 
+/// A user's slot and TCP socket, after reporting (once) an error from the
+/// background, such as a refused connect, first.
+fn ready_socket<'s, 'a>(
+    i: &'s mut Inner<'a>,
+    id: crate::slot::SlotId,
+) -> Result<(&'s mut Slot, &'s mut tcp::Socket<'a>)> {
+    let (s, t) = i.tcp(id)?;
+    match take_pending(s) {
+        Some(e) => Err(e),
+        None => Ok((s, t)),
+    }
+}
+
 /// The outcome, if any yet, of a socket's connection attempt.
 fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Option<Result<()>> {
     if let Some(e) = take_pending(s) {
@@ -157,14 +170,10 @@ impl Socket<'_, '_> {
         empty: bool,
         read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
     ) -> Option<Result<usize>> {
-        let (s, t) = match i.tcp(id) {
+        let (s, t) = match ready_socket(i, id) {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
         };
-        // An error from the background (a refused connect) is reported once, first.
-        if let Some(e) = take_pending(s) {
-            return Some(Err(e));
-        }
         if s.is_listener() || !s.has(flag::CONNECTED) {
             return Some(Err(Error::NotConnected));
         }
@@ -199,13 +208,10 @@ impl Socket<'_, '_> {
         id: crate::slot::SlotId,
         write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
     ) -> Option<Result<usize>> {
-        let (s, t) = match i.tcp(id) {
+        let (s, t) = match ready_socket(i, id) {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
         };
-        if let Some(e) = take_pending(s) {
-            return Some(Err(e));
-        }
         if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
             return Some(Err(Error::BrokenPipe));
         }
