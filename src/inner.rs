@@ -181,8 +181,7 @@ impl<'a> Inner<'a> {
                     };
                     // Send the aborted connection's RST now, so nothing of it
                     // is left in the socket for its next owner.
-                    let now = self.now;
-                    while self.device.egress(&mut self.iface, &mut self.set, now) {}
+                    self.flush_egress(self.now);
                     i
                 }
             },
@@ -267,11 +266,7 @@ impl<'a> Inner<'a> {
         }
         let (_, _, i) = best?;
         log::debug!("reclaiming orphan slot {i} for a new socket");
-        if let Ok(t) = self.tcp_at(i) {
-            t.abort();
-        }
-        self.edit(i, |s| s.use_ = Use::Free);
-        self.edit(i, |s| s.last = State::Closed);
+        self.abort(i);
         Some(i)
     }
 
@@ -284,14 +279,28 @@ impl<'a> Inner<'a> {
             self.slots
                 .get(i)
                 .is_some_and(|s| matches!(s.use_, Use::Member(_)))
-                && self.tcp_at_ref(i) == Some(State::Listen)
+                && self.tcp_state(i) == Some(State::Listen)
         })?;
+        self.abort(i);
+        self.short = true;
+        Some(i)
+    }
+
+    /// Abort slot `i`'s TCP connection (an RST goes out on the next egress).
+    pub fn abort(&mut self, i: usize) {
         if let Ok(t) = self.tcp_at(i) {
             t.abort();
         }
         self.edit(i, |s| s.last = State::Closed);
-        self.short = true;
-        Some(i)
+    }
+
+    /// Put slot `i`'s TCP socket in LISTEN on `ep`; false if smoltcp refuses.
+    pub fn arm(&mut self, i: usize, ep: IpListenEndpoint) -> bool {
+        let ok = self.tcp_at(i).is_ok_and(|t| t.listen(ep).is_ok());
+        self.edit(i, |s| {
+            s.last = if ok { State::Listen } else { State::Closed }
+        });
+        ok
     }
 
     /// Change slot `i` (no-op for an index out of range).
@@ -382,35 +391,25 @@ impl<'a> Inner<'a> {
     /// A member of `head`'s listener other than the head, whose state passes `pick`.
     pub fn other_member(&self, head: usize, pick: impl Fn(Option<State>) -> bool) -> Option<usize> {
         (0..self.slots.len())
-            .find(|m| *m != head && self.is_member(head, *m) && pick(self.tcp_at_ref(*m)))
+            .find(|m| *m != head && self.is_member(head, *m) && pick(self.tcp_state(*m)))
     }
 
-    /// The TCP state of slot `i`, if it has a TCP socket.
-    pub fn tcp_at_ref(&self, i: usize) -> Option<State> {
+    /// Slot `i`'s TCP socket, read-only.
+    fn tcp_ref(&self, i: usize) -> Option<&tcp::Socket<'a>> {
         let h = self.slots.get(i)?.handle?;
         self.set
             .iter()
             .find(|(x, _)| *x == h)
             .and_then(|(_, s)| tcp::Socket::downcast(s))
-            .map(|t| t.state())
     }
 
-    fn tcp_at_ref_can_recv(&self, i: usize) -> bool {
-        let Some(h) = self.slots.get(i).map(|s| s.handle).unwrap_or(None) else {
-            return false;
-        };
-        self.set
-            .iter()
-            .find(|(x, _)| *x == h)
-            .and_then(|(_, s)| tcp::Socket::downcast(s))
-            .is_some_and(|t| t.can_recv())
+    /// The TCP state of slot `i`, if it has a TCP socket.
+    pub fn tcp_state(&self, i: usize) -> Option<State> {
+        self.tcp_ref(i).map(|t| t.state())
     }
 
     /// Exchange the smoltcp sockets (and their tracking) behind two slots.
     pub fn swap_sockets(&mut self, a: usize, b: usize) {
-        if a >= self.slots.len() || b >= self.slots.len() {
-            return;
-        }
         let (Some(&x), Some(&y)) = (self.slots.get(a), self.slots.get(b)) else {
             return;
         };
@@ -432,14 +431,8 @@ impl<'a> Inner<'a> {
             return;
         };
         let ep = self.listen_endpoint(head);
-        if self.tcp_at_ref(head) == Some(State::Closed) {
-            let ok = self
-                .tcp_at(head)
-                .map(|t| t.listen(ep).is_ok())
-                .unwrap_or(false);
-            self.edit(head, |s| {
-                s.last = if ok { State::Listen } else { State::Closed }
-            });
+        if self.tcp_state(head) == Some(State::Closed) {
+            self.arm(head, ep);
         }
         let have = self.member_count(head);
         for _ in have..h.backlog as usize {
@@ -447,19 +440,14 @@ impl<'a> Inner<'a> {
                 self.short = true;
                 return;
             };
-            let armed = self
-                .tcp_at(i)
-                .map(|t| t.listen(ep).is_ok())
-                .unwrap_or(false);
-            if !armed {
+            if !self.arm(i, ep) {
                 self.release(i);
                 return;
             }
-            let Some(s) = self.slots.get_mut(i) else {
-                return;
-            };
-            (s.addr, s.port, s.last) = (h.addr, h.port, State::Listen);
-            s.flags = h.flags & flag::REUSE;
+            self.edit(i, |s| {
+                (s.addr, s.port) = (h.addr, h.port);
+                s.flags = h.flags & flag::REUSE;
+            });
         }
     }
 
@@ -494,9 +482,7 @@ impl<'a> Inner<'a> {
                 }
             }
             self.observe(false, false);
-            while self.device.egress(&mut self.iface, &mut self.set, now) {
-                progress = true;
-            }
+            progress |= self.flush_egress(now);
             self.observe(true, false);
             if !progress {
                 break;
@@ -507,6 +493,15 @@ impl<'a> Inner<'a> {
             self.rearm_all();
         }
         any
+    }
+
+    /// Transmit until the sockets have nothing more to send; true if any was sent.
+    fn flush_egress(&mut self, now: Instant) -> bool {
+        let mut sent = false;
+        while self.device.egress(&mut self.iface, &mut self.set, now) {
+            sent = true;
+        }
+        sent
     }
 
     /// When the next `poll` is due.
@@ -527,14 +522,12 @@ impl<'a> Inner<'a> {
             if listeners_only && !(s.is_listener() || matches!(s.use_, Use::Member(_))) {
                 continue;
             }
-            let Ok(state) = self.tcp_at(i).map(|t| t.state()) else {
+            let Some((state, unread)) = self.tcp_ref(i).map(|t| (t.state(), t.can_recv())) else {
                 continue;
             };
             // Data for a socket the user closed: reset the peer, as Linux does.
-            if s.use_ == Use::Orphan && (state == State::CloseWait || self.tcp_at_ref_can_recv(i)) {
-                if let Ok(t) = self.tcp_at(i) {
-                    t.abort();
-                }
+            if s.use_ == Use::Orphan && (state == State::CloseWait || unread) {
+                self.abort(i);
                 self.release(i);
                 continue;
             }
@@ -549,22 +542,11 @@ impl<'a> Inner<'a> {
                 }
                 if state == State::Closed {
                     // A pending connection died before accept: re-arm at once.
-                    let ep = self.listen_endpoint(if s.is_listener() {
-                        i
-                    } else {
-                        match s.use_ {
-                            Use::Member(h) => h as usize,
-                            _ => i,
-                        }
-                    });
-                    let relisten = self.tcp_at(i).map(|t| t.listen(ep).is_ok());
-                    self.edit(i, |s| {
-                        s.last = if relisten == Ok(true) {
-                            State::Listen
-                        } else {
-                            State::Closed
-                        }
-                    });
+                    let head = match s.use_ {
+                        Use::Member(h) => h as usize,
+                        _ => i,
+                    };
+                    self.arm(i, self.listen_endpoint(head));
                     continue;
                 }
             } else if s.use_ == Use::User && s.last == State::SynSent && state != State::Closed {
@@ -582,8 +564,10 @@ impl<'a> Inner<'a> {
                         } else {
                             Error::ConnectionRefused
                         };
-                        self.edit(i, |s| s.pending = Some(e));
-                        self.edit(i, |s| s.set(flag::CONNECTED, false));
+                        self.edit(i, |s| {
+                            s.pending = Some(e);
+                            s.set(flag::CONNECTED, false);
+                        });
                     }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
                     _ => self.edit(i, |s| s.set(flag::RESET, true)),

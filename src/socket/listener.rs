@@ -37,26 +37,20 @@ impl<'s, 'a> Socket<'s, 'a> {
             if s.has(flag::CONNECTED) {
                 return Err(Error::InvalidInput);
             }
-            let ep = smoltcp::wire::IpListenEndpoint {
-                addr: s.addr,
-                port: s.port,
-            };
-            if t.state() == State::Closed {
-                t.listen(ep).map_err(|_| Error::InvalidInput)?;
-                s.last = State::Listen;
+            let closed = t.state() == State::Closed;
+            let ep = i.listen_endpoint(index);
+            if closed && !i.arm(index, ep) {
+                return Err(Error::InvalidInput);
             }
-            s.backlog = backlog.clamp(1, MAX_BACKLOG) as u8;
+            let backlog = backlog.clamp(1, MAX_BACKLOG);
+            i.edit(index, |s| s.backlog = backlog as u8);
             // A smaller backlog drops armed sockets still in LISTEN.
-            let mut extra = i
-                .member_count(index)
-                .saturating_sub(backlog.clamp(1, MAX_BACKLOG));
+            let mut extra = i.member_count(index).saturating_sub(backlog);
             while extra > 0 {
                 let Some(m) = i.other_member(index, |st| st == Some(State::Listen)) else {
                     break;
                 };
-                if let Ok(t) = i.tcp_at(m) {
-                    t.abort();
-                }
+                i.abort(m);
                 i.release(m);
                 extra -= 1;
             }
@@ -88,7 +82,7 @@ fn try_accept(i: &mut Inner<'_>, head_id: SlotId) -> Option<Result<(SlotId, Sock
         if !i.is_member(head, m) {
             continue;
         }
-        if matches!(i.tcp_at_ref(m), Some(State::Established | State::CloseWait)) {
+        if matches!(i.tcp_state(m), Some(State::Established | State::CloseWait)) {
             let seq = i.slots.get(m).map_or(0, |s| s.seq);
             if ready.is_none_or(|(q, _)| (seq.wrapping_sub(q) as i32) < 0) {
                 ready = Some((seq, m));

@@ -278,9 +278,7 @@ pub(super) fn close(i: &mut Inner<'_>, index: usize) {
     };
     if slot.is_listener() {
         while let Some(m) = i.other_member(index, |_| true) {
-            if let Ok(t) = i.tcp_at(m) {
-                t.abort();
-            }
+            i.abort(m);
             i.release(m);
         }
     }
