@@ -118,13 +118,7 @@ fn thousand_connect_close_cycles_on_a_4_slot_pool() {
 #[test]
 fn time_wait_is_reclaimed_when_the_pool_is_otherwise_full() {
     with_stack::<3, _>(|stack, _| {
-        let (l, c, s) = pair(stack, 10005);
-        drop(l);
-        c.close().unwrap(); // active close: TIME-WAIT after the peer's FIN
-        let mut buf = [0u8; 1];
-        assert_eq!(s.recv(&mut buf), Ok(0));
-        s.close().unwrap();
-        stack.poll(stack.now());
+        leave_time_wait(stack, 10005);
         // Three fresh sockets: one of them takes the TIME-WAIT slot.
         let a = tcp(stack);
         let b = tcp(stack);

@@ -67,6 +67,18 @@ pub fn pair<'s, 'a>(
     (l, c, s)
 }
 
+/// Connect and close a pair on `port` so that only the client's side is left,
+/// in TIME-WAIT (it closed first); everything else is free again.
+pub fn leave_time_wait(stack: &Stack<'_>, port: u16) {
+    let (l, c, s) = pair(stack, port);
+    drop(l);
+    c.close().expect("close"); // active close: TIME-WAIT after the peer's FIN
+    let mut buf = [0u8; 1];
+    assert_eq!(s.recv(&mut buf), Ok(0));
+    s.close().expect("close");
+    stack.poll(stack.now());
+}
+
 // ---- a loopback with latency, and a clock that wakes for its packets ----
 
 pub use smolsock::{Clock, Idle};
