@@ -135,6 +135,43 @@ impl fmt::Display for ResolveError {
 
 impl core::error::Error for ResolveError {}
 
+/// Why [`Stack::new`](crate::Stack::new) refused a [`Config`](crate::Config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// An interface address is multicast or broadcast; an interface needs
+    /// unicast addresses (smoltcp would panic on it).
+    AddressNotUnicast(smoltcp::wire::IpAddress),
+    /// The MAC address is multicast or broadcast.
+    HardwareAddressNotUnicast,
+    /// More interface addresses than smoltcp's interface holds.
+    TooManyAddresses,
+    /// More default routes than smoltcp's route table holds, or a gateway
+    /// of a family this build lacks.
+    TooManyGateways,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::AddressNotUnicast(a) => {
+                write!(f, "interface address {a} is not a unicast address")
+            }
+            ConfigError::HardwareAddressNotUnicast => {
+                f.write_str("hardware (MAC) address is not a unicast address")
+            }
+            ConfigError::TooManyAddresses => {
+                f.write_str("more interface addresses than the interface can hold")
+            }
+            ConfigError::TooManyGateways => {
+                f.write_str("more default routes than the route table can hold")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
 /// Result of a socket operation.
 pub type Result<T> = core::result::Result<T, Error>;
 

@@ -160,6 +160,23 @@ impl<'a> Inner<'a> {
         self.seq
     }
 
+    pub fn stats(&self) -> crate::stack::Stats {
+        let mut st = crate::stack::Stats {
+            slots: self.slots.len(),
+            ..Default::default()
+        };
+        for s in self.slots.iter() {
+            match (s.kind, s.use_) {
+                (Kind::Unused, _) => st.unused += 1,
+                (_, Use::Free | Use::Parked) => st.free += 1,
+                (_, Use::User) => st.user += 1,
+                (_, Use::Member(_)) => st.backlog += 1,
+                (_, Use::Orphan) => st.closing += 1,
+            }
+        }
+        st
+    }
+
     // ---- allocation ----------------------------------------------------
 
     /// Hand out a slot of `kind` to `use_`: a free one, else a never-used one

@@ -22,11 +22,11 @@ mod stack;
 mod time;
 
 pub use addr::SockAddr;
-pub use error::{Error, ResolveError, Result};
+pub use error::{ConfigError, Error, ResolveError, Result};
 pub use resolve::parse_literal;
 pub use resources::{StackResources, UDP_PACKETS};
 pub use socket::{Domain, Shutdown, Socket, Type, MAX_BACKLOG};
-pub use stack::{Config, Stack, MAX_ADDRS, MAX_DNS};
+pub use stack::{Config, Stack, Stats, MAX_ADDRS, MAX_DNS};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Clock, Idle, SimClock};

@@ -3,7 +3,7 @@
 use crate::inner::{Driver, Inner};
 use crate::resources::{BufPool, StackResources};
 use crate::time::{Clock, Idle};
-use crate::{Error, ResolveError};
+use crate::{ConfigError, Error, ResolveError};
 use core::cell::RefCell;
 use smoltcp::iface::{Interface, SocketSet};
 use smoltcp::phy::Device;
@@ -94,11 +94,47 @@ impl Config {
         self
     }
 
+    /// Check what smoltcp would otherwise panic on: every interface address
+    /// unicast (or unspecified), the MAC unicast.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let HardwareAddress::Ethernet(mac) = self.hardware_addr {
+            if !mac.is_unicast() {
+                return Err(ConfigError::HardwareAddressNotUnicast);
+            }
+        }
+        for c in &self.addresses {
+            let a = c.address();
+            if !a.is_unicast() && !a.is_unspecified() {
+                return Err(ConfigError::AddressNotUnicast(a));
+            }
+        }
+        Ok(())
+    }
+
     /// Set the random seed.
     pub fn with_random_seed(mut self, seed: u64) -> Self {
         self.random_seed = seed;
         self
     }
+}
+
+/// How the stack's socket slots are used at one moment ([`Stack::stats`]):
+/// a soak test checks that usage returns to its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// All slots (`SOCKETS` of the [`StackResources`]).
+    pub slots: usize,
+    /// Never used yet (no smoltcp socket made for them).
+    pub unused: usize,
+    /// Made once, now free for the next socket.
+    pub free: usize,
+    /// Held by a user's `Socket` (a listener's own slot included).
+    pub user: usize,
+    /// Armed in LISTEN (or holding a connection not yet accepted) for a listener's backlog.
+    pub backlog: usize,
+    /// Closed by the user, still finishing the TCP close (FIN-WAIT, TIME-WAIT).
+    pub closing: usize,
 }
 
 /// How long a blocking call may wait: `None` blocks, `Some(0)` is
@@ -144,28 +180,40 @@ pub struct Stack<'a> {
 
 impl<'a> Stack<'a> {
     /// Build a stack on `device`, with time from `clock`, memory from `resources`.
+    ///
+    /// Fails, before touching the device, on a configuration smoltcp would
+    /// panic on (a multicast interface address, a multicast MAC) or could
+    /// not hold (too many addresses or routes).
     pub fn new<D: Device + 'a, const N: usize, const B: usize>(
         device: &'a mut D,
         clock: &'a dyn Clock,
         resources: &'a mut StackResources<'a, N, B>,
         config: Config,
-    ) -> Self {
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
         let mut ic = smoltcp::iface::Config::new(config.hardware_addr);
         ic.random_seed = config.random_seed;
         let now = clock.now();
         let mut iface = Interface::new(ic, device, now);
+        let mut fits = true;
         iface.update_ip_addrs(|a| {
             for c in &config.addresses {
-                let _ = a.push(*c);
+                fits &= a.push(*c).is_ok();
             }
         });
+        if !fits {
+            return Err(ConfigError::TooManyAddresses);
+        }
         for gw in &config.gateways {
-            let _ = match gw {
+            let added = match gw {
                 #[cfg(feature = "proto-ipv4")]
-                IpAddress::Ipv4(g) => iface.routes_mut().add_default_ipv4_route(*g).map(|_| ()),
+                IpAddress::Ipv4(g) => iface.routes_mut().add_default_ipv4_route(*g).is_ok(),
                 #[cfg(feature = "proto-ipv6")]
-                IpAddress::Ipv6(g) => iface.routes_mut().add_default_ipv6_route(*g).map(|_| ()),
+                IpAddress::Ipv6(g) => iface.routes_mut().add_default_ipv6_route(*g).is_ok(),
             };
+            if !added {
+                return Err(ConfigError::TooManyGateways);
+            }
         }
         let StackResources {
             storage,
@@ -197,10 +245,10 @@ impl<'a> Stack<'a> {
         );
         inner.now = now;
         inner.dns_servers = config.dns_servers.len();
-        Stack {
+        Ok(Stack {
             inner: RefCell::new(inner),
             clock,
-        }
+        })
     }
 
     pub(crate) fn with_mut<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> R {
@@ -227,6 +275,11 @@ impl<'a> Stack<'a> {
     /// Run `f` on the smoltcp `Interface` (add addresses, routes, …).
     pub fn with_iface<R>(&self, f: impl FnOnce(&mut Interface) -> R) -> R {
         self.with_mut(|i| f(&mut i.iface))
+    }
+
+    /// How the socket slots are used now.
+    pub fn stats(&self) -> Stats {
+        self.with_mut(|i| i.stats())
     }
 
     /// Replace the DNS servers.

@@ -146,7 +146,7 @@ fn resolve_on_a_full_set_gives_the_lent_slot_back() {
     let mut dev = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
     let mut res = Box::new(StackResources::<2, 1024>::new());
     let cfg = Config::loopback().with_dns_server(smoltcp::wire::IpAddress::v4(127, 0, 0, 1));
-    let stack = Stack::new(&mut dev, &clock, &mut res, cfg);
+    let stack = Stack::new(&mut dev, &clock, &mut res, cfg).expect("valid config");
     drop((tcp(&stack), tcp(&stack)));
     let r = stack.resolve("example.com", Some(StdDuration::from_secs(30)));
     assert_eq!(
@@ -159,4 +159,22 @@ fn resolve_on_a_full_set_gives_the_lent_slot_back() {
         Socket::new(&stack, Domain::IPV4, Type::STREAM).err(),
         Some(Error::NoBufferSpace)
     );
+}
+
+#[test]
+fn non_unicast_interface_address_is_an_error_not_a_panic() {
+    use smolsock::ConfigError;
+    use smoltcp::phy::{Loopback, Medium};
+    use smoltcp::wire::{IpAddress, IpCidr};
+    let clock = SimClock::new();
+    let mut dev = Loopback::new(Medium::Ip);
+    let mut res = StackResources::<2, 256>::new();
+    let group = IpAddress::v4(224, 0, 0, 1);
+    let cfg = Config::ip().with_address(IpCidr::new(group, 24));
+    let r = Stack::new(&mut dev, &clock, &mut res, cfg);
+    assert_eq!(r.err(), Some(ConfigError::AddressNotUnicast(group)));
+    let mut res = StackResources::<2, 256>::new();
+    let cfg = Config::ethernet([0x01, 0, 0x5e, 0, 0, 1]);
+    let r = Stack::new(&mut dev, &clock, &mut res, cfg);
+    assert_eq!(r.err(), Some(ConfigError::HardwareAddressNotUnicast));
 }

@@ -75,7 +75,9 @@ fn world(dns: bool) -> (Net, &'static HookClock) {
     if dns {
         config = config.with_dns_server(IpAddress::v4(127, 0, 0, 1));
     }
-    let stack: Net = Box::leak(Box::new(Stack::new(dev, clock, res, config)));
+    let stack: Net = Box::leak(Box::new(
+        Stack::new(dev, clock, res, config).expect("valid config"),
+    ));
     (stack, clock)
 }
 

@@ -46,7 +46,7 @@ fn a_silent_dns_server_times_out_at_the_deadline_and_gives_its_slot_back() {
     let mut res = Box::new(StackResources::<2, 1024>::new());
     // Nobody answers on 127.0.0.1:53.
     let config = Config::loopback().with_dns_server(IpAddress::v4(127, 0, 0, 1));
-    let stack = Stack::new(&mut dev, &clock, &mut res, config);
+    let stack = Stack::new(&mut dev, &clock, &mut res, config).expect("valid config");
     // Fill the pool: the query must borrow a free slot's place, and give it back.
     let a = tcp(&stack);
     let b = tcp(&stack);

@@ -72,7 +72,7 @@ fn smolsock(time: Duration) -> R<(f64, u64, u64)> {
     let clock = StdClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<8, 4096>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     let addr = sa("127.0.0.1:10001");
     let l = Socket::new(&stack, Domain::IPV4, Type::STREAM).map_err(ctx("listener"))?;
     l.set_reuse_address(true).map_err(ctx("reuse"))?;

@@ -70,7 +70,7 @@ fn smolsock(lines: usize, limit: Duration) -> R<(f64, Duration)> {
     let clock = StdClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<8, BUF>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     let config = LineConfig::default()
         .with_port(10001)
         .with_idle_timeout(None);

@@ -87,7 +87,7 @@ fn smolsock(samples: usize, limit: Duration) -> R<Vec<f64>> {
     let clock = StdClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<4, 4096>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     let (_l, c, s) = smol_pair(&stack, 7)?;
     let mut out = Vec::with_capacity(samples);
     let start = Instant::now();

@@ -169,7 +169,7 @@ fn smolsock_mode(total: usize, nonblocking: bool, zero_copy: bool, limit: Durati
     let clock = StdClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<4, BUF64K>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     let (_l, c, s) = smol_pair(&stack, 5001)?;
     if nonblocking {
         c.set_nonblocking(true).map_err(ctx("nonblocking"))?;

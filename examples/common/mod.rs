@@ -137,6 +137,7 @@ fn run_on<D: Device, R>(
     f: impl FnOnce(&Stack<'_>) -> R,
 ) -> R {
     let mut res = Box::new(StackResources::<SLOTS, BUF>::new());
-    let stack = Stack::new(dev, clock, &mut res, config);
+    let stack = Stack::new(dev, clock, &mut res, config)
+        .unwrap_or_else(|e| die(format_args!("bad interface configuration: {e}")));
     f(&stack)
 }

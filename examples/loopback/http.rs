@@ -24,7 +24,7 @@ fn exchange() -> Result<(), Box<dyn std::error::Error>> {
     let clock = StdClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<4, 4096>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
 
     let server = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
     server.bind("127.0.0.1:8080".parse()?)?;

@@ -54,7 +54,7 @@ pub fn run() {
     let clock = SimClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<12, 2048>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     let mut server: LineServer = LineServer::new(&stack, LineConfig::default()).expect("listen");
     let settle = |server: &mut LineServer<'_, '_>| run_for(&stack, &clock, server, 50);
 

@@ -134,7 +134,7 @@ pub enum Part<'r> {
 /// let clock = SimClock::new();
 /// let mut dev = Loopback::new(Medium::Ip);
 /// let mut res = StackResources::<4, 2048>::new();
-/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
 ///
 /// let client = Client::new(&stack).with_timeout(core::time::Duration::from_secs(5));
 /// // Nothing listens on port 8080 here.

@@ -72,7 +72,7 @@ pub enum Shutdown {
 /// let clock = SimClock::new();
 /// let mut dev = Loopback::new(Medium::Ip);
 /// let mut res = StackResources::<4, 1024>::new();
-/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
 ///
 /// let server = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
 /// server.bind("127.0.0.1:10001".parse().unwrap())?;

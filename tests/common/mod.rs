@@ -17,7 +17,7 @@ pub fn with_stack_buf<const N: usize, const B: usize, R>(
     let clock = SimClock::new();
     let mut dev = Loopback::new(Medium::Ip);
     let mut res = Box::new(StackResources::<N, B>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     f(&stack, &clock)
 }
 
@@ -193,6 +193,6 @@ pub fn with_delay_stack<const N: usize, R>(
 ) -> R {
     let (mut dev, clock) = delay_line(latency_ms);
     let mut res = Box::new(StackResources::<N, 2048>::new());
-    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     f(&stack, &clock)
 }

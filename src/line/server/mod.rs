@@ -73,7 +73,7 @@ enum Served {
 /// let clock = SimClock::new();
 /// let mut dev = Loopback::new(Medium::Ip);
 /// let mut res = StackResources::<8, 1024>::new();
-/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback());
+/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
 ///
 /// let mut server: LineServer = LineServer::new(&stack, LineConfig::default())?;
 /// let client = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
