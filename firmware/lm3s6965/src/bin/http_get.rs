@@ -1,0 +1,85 @@
+//! The seed's HTTP GET client on the LM3S6965 (QEMU `lm3s6965evb`):
+//! 10.0.2.15/24 via 10.0.2.2. Fetches the URL given on the semihosting
+//! command line (QEMU's `-append`), else the one built in
+//! (`SMOLSOCK_HTTP_URL` at build time, default `http://10.0.2.2:8000/`),
+//! prints the raw response on UART0 and exits 0 at EOF; on error prints one
+//! `error: ...` line and exits 1.
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+use core::ops::ControlFlow;
+use core::mem::MaybeUninit;
+use cortex_m_rt::entry;
+use smolsock::http::{Client, HttpError};
+use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
+use smolsock::{Config, Stack, StackResources};
+use smolsock_lm3s6965::clock::SysTickClock;
+use smolsock_lm3s6965::enet::Enet;
+use smolsock_lm3s6965::{board, console, hw};
+
+const SLOTS: usize = 2;
+const BUF: usize = 2048;
+
+const DEFAULT_URL: &str = match option_env!("SMOLSOCK_HTTP_URL") {
+    Some(u) => u,
+    None => "http://10.0.2.2:8000/",
+};
+
+/// The URL: the last word of the semihosting command line if it is one.
+fn url(buf: &mut [u8]) -> &str {
+    let n = hw::cmdline(buf).unwrap_or(0);
+    let line = core::str::from_utf8(&buf[..n]).unwrap_or("");
+    line.split_ascii_whitespace()
+        .filter(|w| w.contains("://"))
+        .last()
+        .unwrap_or(DEFAULT_URL)
+}
+
+fn describe(e: HttpError) -> &'static [u8] {
+    match e {
+        HttpError::ConnectionRefused => b"connection refused",
+        HttpError::TimedOut => b"timed out",
+        HttpError::ConnectionReset => b"connection reset by peer",
+        HttpError::BadUrl(_) => b"bad URL",
+        HttpError::UnsupportedScheme => b"unsupported URL scheme: only http:// is supported",
+        HttpError::NameNotResolved | HttpError::NoDnsServer | HttpError::Resolve(_) => {
+            b"name not resolved (this firmware has no DNS: use an IP address)"
+        }
+        HttpError::BadResponse(_) => b"bad HTTP response",
+        HttpError::Socket(_) => b"socket error",
+        _ => b"request failed",
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    static mut RESOURCES: MaybeUninit<StackResources<'static, SLOTS, BUF>> = MaybeUninit::uninit();
+    static mut DEVICE: Option<Enet> = None;
+    static mut CLOCK: Option<SysTickClock> = None;
+    static mut CMDLINE: [u8; 256] = [0; 256];
+
+    let Some((enet, clock)) = board::init() else {
+        board::fail(b"board init")
+    };
+    let clock = CLOCK.insert(clock);
+    let mac = enet.mac_address();
+    let device = DEVICE.insert(enet);
+    let config = Config::ethernet(mac)
+        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
+        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    // Zero-filled at run time (in .bss), not copied from flash (.data).
+    let resources = RESOURCES.write(StackResources::new());
+    let Ok(stack) = Stack::new(device, clock, resources, config) else {
+        board::fail(b"bad network configuration")
+    };
+    let url = url(CMDLINE);
+    let client = Client::new(&stack);
+    match client.get_raw(url, |chunk| {
+        console::write(chunk);
+        ControlFlow::Continue(())
+    }) {
+        Ok(_) => board::exit_ok(),
+        Err(e) => board::fail(describe(e)),
+    }
+}

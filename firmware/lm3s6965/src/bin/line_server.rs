@@ -1,0 +1,77 @@
+//! The seed's line server on the LM3S6965 (QEMU `lm3s6965evb`): 10.0.2.15/24
+//! via 10.0.2.2 (QEMU's user network), port 10001, backlog 5, 5 s idle
+//! timeout. Prints each line stripped and 16 dashes after each connection on
+//! UART0; `stop` ends QEMU with exit status 0.
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+use core::mem::MaybeUninit;
+use cortex_m_rt::entry;
+use smolsock::line::{CloseReason, Line, LineConfig, LineHandler, LineServer, SessionInfo};
+use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
+use smolsock::{Config, Error, Stack, StackResources};
+use smolsock_lm3s6965::board;
+use smolsock_lm3s6965::clock::SysTickClock;
+use smolsock_lm3s6965::console;
+use smolsock_lm3s6965::enet::Enet;
+
+/// Socket slots: the listener's backlog of 5 (its own slot included) and the
+/// connection being served.
+const SLOTS: usize = 6;
+/// Receive and transmit buffer per slot.
+const BUF: usize = 1024;
+
+/// The seed's output: each line, then 16 dashes per closed connection.
+struct Printer;
+
+impl LineHandler for Printer {
+    fn line(&mut self, _s: &SessionInfo, line: Line<'_>) {
+        console::line(line.as_bytes());
+    }
+
+    fn closed(&mut self, _s: &SessionInfo, _why: CloseReason) {
+        console::line(b"----------------");
+    }
+}
+
+fn error_name(e: Error) -> &'static [u8] {
+    e.python_name().as_bytes()
+}
+
+#[entry]
+fn main() -> ! {
+    // cortex-m-rt turns these into `&'static mut`, taken once: no heap, no unsafe.
+    static mut RESOURCES: MaybeUninit<StackResources<'static, SLOTS, BUF>> = MaybeUninit::uninit();
+    static mut DEVICE: Option<Enet> = None;
+    static mut CLOCK: Option<SysTickClock> = None;
+
+    let Some((enet, clock)) = board::init() else {
+        board::fail(b"board init")
+    };
+    let clock = CLOCK.insert(clock);
+    let mac = enet.mac_address();
+    let device = DEVICE.insert(enet);
+    let config = Config::ethernet(mac)
+        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
+        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    // Zero-filled at run time (in .bss), not copied from flash (.data).
+    let resources = RESOURCES.write(StackResources::new());
+    let Ok(stack) = Stack::new(device, clock, resources, config) else {
+        board::fail(b"bad network configuration")
+    };
+    let mut server: LineServer = match LineServer::new(&stack, LineConfig::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            console::write(b"cannot listen on port 10001: ");
+            board::fail(error_name(e))
+        }
+    };
+    match server.run(&mut Printer) {
+        Ok(()) => board::exit_ok(),
+        Err(e) => {
+            console::write(b"line server failed: ");
+            board::fail(error_name(e))
+        }
+    }
+}

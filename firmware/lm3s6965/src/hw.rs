@@ -1,0 +1,178 @@
+//! Every `unsafe` operation of the firmware, and nothing else: memory-mapped
+//! register access for the LM3S6965 blocks the firmware uses (system control,
+//! UART0, the Ethernet MAC), the NVIC line of the Ethernet interrupt, and the
+//! ARM semihosting calls (exit, command line). The rest of the crate is safe
+//! code built on these functions.
+//!
+//! Register addresses and layouts: TI's LM3S6965 data sheet; how QEMU models
+//! the MAC: `hw/net/stellaris_enet.c` in QEMU's source.
+#![allow(unsafe_code)]
+
+use core::ptr;
+
+/// System control: run-mode clock gating for UART0, GPIO A and the MAC/PHY.
+const SYSCTL_RCGC1: usize = 0x400F_E104;
+const SYSCTL_RCGC2: usize = 0x400F_E108;
+const RCGC1_UART0: u32 = 1 << 0;
+const RCGC2_GPIOA: u32 = 1 << 0;
+const RCGC2_EMAC0: u32 = 1 << 28;
+const RCGC2_EPHY0: u32 = 1 << 30;
+
+/// UART0 (a PL011): data and flag registers, control.
+const UART0: usize = 0x4000_C000;
+const UART_DR: usize = 0x000;
+const UART_FR: usize = 0x018;
+const UART_CTL: usize = 0x030;
+const UART_FR_TXFF: u32 = 1 << 5;
+/// UARTEN | TXE | RXE.
+const UART_CTL_ON: u32 = (1 << 0) | (1 << 8) | (1 << 9);
+
+/// The Ethernet MAC's register block.
+const ENET: usize = 0x4004_8000;
+
+/// The MAC's registers (offsets from 0x4004_8000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Mac {
+    /// MACRIS (read): raw interrupt status; MACIACK (write): acknowledge.
+    Ris = 0x00,
+    /// MACIM: interrupt mask (1 = enabled).
+    Im = 0x04,
+    /// MACRCTL: receive control.
+    Rctl = 0x08,
+    /// MACTCTL: transmit control.
+    Tctl = 0x0C,
+    /// MACDATA: the RX FIFO (read) and TX FIFO (write), one word at a time.
+    Data = 0x10,
+    /// MACIA0: MAC address bytes 0..4.
+    Ia0 = 0x14,
+    /// MACIA1: MAC address bytes 4..6.
+    Ia1 = 0x18,
+    /// MACTHR: TX threshold (0x3f: transmit only on MACTR).
+    Thr = 0x1C,
+    /// MACNP: frames waiting in the RX FIFO.
+    Np = 0x34,
+    /// MACTR: write NEWTX (bit 0) to send the frame in the TX FIFO; reads 1 while sending.
+    Tr = 0x38,
+}
+
+/// Ethernet interrupt: IRQ 42 on the LM3S6965.
+pub const ETH_IRQ: u16 = 42;
+
+#[derive(Clone, Copy)]
+struct Irq(u16);
+
+// SAFETY: `Irq` only ever carries ETH_IRQ, a valid interrupt number of this
+// chip (the contract of `InterruptNumber`: a valid, constant number).
+unsafe impl cortex_m::interrupt::InterruptNumber for Irq {
+    fn number(self) -> u16 {
+        self.0
+    }
+}
+
+fn read(addr: usize) -> u32 {
+    // SAFETY: every caller passes one of the constant, word-aligned register
+    // addresses above; reading them has no effect beyond the documented
+    // register semantics (MACDATA pops the RX FIFO, which the driver expects).
+    unsafe { ptr::read_volatile(addr as *const u32) }
+}
+
+fn write(addr: usize, value: u32) {
+    // SAFETY: as for `read`: constant, aligned device registers, never RAM
+    // that Rust code owns.
+    unsafe { ptr::write_volatile(addr as *mut u32, value) }
+}
+
+/// Read a MAC register.
+pub fn mac_read(reg: Mac) -> u32 {
+    read(ENET + reg as usize)
+}
+
+/// Write a MAC register.
+pub fn mac_write(reg: Mac, value: u32) {
+    write(ENET + reg as usize, value)
+}
+
+/// Clock UART0, GPIO A and the Ethernet MAC/PHY, and switch UART0 on.
+/// (Real hardware also needs PA0/PA1 in their UART function and a baud
+/// rate; QEMU's model needs neither.)
+pub fn enable_peripherals() {
+    write(SYSCTL_RCGC1, read(SYSCTL_RCGC1) | RCGC1_UART0);
+    write(
+        SYSCTL_RCGC2,
+        read(SYSCTL_RCGC2) | RCGC2_GPIOA | RCGC2_EMAC0 | RCGC2_EPHY0,
+    );
+    write(UART0 + UART_CTL, UART_CTL_ON);
+}
+
+/// Send one byte on UART0, waiting while its FIFO is full.
+pub fn uart_put(byte: u8) {
+    while read(UART0 + UART_FR) & UART_FR_TXFF != 0 {}
+    write(UART0 + UART_DR, u32::from(byte));
+}
+
+/// Let the Ethernet interrupt through the NVIC and enable interrupts.
+pub fn enable_eth_irq() {
+    // SAFETY: the Ethernet handler (`DefaultHandler` in `board`) only
+    // acknowledges the MAC's RX flag; it shares no data with the main loop,
+    // so unmasking it cannot break a critical section.
+    unsafe { cortex_m::peripheral::NVIC::unmask(Irq(ETH_IRQ)) };
+    // SAFETY: no code of this firmware relies on interrupts staying
+    // disabled outside `cortex_m::interrupt::free`.
+    unsafe { cortex_m::interrupt::enable() };
+}
+
+/// ARM semihosting operation numbers.
+const SYS_GET_CMDLINE: u32 = 0x15;
+const SYS_EXIT: u32 = 0x18;
+/// `ADP_Stopped_ApplicationExit` (QEMU exits 0) and `ADP_Stopped_RunTimeErrorUnknown` (exits 1).
+const ADP_EXIT_OK: u32 = 0x20026;
+const ADP_EXIT_ERROR: u32 = 0x20023;
+
+/// End the program through semihosting: QEMU exits with status 0 when `ok`,
+/// 1 otherwise. Without a debugger or semihosting, parks the core.
+pub fn exit(ok: bool) -> ! {
+    let reason = if ok { ADP_EXIT_OK } else { ADP_EXIT_ERROR };
+    // SAFETY: SYS_EXIT takes the reason code in r1 (32-bit ARM) and touches
+    // no memory; `bkpt 0xab` is the semihosting trap on M-profile cores.
+    unsafe {
+        core::arch::asm!("bkpt #0xab", inout("r0") SYS_EXIT => _, in("r1") reason, options(nostack));
+    }
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// The semihosting command line (QEMU: the kernel file name, then
+/// `-append`'s text) into `buf`; its length, or `None` if the host has none.
+pub fn cmdline(buf: &mut [u8]) -> Option<usize> {
+    // The parameter block: buffer address and size in, length out.
+    let mut block: [u32; 2] = [buf.as_mut_ptr() as u32, buf.len() as u32];
+    let r: u32;
+    // SAFETY: SYS_GET_CMDLINE writes at most block[1] bytes to block[0],
+    // which is `buf` (exclusively borrowed here), then stores the length in
+    // block[1]; both live until the trap returns.
+    unsafe {
+        core::arch::asm!("bkpt #0xab", inout("r0") SYS_GET_CMDLINE => r,
+            in("r1") block.as_mut_ptr(), options(nostack));
+    }
+    let n = block[1] as usize;
+    (r == 0 && n <= buf.len()).then_some(n)
+}
+
+// SAFETY: cortex-m-rt requires the HardFault handler to be an `unsafe fn`;
+// this one only reports and exits, and never returns into the faulting code.
+#[cortex_m_rt::exception]
+unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    crate::board::fail(b"hard fault")
+}
+
+// SAFETY: cortex-m-rt requires the default handler to be an `unsafe fn`.
+// Every device interrupt lands here; only the Ethernet one is unmasked, and
+// its handler just acknowledges the MAC's RX flag (the main loop reads frames).
+#[cortex_m_rt::exception]
+unsafe fn DefaultHandler(irqn: i16) {
+    if irqn == ETH_IRQ as i16 {
+        crate::enet::ack_rx_interrupt();
+    }
+}

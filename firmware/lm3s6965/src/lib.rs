@@ -1,0 +1,17 @@
+//! smolsock on a TI Stellaris LM3S6965 (Cortex-M3), as QEMU's
+//! `lm3s6965evb` machine emulates it: the board support the two programs in
+//! `src/bin/` share.
+//!
+//! - [`hw`]: the only `unsafe` code: registers, the NVIC line, semihosting.
+//! - [`enet`]: the Ethernet MAC as a `smoltcp::phy::Device`.
+//! - [`clock`]: SysTick at 1 ms as a `smolsock::Clock`; `idle` sleeps in `WFI`.
+//! - [`console`]: output on UART0 (QEMU's stdout with `-nographic`), without `core::fmt`.
+//! - [`board`]: bring-up, interrupt and panic handlers, exit.
+#![no_std]
+#![deny(unsafe_code)]
+
+pub mod board;
+pub mod clock;
+pub mod console;
+pub mod enet;
+pub mod hw;
