@@ -9,9 +9,10 @@ use cortex_m::peripheral::SYST;
 use smolsock::smoltcp::time::Instant;
 use smolsock::{Clock, Idle};
 
-/// The core clock QEMU's LM3S6965 runs at out of reset (RCC: 6 MHz crystal,
-/// PLL bypassed). A board that sets up its PLL passes its own frequency.
-pub const RESET_CORE_HZ: u32 = 6_000_000;
+/// The core clock QEMU's `lm3s6965evb` runs at out of reset (12 MHz; SysTick
+/// measured against the wall clock). A board that sets up its PLL passes its
+/// own frequency to [`SysTickClock::start`].
+pub const RESET_CORE_HZ: u32 = 12_000_000;
 
 static TICKS: AtomicU32 = AtomicU32::new(0);
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Build the LM3S6965 firmware (firmware/lm3s6965) in release mode and print
+# the path of the ELF file of program BIN (line-server | http-get) on stdout;
+# everything else goes to stderr.
+#
+# Toolchain: rustup's thumbv7m-none-eabi target when `rustup target add`
+# works; otherwise Debian's rustc-web + rust-web-src (installed with apt if
+# missing), building `core` from source (RUSTC_BOOTSTRAP=1 -Zbuild-std=core).
+# Linker: rust-lld from a Rust sysroot, else ld.lld (Debian's lld).
+#
+# Environment: SMOLSOCK_HTTP_URL (http-get's built-in URL), FIRMWARE_TOOLCHAIN=debian
+# to skip the rustup attempt.
+set -euo pipefail
+BIN="${1:?usage: firmware-build.sh line-server|http-get}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+FW="$HERE/../firmware/lm3s6965"
+TARGET=thumbv7m-none-eabi
+
+log() { echo "firmware-build: $*" >&2; }
+
+apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        log "cannot install $*: no apt-get; install them by hand"
+        return 1
+    fi
+    local sudo=()
+    [ "$(id -u)" = 0 ] || sudo=(sudo -n)
+    log "installing with apt: $*"
+    "${sudo[@]}" apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" >&2
+}
+
+# A linker for the target: rust-lld from any Rust sysroot, else ld.lld.
+find_linker() {
+    local sysroot cand
+    for rc in "$@" rustc; do
+        sysroot="$("$rc" --print sysroot 2>/dev/null)" || continue
+        cand="$sysroot/lib/rustlib/$(uname -m)-unknown-linux-gnu/bin/rust-lld"
+        if [ -x "$cand" ]; then echo "$cand"; return 0; fi
+    done
+    if command -v ld.lld >/dev/null 2>&1; then command -v ld.lld; return 0; fi
+    apt_install lld && command -v ld.lld
+}
+
+cd "$FW"
+if [ "${FIRMWARE_TOOLCHAIN:-}" != debian ] && command -v rustup >/dev/null 2>&1 \
+    && rustup target add "$TARGET" >/dev/null 2>&1; then
+    log "toolchain: rustup ($(rustc --version))"
+    LINKER="$(find_linker rustc)"
+    CARGO_TARGET_THUMBV7M_NONE_EABI_LINKER="$LINKER" \
+        cargo build --release --bin "$BIN" --target-dir target/rustup >&2
+    OUT=target/rustup
+else
+    log "rustup cannot add $TARGET here: using Debian's rustc-web with the core library source"
+    if [ ! -x /usr/bin/cargo ] || [ ! -x /usr/bin/rustc ] || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
+        apt_install rustc-web cargo-web rust-web-src
+    fi
+    LINKER="$(find_linker /usr/bin/rustc)"
+    log "toolchain: $(/usr/bin/rustc --version), linker $LINKER"
+    RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_THUMBV7M_NONE_EABI_LINKER="$LINKER" \
+        /usr/bin/cargo build --release --bin "$BIN" --target-dir target/debian \
+        -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem >&2
+    OUT=target/debian
+fi
+ELF="$(cd "$FW/$OUT/$TARGET/release" && pwd)/$BIN"
+[ -f "$ELF" ] || { log "no ELF at $ELF"; exit 1; }
+echo "$ELF"
