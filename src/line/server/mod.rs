@@ -138,7 +138,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         listener.bind(addr)?;
         listener.listen(config.backlog)?;
         listener.set_nonblocking(true)?;
-        log::debug!("line server listening on {addr}");
+        crate::log::net_debug!("line server listening on {}", addr);
         let limit = config.max_line;
         Ok(LineServer {
             stack,
@@ -243,7 +243,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         }
         if let Some(l) = self.listener.take() {
             let _ = l.close();
-            log::debug!("line server stopped");
+            crate::log::net_debug!("line server stopped");
         }
     }
 
@@ -296,7 +296,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
             info,
             last_rx: self.stack.now(),
         });
-        log::debug!("line session {} from {peer} opened", info.id);
+        crate::log::net_debug!("line session {} from {} opened", info.id, peer);
         handler.opened(&info);
         Ok(())
     }
@@ -390,9 +390,9 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         }
         slot.framer.reset();
         if let Err(e) = conn.sock.close() {
-            log::warn!("line session {}: close: {e}", conn.info.id);
+            crate::log::net_warn!("line session {}: close: {}", conn.info.id, e);
         }
-        log::debug!("line session {} closed: {reason:?}", conn.info.id);
+        crate::log::net_debug!("line session {} closed: {:?}", conn.info.id, reason);
         handler.closed(&conn.info, reason);
     }
 }
