@@ -48,7 +48,7 @@ if [ "${FIRMWARE_TOOLCHAIN:-}" != debian ] && command -v rustup >/dev/null 2>&1 
     log "toolchain: rustup ($(rustc --version))"
     LINKER="$(find_linker rustc)"
     CARGO_TARGET_THUMBV7M_NONE_EABI_LINKER="$LINKER" \
-        cargo build --release --bin "$BIN" --target-dir target/rustup >&2
+        cargo build --release --bin "$BIN" --features "$BIN" --target-dir target/rustup >&2
     OUT=target/rustup
 else
     log "rustup cannot add $TARGET here: using Debian's rustc-web with the core library source"
@@ -58,7 +58,7 @@ else
     LINKER="$(find_linker /usr/bin/rustc)"
     log "toolchain: $(/usr/bin/rustc --version), linker $LINKER"
     RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_THUMBV7M_NONE_EABI_LINKER="$LINKER" \
-        /usr/bin/cargo build --release --bin "$BIN" --target-dir target/debian \
+        /usr/bin/cargo build --release --bin "$BIN" --features "$BIN" --target-dir target/debian \
         -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem >&2
     OUT=target/debian
 fi
