@@ -1,17 +1,20 @@
 //! Bring-up, the interrupt handlers, panics and exit.
 
 use crate::clock::{self, SysTickClock};
-use crate::enet::Enet;
+use crate::enet::{Enet, MTU};
 use crate::{console, hw};
 use cortex_m_rt::exception;
 
-/// Clock the peripherals, start SysTick and the MAC, enable the RX interrupt.
-/// Returns `None` if the core peripherals were already taken.
-pub fn init() -> Option<(Enet, SysTickClock)> {
+/// Clock the peripherals, start SysTick and the MAC (receiving into
+/// `rx_buffer`), enable the RX interrupt. Returns `None` if the core
+/// peripherals were already taken.
+pub fn init(rx_buffer: &'static mut [u8; MTU]) -> Option<(Enet, SysTickClock)> {
+    #[cfg(feature = "stack-report")]
+    hw::stack::paint();
     let core = cortex_m::Peripherals::take()?;
     hw::enable_peripherals();
     let clock = SysTickClock::start(core.SYST, clock::RESET_CORE_HZ);
-    let enet = Enet::new();
+    let enet = Enet::new(rx_buffer);
     hw::enable_eth_irq();
     Some((enet, clock))
 }

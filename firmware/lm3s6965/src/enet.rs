@@ -47,10 +47,11 @@ pub struct Counters {
     pub rx_dropped: u32,
 }
 
-/// The MAC: one receive buffer; frames to send are built on the stack of
-/// the `TxToken` consumer.
+/// The MAC, with a receive buffer the caller provides (a zeroed `static`,
+/// so it costs no flash and no stack temporary); frames to send are built
+/// on the stack of the `TxToken` consumer.
 pub struct Enet {
-    rx: [u8; MTU],
+    rx: &'static mut [u8; MTU],
     /// What went through.
     pub counters: Counters,
 }
@@ -58,7 +59,7 @@ pub struct Enet {
 impl Enet {
     /// Reset the MAC's FIFOs, enable RX and TX and the RX interrupt.
     /// The MAC address is QEMU's (or the board's) in MACIA0/MACIA1.
-    pub fn new() -> Self {
+    pub fn new(rx: &'static mut [u8; MTU]) -> Self {
         hw::mac_write(Mac::Im, 0);
         hw::mac_write(Mac::Ris, INT_ALL);
         hw::mac_write(Mac::Rctl, RCTL_RSTFIFO);
@@ -67,7 +68,7 @@ impl Enet {
         hw::mac_write(Mac::Rctl, RCTL_RXEN | RCTL_AMUL | RCTL_BADCRC);
         hw::mac_write(Mac::Im, INT_RX);
         Enet {
-            rx: [0; MTU],
+            rx,
             counters: Counters::default(),
         }
     }
@@ -111,12 +112,6 @@ impl Enet {
             self.counters.rx_dropped += 1;
             None
         }
-    }
-}
-
-impl Default for Enet {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -194,10 +189,7 @@ impl Device for Enet {
         while frame_waiting() {
             if let Some(len) = self.pop_frame() {
                 let Enet { rx, counters } = self;
-                return Some((
-                    RxToken { frame: &rx[..len] },
-                    TxToken { counters },
-                ));
+                return Some((RxToken { frame: &rx[..len] }, TxToken { counters }));
             }
         }
         None

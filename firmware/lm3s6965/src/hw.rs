@@ -132,6 +132,8 @@ const ADP_EXIT_ERROR: u32 = 0x20023;
 /// End the program through semihosting: QEMU exits with status 0 when `ok`,
 /// 1 otherwise. Without a debugger or semihosting, parks the core.
 pub fn exit(ok: bool) -> ! {
+    #[cfg(feature = "stack-report")]
+    report_stack();
     let reason = if ok { ADP_EXIT_OK } else { ADP_EXIT_ERROR };
     // SAFETY: SYS_EXIT takes the reason code in r1 (32-bit ARM) and touches
     // no memory; `bkpt 0xab` is the semihosting trap on M-profile cores.
@@ -192,3 +194,85 @@ extern "C" {
 #[link_section = ".vector_table.interrupts"]
 #[no_mangle]
 pub static __INTERRUPTS: [unsafe extern "C" fn(); 44] = [DefaultHandler; 44];
+
+/// Stack use measurement (feature `stack-report`): paint the free RAM
+/// between the end of the statics and the stack pointer, later find how far
+/// the stack reached into it.
+#[cfg(feature = "stack-report")]
+pub mod stack {
+    const PAINT: u32 = 0x5AC3_5AC3;
+
+    extern "C" {
+        /// cortex-m-rt: first free address after .bss/.uninit.
+        static mut __sheap: u32;
+        /// cortex-m-rt: initial stack pointer (top of RAM).
+        static _stack_start: u32;
+    }
+
+    fn bounds() -> (usize, usize) {
+        // Only the addresses of the linker symbols are taken (safe code).
+        (
+            core::ptr::addr_of!(__sheap) as usize,
+            core::ptr::addr_of!(_stack_start) as usize,
+        )
+    }
+
+    /// Paint from the end of the statics to 256 bytes below the current SP.
+    pub fn paint() {
+        let (low, _) = bounds();
+        let sp = cortex_m::register::msp::read() as usize - 256;
+        let mut p = low;
+        while p < sp {
+            // SAFETY: [low, sp) is RAM that no static owns and that the
+            // stack has not reached yet (it grows down from above sp).
+            unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+            p += 4;
+        }
+    }
+
+    /// Bytes of stack used so far at most (since `paint`).
+    pub fn peak() -> usize {
+        let (low, top) = bounds();
+        let mut p = low;
+        // SAFETY: reads of RAM between the statics and the top of the stack.
+        while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
+            p += 4;
+        }
+        top - p
+    }
+}
+
+/// Write a string to the host's stderr through semihosting (SYS_WRITE0).
+#[cfg(feature = "stack-report")]
+pub fn host_stderr(text: &core::ffi::CStr) {
+    // SAFETY: SYS_WRITE0 reads the NUL-terminated string at r1, which lives
+    // for the call.
+    unsafe {
+        core::arch::asm!("bkpt #0xab", inout("r0") 0x04u32 => _, in("r1") text.as_ptr(), options(nostack));
+    }
+}
+
+#[cfg(feature = "stack-report")]
+fn report_stack() {
+    let mut digits = [b' '; 10];
+    let mut n = stack::peak();
+    let mut at = digits.len();
+    while at > 0 {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut text = [0u8; 64];
+    let parts: [&[u8]; 3] = [b"firmware: peak stack use ", &digits[at..], b" bytes\n"];
+    let mut len = 0;
+    for p in parts {
+        text[len..len + p.len()].copy_from_slice(p);
+        len += p.len();
+    }
+    if let Ok(c) = core::ffi::CStr::from_bytes_with_nul(&text[..=len]) {
+        host_stderr(c);
+    }
+}

@@ -8,18 +8,16 @@
 #![no_main]
 #![deny(unsafe_code)]
 
-use core::ops::ControlFlow;
 use core::mem::MaybeUninit;
+use core::ops::ControlFlow;
 use cortex_m_rt::entry;
 use smolsock::http::{Client, HttpError};
 use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
-use smolsock::{Config, Stack, StackResources};
+use smolsock::{Config, Stack};
 use smolsock_lm3s6965::clock::SysTickClock;
-use smolsock_lm3s6965::enet::Enet;
+use smolsock_lm3s6965::enet::{Enet, MTU};
 use smolsock_lm3s6965::{board, console, hw};
-
-const SLOTS: usize = 2;
-const BUF: usize = 2048;
+use smolsock_lm3s6965_resources::{self as resources, HttpGetResources};
 
 const DEFAULT_URL: &str = match option_env!("SMOLSOCK_HTTP_URL") {
     Some(u) => u,
@@ -54,12 +52,13 @@ fn describe(e: HttpError) -> &'static [u8] {
 
 #[entry]
 fn main() -> ! {
-    static mut RESOURCES: MaybeUninit<StackResources<'static, SLOTS, BUF>> = MaybeUninit::uninit();
+    static mut RESOURCES: MaybeUninit<HttpGetResources> = MaybeUninit::uninit();
     static mut DEVICE: Option<Enet> = None;
+    static mut RX_BUFFER: [u8; MTU] = [0; MTU];
     static mut CLOCK: Option<SysTickClock> = None;
     static mut CMDLINE: [u8; 256] = [0; 256];
 
-    let Some((enet, clock)) = board::init() else {
+    let Some((enet, clock)) = board::init(RX_BUFFER) else {
         board::fail(b"board init")
     };
     let clock = CLOCK.insert(clock);
@@ -68,8 +67,8 @@ fn main() -> ! {
     let config = Config::ethernet(mac)
         .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
         .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
-    // Zero-filled at run time (in .bss), not copied from flash (.data).
-    let resources = RESOURCES.write(StackResources::new());
+    // In .bss (no flash image), filled in place at run time: 2 slots, 2 KiB + 2 KiB each.
+    let resources = resources::http_get(RESOURCES);
     let Ok(stack) = Stack::new(device, clock, resources, config) else {
         board::fail(b"bad network configuration")
     };

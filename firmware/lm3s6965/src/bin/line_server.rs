@@ -10,17 +10,12 @@ use core::mem::MaybeUninit;
 use cortex_m_rt::entry;
 use smolsock::line::{CloseReason, Line, LineConfig, LineHandler, LineServer, SessionInfo};
 use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
-use smolsock::{Config, Error, Stack, StackResources};
+use smolsock::{Config, Error, Stack};
 use smolsock_lm3s6965::board;
 use smolsock_lm3s6965::clock::SysTickClock;
 use smolsock_lm3s6965::console;
-use smolsock_lm3s6965::enet::Enet;
-
-/// Socket slots: the listener's backlog of 5 (its own slot included) and the
-/// connection being served.
-const SLOTS: usize = 6;
-/// Receive and transmit buffer per slot.
-const BUF: usize = 1024;
+use smolsock_lm3s6965::enet::{Enet, MTU};
+use smolsock_lm3s6965_resources::{self as resources, LineServerResources};
 
 /// The seed's output: each line, then 16 dashes per closed connection.
 struct Printer;
@@ -42,11 +37,12 @@ fn error_name(e: Error) -> &'static [u8] {
 #[entry]
 fn main() -> ! {
     // cortex-m-rt turns these into `&'static mut`, taken once: no heap, no unsafe.
-    static mut RESOURCES: MaybeUninit<StackResources<'static, SLOTS, BUF>> = MaybeUninit::uninit();
+    static mut RESOURCES: MaybeUninit<LineServerResources> = MaybeUninit::uninit();
     static mut DEVICE: Option<Enet> = None;
+    static mut RX_BUFFER: [u8; MTU] = [0; MTU];
     static mut CLOCK: Option<SysTickClock> = None;
 
-    let Some((enet, clock)) = board::init() else {
+    let Some((enet, clock)) = board::init(RX_BUFFER) else {
         board::fail(b"board init")
     };
     let clock = CLOCK.insert(clock);
@@ -55,8 +51,9 @@ fn main() -> ! {
     let config = Config::ethernet(mac)
         .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
         .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
-    // Zero-filled at run time (in .bss), not copied from flash (.data).
-    let resources = RESOURCES.write(StackResources::new());
+    // In .bss (no flash image), filled in place at run time: 6 slots (a
+    // backlog of 5 and the connection being served), 1 KiB + 1 KiB each.
+    let resources = resources::line_server(RESOURCES);
     let Ok(stack) = Stack::new(device, clock, resources, config) else {
         board::fail(b"bad network configuration")
     };
