@@ -3,7 +3,8 @@
 //! | Trait family | On | Feature |
 //! |---|---|---|
 //! | `embedded-io` 0.7: `Read`, `Write`, `ReadReady`, `WriteReady` | a stream [`Socket`](crate::Socket) | `embedded-io` |
-//! //! | `std::io::Read`, `std::io::Write` | a stream [`Socket`](crate::Socket) (and `&Socket`) | `std` |
+//! | `embedded-nal` 0.9: `TcpClientStack`, `TcpFullStack`, `UdpClientStack`, `UdpFullStack`, `Dns` | `NalStack` over a [`Stack`](crate::Stack) | `embedded-nal` |
+//! | `std::io::Read`, `std::io::Write` | a stream [`Socket`](crate::Socket) (and `&Socket`) | `std` |
 //!
 //! The byte-stream traits follow the socket's mode: a blocking socket blocks,
 //! a socket with a timeout returns [`Error::TimedOut`](crate::Error::TimedOut)
@@ -30,3 +31,8 @@ mod embedded_io;
 
 #[cfg(feature = "std")]
 mod std_io;
+
+#[cfg(feature = "embedded-nal")]
+pub mod nal;
+#[cfg(feature = "embedded-nal")]
+pub use nal::{NalSocket, NalStack};
