@@ -63,6 +63,7 @@ pub(crate) fn write(s: &Socket<'_, '_>, buf: &[u8]) -> Result<usize> {
 
 /// `read_ready`: `Ok(true)` when a `read` would not block (data, end of
 /// stream); an error a `read` would return now is returned here.
+#[cfg(feature = "embedded-io")]
 pub(crate) fn read_ready(s: &Socket<'_, '_>) -> Result<bool> {
     match at_once(s, |s| s.recv_with(|_| 0)) {
         Ok(_) => Ok(true),
@@ -73,6 +74,7 @@ pub(crate) fn read_ready(s: &Socket<'_, '_>) -> Result<bool> {
 
 /// `write_ready`: `Ok(true)` when a `write` would not block (room in the send
 /// buffer); an error a `write` would return now is returned here.
+#[cfg(feature = "embedded-io")]
 pub(crate) fn write_ready(s: &Socket<'_, '_>) -> Result<bool> {
     match at_once(s, |s| s.send_with(|_| 0)) {
         Ok(_) => Ok(true),
