@@ -293,3 +293,21 @@ fn error_kinds_map_one_to_one() {
         assert_eq!(e.kind(), k, "{e:?}");
     }
 }
+
+#[test]
+fn a_shared_reference_reads_and_writes_too() {
+    with_stack::<4, _>(|stack, _| {
+        let (_l, c, s) = pair(stack, 8012);
+        let (mut reader, mut writer) = (&s, &s);
+        (&c).write_all(b"ping").unwrap();
+        assert_eq!(reader.read_ready(), Ok(true));
+        let mut buf = [0u8; 4];
+        reader.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"ping");
+        assert_eq!(writer.write_ready(), Ok(true));
+        writer.write_all(b"pong").unwrap();
+        writer.flush().unwrap();
+        assert_eq!((&c).read(&mut buf), Ok(4));
+        assert_eq!(&buf, b"pong");
+    });
+}

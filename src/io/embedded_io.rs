@@ -89,3 +89,41 @@ impl embedded_io::WriteReady for Socket<'_, '_> {
         stream::write_ready(self)
     }
 }
+
+/// As for `Socket`: a shared reference reads and writes too (like
+/// `&std::net::TcpStream`), so a reader and a writer can share one socket.
+impl embedded_io::ErrorType for &Socket<'_, '_> {
+    type Error = Error;
+}
+
+/// As for `Socket`.
+impl embedded_io::Read for &Socket<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        stream::read(self, buf)
+    }
+}
+
+/// As for `Socket`.
+impl embedded_io::Write for &Socket<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
+        stream::write(self, buf)
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        stream::flush(self)
+    }
+}
+
+/// As for `Socket`.
+impl embedded_io::ReadReady for &Socket<'_, '_> {
+    fn read_ready(&mut self) -> Result<bool, Error> {
+        stream::read_ready(self)
+    }
+}
+
+/// As for `Socket`.
+impl embedded_io::WriteReady for &Socket<'_, '_> {
+    fn write_ready(&mut self) -> Result<bool, Error> {
+        stream::write_ready(self)
+    }
+}

@@ -12,7 +12,9 @@
 //! [`Error::WouldBlock`](crate::Error::WouldBlock) (which `embedded-io`, whose
 //! traits always block, can only report as `ErrorKind::Other`).
 //!
+//! The byte-stream traits are implemented for `Socket` and for `&Socket`.
 //! Their contracts, each checked by a test:
+//!
 //! - `read` returns `Ok(0)` only at end of stream (sticky) or for an empty buffer;
 //!   an empty buffer never blocks.
 //! - `write` never returns `Ok(0)` for a non-empty buffer; an empty buffer never blocks.
