@@ -224,11 +224,14 @@ impl From<Error> for std::io::Error {
 #[cfg(feature = "std")]
 impl From<ResolveError> for std::io::Error {
     fn from(e: ResolveError) -> Self {
+        use std::io::ErrorKind as K;
         let kind = match e {
-            ResolveError::TimedOut => std::io::ErrorKind::TimedOut,
-            ResolveError::Busy => std::io::ErrorKind::Other,
-            ResolveError::InvalidName => std::io::ErrorKind::InvalidInput,
-            _ => std::io::ErrorKind::NotFound,
+            ResolveError::TimedOut => K::TimedOut,
+            ResolveError::InvalidName => K::InvalidInput,
+            ResolveError::BadResponse => K::InvalidData,
+            ResolveError::NotFound | ResolveError::NoServer => K::NotFound,
+            ResolveError::NoBufferSpace => K::OutOfMemory,
+            ResolveError::ServerFailure | ResolveError::Busy | ResolveError::Stalled => K::Other,
         };
         std::io::Error::new(kind, e)
     }

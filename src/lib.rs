@@ -15,6 +15,7 @@ compile_error!("smolsock needs at least one of the features `proto-ipv4` and `pr
 // runs back up the layers.
 #[cfg(feature = "http")]
 pub mod http;
+pub mod io;
 #[cfg(feature = "line")]
 pub mod line;
 
