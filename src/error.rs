@@ -15,6 +15,7 @@
 //! | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
 //! | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
 //! | [`Error::BadDescriptor`]        | `OSError` (`EBADF`)                             |
+//! | [`Error::Busy`]                 | — (a call from inside a `recv_with`/`send_with`/`with_iface` closure) |
 //! | [`Error::Stalled`]              | — (only a simulated clock with nothing to wait for) |
 //! | [`ResolveError`]                | `socket.gaierror`                              |
 
@@ -54,6 +55,13 @@ pub enum Error {
     NoBufferSpace,
     /// The socket was closed; its handle is no longer valid.
     BadDescriptor,
+    /// The stack is busy: this call was made from inside a closure that
+    /// holds it ([`Socket::recv_with`](crate::Socket::recv_with),
+    /// [`Socket::send_with`](crate::Socket::send_with),
+    /// [`Stack::with_iface`](crate::Stack::with_iface)). Make the call after
+    /// the closure returns. (Closing or dropping a socket there is allowed:
+    /// it is deferred.)
+    Busy,
     /// A blocking call with no timeout would wait forever: the clock cannot
     /// advance and nothing is scheduled. Only [`SimClock`](crate::SimClock) reports it.
     Stalled,
@@ -89,6 +97,9 @@ impl fmt::Display for Error {
             Error::Unsupported => "address family or operation not supported",
             Error::NoBufferSpace => "no buffer space available (socket pool exhausted)",
             Error::BadDescriptor => "bad file descriptor (socket is closed)",
+            Error::Busy => {
+                "stack busy: called from inside a closure that holds the stack (recv_with, send_with, with_iface)"
+            }
             Error::Stalled => {
                 "blocking call would wait forever (simulated clock has nothing scheduled)"
             }
@@ -103,16 +114,21 @@ impl core::error::Error for Error {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResolveError {
-    /// The name does not resolve (NXDOMAIN, no address, or all servers failed).
+    /// The name does not exist (NXDOMAIN) or has no address.
     NotFound,
+    /// The DNS server failed to answer (SERVFAIL, REFUSED, …).
+    ServerFailure,
+    /// The DNS server's answer could not be read.
+    BadResponse,
     /// The stack has no DNS server configured.
     NoServer,
     /// The name is not a valid DNS name (or is too long).
     InvalidName,
-    /// No answer before the deadline.
+    /// No answer before the deadline (or, without one, after every server
+    /// was asked three times): Python's `socket.timeout`.
     TimedOut,
-    /// Non-blocking mode and the answer is not there yet.
-    WouldBlock,
+    /// Called from inside a closure that holds the stack (see [`Error::Busy`]).
+    Busy,
     /// No free DNS query slot.
     NoBufferSpace,
     /// The clock cannot advance (simulated clock, nothing scheduled).
@@ -123,10 +139,14 @@ impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ResolveError::NotFound => "name or service not known",
+            ResolveError::ServerFailure => "DNS server failure (SERVFAIL or REFUSED)",
+            ResolveError::BadResponse => "unreadable answer from the DNS server",
             ResolveError::NoServer => "no DNS server configured",
             ResolveError::InvalidName => "invalid host name",
             ResolveError::TimedOut => "name resolution timed out",
-            ResolveError::WouldBlock => "name resolution would block",
+            ResolveError::Busy => {
+                "stack busy: resolve called from inside a closure that holds the stack"
+            }
             ResolveError::NoBufferSpace => "no free DNS query slot",
             ResolveError::Stalled => "name resolution would wait forever (simulated clock)",
         })
@@ -192,7 +212,7 @@ impl From<Error> for std::io::Error {
             Error::InvalidInput => K::InvalidInput,
             Error::Unsupported => K::Unsupported,
             Error::NoBufferSpace => K::OutOfMemory,
-            Error::BadDescriptor | Error::Stalled => K::Other,
+            Error::BadDescriptor | Error::Stalled | Error::Busy => K::Other,
         };
         std::io::Error::new(kind, e)
     }
@@ -203,7 +223,7 @@ impl From<ResolveError> for std::io::Error {
     fn from(e: ResolveError) -> Self {
         let kind = match e {
             ResolveError::TimedOut => std::io::ErrorKind::TimedOut,
-            ResolveError::WouldBlock => std::io::ErrorKind::WouldBlock,
+            ResolveError::Busy => std::io::ErrorKind::Other,
             ResolveError::InvalidName => std::io::ErrorKind::InvalidInput,
             _ => std::io::ErrorKind::NotFound,
         };

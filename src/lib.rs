@@ -3,30 +3,48 @@
 #![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
 
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 #[cfg(not(any(feature = "proto-ipv4", feature = "proto-ipv6")))]
 compile_error!("smolsock needs at least one of the features `proto-ipv4` and `proto-ipv6`");
 
-mod addr;
-mod error;
+// Layers, top down: the programs (`line`, `http`) use only the public socket
+// API; `socket` and `resolve` ask the core (`inner`) through `stack`; the
+// core sits on smoltcp. Imports inside the crate name module paths, so none
+// runs back up the layers.
+#[cfg(feature = "http")]
 pub mod http;
-mod inner;
+#[cfg(feature = "line")]
 pub mod line;
+
+#[cfg(feature = "dns")]
 mod resolve;
+mod socket;
+
+mod config;
+mod stack;
+
+mod inner;
 mod resources;
 mod slot;
-mod socket;
-mod stack;
+
+mod addr;
+mod error;
+mod log;
 mod time;
 
 pub use addr::SockAddr;
+pub use config::{Config, MAX_ADDRS, MAX_DNS};
 pub use error::{ConfigError, Error, ResolveError, Result};
+pub use inner::MAX_BACKLOG;
+#[cfg(feature = "dns")]
 pub use resolve::parse_literal;
-pub use resources::{StackResources, UDP_PACKETS};
-pub use socket::{Domain, Shutdown, Socket, Type, MAX_BACKLOG};
-pub use stack::{Config, Stack, Stats, MAX_ADDRS, MAX_DNS};
+pub use resources::StackResources;
+#[cfg(feature = "udp")]
+pub use resources::UDP_PACKETS;
+pub use socket::{Domain, Shutdown, Socket, Type};
+pub use stack::{Stack, Stats};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Clock, Idle, SimClock};

@@ -1,11 +1,14 @@
 //! Caller-provided memory, sized by const generics (as embassy-net's `StackResources`).
 
+use crate::inner::MAX_SLOTS;
 use crate::slot::Slot;
+use core::cell::Cell;
 use smoltcp::iface::SocketStorage;
-use smoltcp::socket::dns::DnsQuery;
+#[cfg(feature = "udp")]
 use smoltcp::socket::udp;
 
 /// Datagrams a UDP socket can hold queued in each direction.
+#[cfg(feature = "udp")]
 pub const UDP_PACKETS: usize = 8;
 
 /// Everything a [`Stack`](crate::Stack) needs, owned by the caller and
@@ -14,8 +17,10 @@ pub const UDP_PACKETS: usize = 8;
 /// `SOCKETS` socket slots, each with a `BUF`-byte receive and a `BUF`-byte
 /// transmit buffer (a TCP socket's window; a UDP socket's datagram space).
 /// A listener with backlog `n` takes `n` slots. A slot becomes TCP or UDP the
-/// first time it is used and stays that kind. A name resolution borrows a
-/// free slot's place for the time of the query, not its buffers.
+/// first time it is used and stays that kind. The resolver (feature `dns`)
+/// has its own small buffers (about 1.3 KiB) and borrows a free slot's place
+/// in the socket set, not its buffers, for the time of a resolution.
+/// `SOCKETS` is at most 65,534 (checked when the program is compiled).
 ///
 /// ```
 /// use smolsock::StackResources;
@@ -26,24 +31,43 @@ pub const UDP_PACKETS: usize = 8;
 pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize> {
     pub(crate) storage: [SocketStorage<'d>; SOCKETS],
     pub(crate) slots: [Slot; SOCKETS],
+    /// Closes requested while the stack was busy (a `Socket` dropped inside a
+    /// `recv_with` closure): the slot generation to close, done on the next
+    /// access. Outside the stack's `RefCell`, one per slot, so a deferred
+    /// close can never be lost.
+    pub(crate) deferred: [Cell<Option<u16>>; SOCKETS],
     pub(crate) rx: [[u8; BUF]; SOCKETS],
     pub(crate) tx: [[u8; BUF]; SOCKETS],
+    #[cfg(feature = "udp")]
     pub(crate) rx_meta: [[udp::PacketMetadata; UDP_PACKETS]; SOCKETS],
+    #[cfg(feature = "udp")]
     pub(crate) tx_meta: [[udp::PacketMetadata; UDP_PACKETS]; SOCKETS],
-    pub(crate) dns_queries: [Option<DnsQuery>; 1],
+    /// The stub resolver's own small socket buffers.
+    #[cfg(feature = "dns")]
+    pub(crate) dns: crate::resolve::Storage,
 }
 
 impl<const SOCKETS: usize, const BUF: usize> StackResources<'_, SOCKETS, BUF> {
     /// Zeroed resources; `const`, so they can live in a `static`.
     pub const fn new() -> Self {
+        const {
+            assert!(
+                SOCKETS <= MAX_SLOTS,
+                "StackResources: at most 65,534 sockets (slot indices are u16)"
+            )
+        };
         StackResources {
             storage: [const { SocketStorage::EMPTY }; SOCKETS],
             slots: [const { Slot::UNUSED }; SOCKETS],
+            deferred: [const { Cell::new(None) }; SOCKETS],
             rx: [[0; BUF]; SOCKETS],
             tx: [[0; BUF]; SOCKETS],
+            #[cfg(feature = "udp")]
             rx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; SOCKETS],
+            #[cfg(feature = "udp")]
             tx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; SOCKETS],
-            dns_queries: [const { None }; 1],
+            #[cfg(feature = "dns")]
+            dns: crate::resolve::Storage::new(),
         }
     }
 }
@@ -58,7 +82,9 @@ impl<const SOCKETS: usize, const BUF: usize> Default for StackResources<'_, SOCK
 pub(crate) struct BufPool<'a> {
     pub rx: &'a mut [u8],
     pub tx: &'a mut [u8],
+    #[cfg(feature = "udp")]
     pub rx_meta: &'a mut [udp::PacketMetadata],
+    #[cfg(feature = "udp")]
     pub tx_meta: &'a mut [udp::PacketMetadata],
     pub buf: usize,
 }
@@ -67,8 +93,6 @@ pub(crate) struct BufPool<'a> {
 pub(crate) struct SlotBufs<'a> {
     pub rx: &'a mut [u8],
     pub tx: &'a mut [u8],
-    pub rx_meta: &'a mut [udp::PacketMetadata],
-    pub tx_meta: &'a mut [udp::PacketMetadata],
 }
 
 fn carve<'a, T>(pool: &mut &'a mut [T], n: usize) -> Option<&'a mut [T]> {
@@ -83,13 +107,23 @@ fn carve<'a, T>(pool: &mut &'a mut [T], n: usize) -> Option<&'a mut [T]> {
 }
 
 impl<'a> BufPool<'a> {
+    /// One slot's byte buffers.
     pub fn take(&mut self) -> Option<SlotBufs<'a>> {
         let buf = self.buf;
         Some(SlotBufs {
             rx: carve(&mut self.rx, buf)?,
             tx: carve(&mut self.tx, buf)?,
-            rx_meta: carve(&mut self.rx_meta, UDP_PACKETS)?,
-            tx_meta: carve(&mut self.tx_meta, UDP_PACKETS)?,
         })
+    }
+
+    /// One UDP socket's packet metadata (receive, transmit).
+    #[cfg(feature = "udp")]
+    pub fn take_meta(
+        &mut self,
+    ) -> Option<(&'a mut [udp::PacketMetadata], &'a mut [udp::PacketMetadata])> {
+        Some((
+            carve(&mut self.rx_meta, UDP_PACKETS)?,
+            carve(&mut self.tx_meta, UDP_PACKETS)?,
+        ))
     }
 }

@@ -1,6 +1,6 @@
 //! One socket slot: the bookkeeping beside a smoltcp socket.
 
-use crate::Error;
+use crate::error::Error;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 use smoltcp::wire::{IpAddress, IpEndpoint};
@@ -8,14 +8,15 @@ use smoltcp::wire::{IpAddress, IpEndpoint};
 /// What kind of smoltcp socket backs a slot (fixed on first use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    Unused,
     Tcp,
+    #[cfg(feature = "udp")]
     Udp,
 }
 
-/// Who uses a slot.
+/// Who owns a slot. Every change of owner is one of `Inner`'s named
+/// lifecycle operations (`claim`, `adopt`, `orphan`, `release`, `park`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Use {
+pub(crate) enum Owner {
     /// Nobody; ready to be handed out.
     Free,
     /// A user's `Socket` (a listener's head slot too).
@@ -57,13 +58,16 @@ pub(crate) struct Slot {
     /// Listen backlog (a listener's head slot), else 0.
     pub backlog: u8,
     pub flags: u8,
-    pub kind: Kind,
-    pub use_: Use,
-    pub last: State,
+    /// `None` until the slot's smoltcp socket is made.
+    pub kind: Option<Kind>,
+    pub owner: Owner,
+    /// The TCP state `observe` saw last.
+    pub last_state: State,
     /// An error from the background (a refused non-blocking connect),
     /// reported once, as Linux's `SO_ERROR`.
     pub pending: Option<Error>,
-    /// A connected UDP socket's peer.
+    /// The peer: a connected UDP socket's default, a TCP connection's remote
+    /// end (kept, so data that arrived before a reset still has its sender).
     pub peer: Option<IpEndpoint>,
 }
 
@@ -76,9 +80,9 @@ impl Slot {
         gen: 0,
         backlog: 0,
         flags: 0,
-        kind: Kind::Unused,
-        use_: Use::Free,
-        last: State::Closed,
+        kind: None,
+        owner: Owner::Free,
+        last_state: State::Closed,
         pending: None,
         peer: None,
     };
@@ -96,18 +100,28 @@ impl Slot {
     }
 
     /// Reset the per-socket fields for a new owner, keeping the backing socket.
-    pub fn reuse(&mut self, use_: Use) {
+    pub fn reuse(&mut self, owner: Owner) {
         *self = Slot {
             handle: self.handle,
             kind: self.kind,
             gen: self.gen.wrapping_add(1),
-            use_,
+            owner,
             ..Slot::UNUSED
         };
     }
 
     pub fn is_listener(&self) -> bool {
-        self.use_ == Use::User && self.backlog > 0
+        self.owner == Owner::User && self.backlog > 0
+    }
+
+    /// A listener's head slot or one of its armed members.
+    pub fn is_listening(&self) -> bool {
+        self.is_listener() || matches!(self.owner, Owner::Member(_))
+    }
+
+    /// A made socket of `kind` that nobody owns.
+    pub fn is_free(&self, kind: Kind) -> bool {
+        self.kind == Some(kind) && self.owner == Owner::Free && self.handle.is_some()
     }
 }
 
@@ -120,7 +134,7 @@ pub(crate) struct SlotId {
 }
 
 impl SlotId {
-    /// A closed handle: names no slot.
+    /// A closed handle: names no slot (`StackResources` bounds the slot count below it).
     pub const CLOSED: SlotId = SlotId {
         index: u16::MAX,
         gen: 0,

@@ -1,126 +1,22 @@
-//! `Stack`: the handle sockets are made from, and the driver side (`poll`).
+//! `Stack`: the handle sockets are made from, the driver side (`poll`), and
+//! the one wait loop every blocking call uses.
 
+use crate::config::Config;
+use crate::error::{ConfigError, Error};
 use crate::inner::{Driver, Inner};
 use crate::resources::{BufPool, StackResources};
-use crate::time::{Clock, Idle};
-use crate::{ConfigError, Error, ResolveError};
-use core::cell::RefCell;
+use crate::slot::SlotId;
+use crate::time::{self, Clock, Idle};
+use core::cell::{Cell, RefCell};
 use smoltcp::iface::{Interface, SocketSet};
 use smoltcp::phy::Device;
-use smoltcp::socket::dns;
-use smoltcp::time::{Duration, Instant};
-use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
-
-/// Most interface addresses a [`Config`] carries.
-pub const MAX_ADDRS: usize = 4;
-/// Most DNS servers a [`Config`] carries.
-pub const MAX_DNS: usize = 3;
-
-/// How a [`Stack`] is set up.
-///
-/// ```
-/// use smolsock::Config;
-/// use smoltcp::wire::{IpCidr, Ipv4Address};
-/// let cfg = Config::ethernet([0x02, 0, 0, 0, 0, 2])
-///     .with_address(IpCidr::new(Ipv4Address::new(192, 168, 69, 2).into(), 24))
-///     .with_gateway(Ipv4Address::new(192, 168, 69, 1).into())
-///     .with_dns_server(Ipv4Address::new(192, 168, 69, 1).into());
-/// assert_eq!(cfg.addresses.len(), 1);
-/// ```
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Config {
-    /// `HardwareAddress::Ip` for IP-medium devices (TUN, `Loopback`), a MAC for Ethernet.
-    pub hardware_addr: HardwareAddress,
-    /// The interface's addresses.
-    pub addresses: heapless::Vec<IpCidr, MAX_ADDRS>,
-    /// Default routes.
-    pub gateways: heapless::Vec<IpAddress, 2>,
-    /// DNS servers for [`Stack::resolve`].
-    pub dns_servers: heapless::Vec<IpAddress, MAX_DNS>,
-    /// Seeds TCP initial sequence numbers and the first ephemeral port.
-    pub random_seed: u64,
-}
-
-impl Config {
-    /// An IP-medium interface (TUN, smoltcp's `Loopback(Medium::Ip)`) with no address yet.
-    pub fn ip() -> Self {
-        Config {
-            hardware_addr: HardwareAddress::Ip,
-            addresses: heapless::Vec::new(),
-            gateways: heapless::Vec::new(),
-            dns_servers: heapless::Vec::new(),
-            random_seed: 0x5eed,
-        }
-    }
-
-    /// An Ethernet interface (TAP, a MAC) with this MAC address.
-    pub fn ethernet(mac: [u8; 6]) -> Self {
-        Config {
-            hardware_addr: HardwareAddress::Ethernet(smoltcp::wire::EthernetAddress(mac)),
-            ..Self::ip()
-        }
-    }
-
-    /// For smoltcp's `Loopback(Medium::Ip)`: 127.0.0.1/8 and ::1/128.
-    pub fn loopback() -> Self {
-        let mut c = Self::ip();
-        #[cfg(feature = "proto-ipv4")]
-        {
-            c = c.with_address(IpCidr::new(IpAddress::v4(127, 0, 0, 1), 8));
-        }
-        #[cfg(feature = "proto-ipv6")]
-        {
-            c = c.with_address(IpCidr::new(IpAddress::v6(0, 0, 0, 0, 0, 0, 0, 1), 128));
-        }
-        c
-    }
-
-    /// Add an interface address (ignored beyond [`MAX_ADDRS`]).
-    pub fn with_address(mut self, cidr: IpCidr) -> Self {
-        let _ = self.addresses.push(cidr);
-        self
-    }
-
-    /// Add a default route via `gw`.
-    pub fn with_gateway(mut self, gw: IpAddress) -> Self {
-        let _ = self.gateways.push(gw);
-        self
-    }
-
-    /// Add a DNS server (ignored beyond [`MAX_DNS`]).
-    pub fn with_dns_server(mut self, server: IpAddress) -> Self {
-        let _ = self.dns_servers.push(server);
-        self
-    }
-
-    /// Check what smoltcp would otherwise panic on: every interface address
-    /// unicast (or unspecified), the MAC unicast.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if let HardwareAddress::Ethernet(mac) = self.hardware_addr {
-            if !mac.is_unicast() {
-                return Err(ConfigError::HardwareAddressNotUnicast);
-            }
-        }
-        for c in &self.addresses {
-            let a = c.address();
-            if !a.is_unicast() && !a.is_unspecified() {
-                return Err(ConfigError::AddressNotUnicast(a));
-            }
-        }
-        Ok(())
-    }
-
-    /// Set the random seed.
-    pub fn with_random_seed(mut self, seed: u64) -> Self {
-        self.random_seed = seed;
-        self
-    }
-}
+use smoltcp::time::Instant;
+use smoltcp::wire::IpAddress;
 
 /// How the stack's socket slots are used at one moment ([`Stack::stats`]):
 /// a soak test checks that usage returns to its baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub struct Stats {
     /// All slots (`SOCKETS` of the [`StackResources`]).
@@ -147,6 +43,9 @@ pub(crate) enum WaitEnd {
     WouldBlock,
     TimedOut,
     Stalled,
+    /// The stack was already borrowed: a call from inside a closure that
+    /// holds it (`recv_with`, `send_with`, `with_iface`).
+    Busy,
 }
 
 impl From<WaitEnd> for Error {
@@ -155,15 +54,7 @@ impl From<WaitEnd> for Error {
             WaitEnd::WouldBlock => Error::WouldBlock,
             WaitEnd::TimedOut => Error::TimedOut,
             WaitEnd::Stalled => Error::Stalled,
-        }
-    }
-}
-
-impl From<WaitEnd> for ResolveError {
-    fn from(w: WaitEnd) -> Self {
-        match w {
-            WaitEnd::WouldBlock | WaitEnd::TimedOut => ResolveError::TimedOut,
-            WaitEnd::Stalled => ResolveError::Stalled,
+            WaitEnd::Busy => Error::Busy,
         }
     }
 }
@@ -173,9 +64,20 @@ impl From<WaitEnd> for ResolveError {
 /// Sockets are made from `&Stack` ([`Socket::new`](crate::Socket::new)); every
 /// blocking socket call drives the stack itself through one wait loop. A
 /// super-loop firmware instead calls [`Stack::poll`] and uses non-blocking sockets.
+///
+/// **Re-entrant calls.** The closures of [`Socket::recv_with`](crate::Socket::recv_with),
+/// [`Socket::send_with`](crate::Socket::send_with) and [`Stack::with_iface`] run
+/// while the stack is borrowed. A socket or stack call made from inside one
+/// returns [`Error::Busy`] (never a panic); `poll` there does nothing and
+/// returns `false`. Closing or dropping a socket there is deferred: the
+/// handle is closed at once, the slot when the closure has returned.
 pub struct Stack<'a> {
     inner: RefCell<Inner<'a>>,
     clock: &'a dyn Clock,
+    /// Closes deferred while the stack was borrowed, one cell per slot.
+    deferred: &'a [Cell<Option<u16>>],
+    /// Some cell of `deferred` is set.
+    any_deferred: Cell<bool>,
 }
 
 impl<'a> Stack<'a> {
@@ -218,20 +120,25 @@ impl<'a> Stack<'a> {
         let StackResources {
             storage,
             slots,
+            deferred,
             rx,
             tx,
+            #[cfg(feature = "udp")]
             rx_meta,
+            #[cfg(feature = "udp")]
             tx_meta,
-            dns_queries,
+            #[cfg(feature = "dns")]
+            dns,
         } = resources;
         let pool = BufPool {
             rx: rx.as_flattened_mut(),
             tx: tx.as_flattened_mut(),
+            #[cfg(feature = "udp")]
             rx_meta: rx_meta.as_flattened_mut(),
+            #[cfg(feature = "udp")]
             tx_meta: tx_meta.as_flattened_mut(),
             buf: B,
         };
-        let dns = dns::Socket::new(&config.dns_servers, &mut dns_queries[..]);
         let set = SocketSet::new(&mut storage[..]);
         let driver: &'a mut dyn Driver = device;
         let mut inner = Inner::new(
@@ -240,19 +147,63 @@ impl<'a> Stack<'a> {
             slots,
             driver,
             pool,
-            Some(dns),
+            #[cfg(feature = "dns")]
+            crate::resolve::Resolver::new(dns, &config.dns_servers, config.random_seed),
             config.random_seed,
         );
         inner.now = now;
-        inner.dns_servers = config.dns_servers.len();
         Ok(Stack {
             inner: RefCell::new(inner),
             clock,
+            deferred: &deferred[..],
+            any_deferred: Cell::new(false),
         })
     }
 
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> R {
-        f(&mut self.inner.borrow_mut())
+    /// Run `f` on the core, in one short borrow; [`WaitEnd::Busy`] if the
+    /// core is already borrowed further up this call stack. Closes deferred
+    /// while it was borrowed are done first and last.
+    pub(crate) fn try_with<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> Result<R, WaitEnd> {
+        let mut inner = self.inner.try_borrow_mut().map_err(|_| WaitEnd::Busy)?;
+        self.close_deferred(&mut inner);
+        let r = f(&mut inner);
+        self.close_deferred(&mut inner);
+        Ok(r)
+    }
+
+    /// [`try_with`](Self::try_with) for a fallible `f`.
+    pub(crate) fn with<R, E: From<WaitEnd>>(
+        &self,
+        f: impl FnOnce(&mut Inner<'a>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.try_with(f)?
+    }
+
+    /// Close slot `id` now, or, if the stack is borrowed (a re-entrant drop),
+    /// as soon as the borrow ends.
+    pub(crate) fn close_slot(&self, id: SlotId) {
+        let now = self.clock.now();
+        if self.try_with(|i| close_now(i, id, now)).is_err() {
+            if let Some(cell) = self.deferred.get(id.index as usize) {
+                cell.set(Some(id.gen));
+                self.any_deferred.set(true);
+            }
+        }
+    }
+
+    fn close_deferred(&self, inner: &mut Inner<'a>) {
+        if !self.any_deferred.replace(false) {
+            return;
+        }
+        for (index, cell) in self.deferred.iter().enumerate() {
+            if let Some(gen) = cell.take() {
+                let id = SlotId {
+                    index: index as u16,
+                    gen,
+                };
+                close_now(inner, id, self.clock.now());
+            }
+        }
     }
 
     /// The clock's current time.
@@ -261,62 +212,60 @@ impl<'a> Stack<'a> {
     }
 
     /// Process packets and timers at `now` (for super-loop firmware); true if
-    /// anything happened. Blocking socket calls poll by themselves.
+    /// anything happened. Blocking socket calls poll by themselves. Called
+    /// from inside a closure that holds the stack, it does nothing (`false`).
     pub fn poll(&self, now: Instant) -> bool {
-        self.with_mut(|i| i.poll(now))
+        self.try_with(|i| i.poll(now)).unwrap_or(false)
     }
 
-    /// When [`poll`](Self::poll) should next be called (`None`: on the next packet).
+    /// When [`poll`](Self::poll) should next be called (`None`: on the next
+    /// packet; now, if called from inside a closure that holds the stack).
     pub fn poll_at(&self) -> Option<Instant> {
         let now = self.clock.now();
-        self.with_mut(|i| i.poll_at(now))
+        self.try_with(|i| i.poll_at(now)).unwrap_or(Some(now))
     }
 
     /// Run `f` on the smoltcp `Interface` (add addresses, routes, …).
-    pub fn with_iface<R>(&self, f: impl FnOnce(&mut Interface) -> R) -> R {
-        self.with_mut(|i| f(&mut i.iface))
+    /// [`Error::Busy`] from inside a closure that holds the stack.
+    pub fn with_iface<R>(&self, f: impl FnOnce(&mut Interface) -> R) -> Result<R, Error> {
+        Ok(self.try_with(|i| f(&mut i.iface))?)
     }
 
-    /// How the socket slots are used now.
-    pub fn stats(&self) -> Stats {
-        self.with_mut(|i| i.stats())
+    /// How the socket slots are used now. [`Error::Busy`] from inside a
+    /// closure that holds the stack.
+    pub fn stats(&self) -> Result<Stats, Error> {
+        Ok(self.try_with(|i| i.stats())?)
     }
 
-    /// Replace the DNS servers.
-    pub fn set_dns_servers(&self, servers: &[IpAddress]) {
-        self.with_mut(|i| {
-            if let Some(d) = i.dns.as_mut() {
-                d.update_servers(servers);
-                i.dns_servers = servers.len();
-            }
-        })
+    /// Replace the DNS servers (at most [`MAX_DNS`](crate::MAX_DNS) are kept).
+    /// [`Error::Busy`] from inside a closure that holds the stack.
+    #[cfg(feature = "dns")]
+    pub fn set_dns_servers(&self, servers: &[IpAddress]) -> Result<(), Error> {
+        Ok(self.try_with(|i| i.resolver.set_servers(servers))?)
     }
 
-    /// The one wait loop every blocking call uses: poll, try, then return
-    /// `WouldBlock` (non-blocking), `TimedOut` (deadline passed), or sleep
-    /// through the clock until the deadline or the stack's next timer.
+    /// The one wait loop every blocking call uses: poll, try `op`, then
+    /// return `WouldBlock` (non-blocking), `TimedOut` (deadline passed), or
+    /// sleep through the clock until the deadline or the stack's next timer.
+    /// `op` returns `Ok(None)` for "not yet". The borrow of the core is not
+    /// held while the clock sleeps, so its idle hook may use the stack.
     pub(crate) fn wait<T, E: From<WaitEnd>>(
         &self,
         timeout: Timeout,
-        mut op: impl FnMut(&mut Inner<'a>) -> Option<Result<T, E>>,
+        mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
     ) -> Result<T, E> {
-        let start = self.clock.now();
-        // A deadline beyond what an Instant can hold is no deadline at all.
-        let deadline = timeout.and_then(|d| {
-            let micros = i64::try_from(d.as_micros()).ok()?;
-            start
-                .total_micros()
-                .checked_add(micros)
-                .map(Instant::from_micros)
-        });
+        let deadline = time::deadline(self.clock.now(), timeout);
         loop {
             let now = self.clock.now();
-            let next = self.with_mut(|i| {
+            let next = self.with::<_, E>(|i| {
                 i.poll(now);
-                op(i).ok_or_else(|| i.poll_at(now))
-            });
+                Ok(match op(i)? {
+                    Some(r) => Ok(r),
+                    None => Err(i.poll_at(now)),
+                })
+            })?;
             let next = match next {
-                Ok(r) => return r,
+                Ok(r) => return Ok(r),
                 Err(next) => next,
             };
             if timeout.is_some_and(|d| d.is_zero()) {
@@ -325,26 +274,30 @@ impl<'a> Stack<'a> {
             if deadline.is_some_and(|d| now >= d) {
                 return Err(WaitEnd::TimedOut.into());
             }
-            // A timer already due would spin a simulated clock: nudge it.
-            let next = next.map(|t| t.max(now + Duration::from_millis(1)));
-            let until = match (deadline, next) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            if self.clock.idle(until) == Idle::Stalled {
+            if self.clock.idle(time::wake_at(now, deadline, next)) == Idle::Stalled {
                 return Err(WaitEnd::Stalled.into());
             }
         }
     }
 
     /// Resolve `name` to an address (Python's `getaddrinfo`, first answer).
-    /// IP literals need no DNS. `timeout` bounds the whole query
-    /// (`None`: wait for smoltcp's own DNS retries to end).
+    /// IP literals need no DNS. `timeout` bounds the whole resolution, every
+    /// query included (`None`: until the DNS servers have all been tried;
+    /// `Some(0)`: literals only, a name is [`ResolveError::TimedOut`](crate::ResolveError::TimedOut)).
+    #[cfg(feature = "dns")]
     pub fn resolve(
         &self,
         name: &str,
         timeout: Option<core::time::Duration>,
-    ) -> Result<IpAddress, ResolveError> {
+    ) -> Result<IpAddress, crate::error::ResolveError> {
         crate::resolve::resolve(self, name, timeout)
+    }
+}
+
+/// Close a user's slot, if `id` still names it.
+fn close_now(i: &mut Inner<'_>, id: SlotId, now: Instant) {
+    if i.slot(id).is_ok() {
+        i.close(id.index as usize);
+        i.poll(now);
     }
 }

@@ -98,6 +98,42 @@ impl Clock for SimClock {
     }
 }
 
+/// A `core` duration as smoltcp's, saturating (no duration is too long).
+pub(crate) fn to_smol(d: core::time::Duration) -> Duration {
+    Duration::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// A smoltcp duration as `core`'s.
+#[allow(dead_code)]
+pub(crate) fn from_smol(d: Duration) -> core::time::Duration {
+    core::time::Duration::from_micros(d.total_micros())
+}
+
+/// The instant `timeout` after `start`; `None` for no timeout, and for one
+/// beyond what an `Instant` can hold (which is no deadline at all).
+pub(crate) fn deadline(start: Instant, timeout: Option<core::time::Duration>) -> Option<Instant> {
+    let micros = i64::try_from(timeout?.as_micros()).ok()?;
+    start
+        .total_micros()
+        .checked_add(micros)
+        .map(Instant::from_micros)
+}
+
+/// How long a blocking call sleeps: until the deadline or the stack's next
+/// timer, whichever is first. A timer already due is moved 1 ms ahead, so a
+/// simulated clock cannot spin in place.
+pub(crate) fn wake_at(
+    now: Instant,
+    deadline: Option<Instant>,
+    next: Option<Instant>,
+) -> Option<Instant> {
+    let next = next.map(|t| t.max(now + Duration::from_millis(1)));
+    match (deadline, next) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 #[cfg(feature = "std")]
 pub use self::std_clock::StdClock;
 
@@ -143,8 +179,7 @@ mod std_clock {
 
     impl Clock for StdClock {
         fn now(&self) -> Instant {
-            let d = self.start.elapsed();
-            Instant::from_micros(d.as_micros() as i64)
+            Instant::ZERO + super::to_smol(self.start.elapsed())
         }
 
         fn idle(&self, until: Option<Instant>) -> Idle {
@@ -163,9 +198,7 @@ mod std_clock {
                 }
                 None => {
                     let max = self.max_idle;
-                    let d = wait
-                        .map(|w| core::time::Duration::from_micros(w.total_micros()).min(max))
-                        .unwrap_or(max);
+                    let d = wait.map(|w| super::from_smol(w).min(max)).unwrap_or(max);
                     std::thread::sleep(d);
                 }
             }
@@ -187,5 +220,33 @@ mod tests {
         c.set(Instant::from_millis(10));
         assert_eq!(c.now(), Instant::from_millis(5000));
         assert_eq!(c.idle(None), Idle::Stalled);
+    }
+
+    #[test]
+    fn deadlines_saturate_instead_of_overflowing() {
+        let start = Instant::from_secs(10);
+        let d = |s| Some(core::time::Duration::from_secs(s));
+        assert_eq!(deadline(start, d(5)), Some(Instant::from_secs(15)));
+        assert_eq!(deadline(start, None), None);
+        // Too far to represent: no deadline, never a wrapped one in the past.
+        assert_eq!(deadline(start, Some(core::time::Duration::MAX)), None);
+        assert_eq!(deadline(start, d(u64::MAX / 2_000_000)), None);
+        assert_eq!(to_smol(core::time::Duration::MAX).total_micros(), u64::MAX);
+    }
+
+    #[test]
+    fn wake_at_takes_the_earlier_and_never_now() {
+        let now = Instant::from_secs(1);
+        let (a, b) = (Instant::from_secs(3), Instant::from_secs(2));
+        assert_eq!(wake_at(now, Some(a), Some(b)), Some(b));
+        assert_eq!(wake_at(now, Some(b), Some(a)), Some(b));
+        assert_eq!(wake_at(now, None, Some(a)), Some(a));
+        assert_eq!(wake_at(now, Some(a), None), Some(a));
+        assert_eq!(wake_at(now, None, None), None);
+        // A timer due now (or past) wakes 1 ms later, so simulated time moves.
+        assert_eq!(
+            wake_at(now, None, Some(now)),
+            Some(now + Duration::from_millis(1))
+        );
     }
 }

@@ -475,7 +475,7 @@ fn nodelay_sends_small_writes_at_once() {
             Duration::from_millis(30),
             "b waited a round trip"
         );
-        c.set_nodelay(true).unwrap();
+        c.set_tcp_nodelay(true).unwrap();
         c.send_all(b"c").unwrap();
         c.send_all(b"d").unwrap();
         let t1 = clock.now();

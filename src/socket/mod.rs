@@ -5,14 +5,14 @@
 //! `listener.rs`, datagrams in `udp.rs`; each kind-specific call dispatches here.
 
 mod listener;
-pub use listener::MAX_BACKLOG;
 mod tcp;
+#[cfg(feature = "udp")]
 mod udp;
 
 use crate::addr::{self, SockAddr};
-use crate::slot::{flag, Kind, SlotId, Use};
-use crate::stack::Timeout;
-use crate::{Error, Result, Stack};
+use crate::error::{Error, Result};
+use crate::slot::{flag, Kind, Owner, SlotId};
+use crate::stack::{Stack, Timeout};
 use core::cell::Cell;
 use core::time::Duration;
 use smoltcp::wire::IpListenEndpoint;
@@ -120,17 +120,14 @@ impl<'s, 'a> Socket<'s, 'a> {
         };
         let kind = match ty {
             Type::STREAM => Kind::Tcp,
+            #[cfg(feature = "udp")]
             Type::DGRAM => Kind::Udp,
             _ => return Err(Error::Unsupported),
         };
-        let id = stack.with_mut(|i| {
-            let index = i.alloc(kind, Use::User)?;
-            let s = i.slots.get_mut(index).ok_or(Error::NoBufferSpace)?;
-            s.set(flag::V6, v6);
-            Ok::<_, Error>(SlotId {
-                index: index as u16,
-                gen: s.gen,
-            })
+        let id = stack.with(|i| {
+            let index = i.claim(kind, Owner::User)?;
+            i.edit(index, |s| s.set(flag::V6, v6));
+            Ok::<_, Error>(i.id_of(index))
         })?;
         Ok(Self::from_slot(stack, id, kind))
     }
@@ -157,7 +154,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `settimeout(seconds)`: `None` blocks, `Some(0)` is
     /// non-blocking, else each call as a whole must finish within it.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
-        self.stack.with_mut(|i| i.slot(self.id.get()).map(|_| ()))?;
+        self.stack.with(|i| i.slot(self.id.get()).map(|_| ()))?;
         self.timeout.set(timeout);
         Ok(())
     }
@@ -171,16 +168,17 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// may take a port still held by closed connections (TIME-WAIT).
     pub fn set_reuse_address(&self, on: bool) -> Result<()> {
         self.stack
-            .with_mut(|i| i.slot_mut(self.id.get()).map(|s| s.set(flag::REUSE, on)))
+            .with(|i| i.slot_mut(self.id.get()).map(|s| s.set(flag::REUSE, on)))
     }
 
-    /// socket2's `set_nodelay` (`TCP_NODELAY`): `true` turns Nagle's algorithm
-    /// off, so small writes go out at once instead of waiting for an ACK.
-    pub fn set_nodelay(&self, nodelay: bool) -> Result<()> {
+    /// socket2's `set_tcp_nodelay` (`TCP_NODELAY`): `true` turns Nagle's
+    /// algorithm off, so small writes go out at once instead of waiting for an
+    /// ACK. A listener passes it on to the sockets it accepts, as Linux does.
+    pub fn set_tcp_nodelay(&self, nodelay: bool) -> Result<()> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
-        self.stack.with_mut(|i| {
+        self.stack.with(|i| {
             let (s, t) = i.tcp(self.id.get())?;
             s.set(flag::NODELAY, nodelay);
             t.set_nagle_enabled(!nodelay);
@@ -193,7 +191,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// [`set_reuse_address`](Self::set_reuse_address)), [`Error::AddrNotAvailable`]
     /// if the host is not one of the interface's addresses.
     pub fn bind(&self, addr: SockAddr) -> Result<()> {
-        self.stack.with_mut(|i| {
+        self.stack.with(|i| {
             let s = *i.slot(self.id.get())?;
             if s.has(flag::V6) != addr.is_ipv6() {
                 return Err(Error::InvalidInput);
@@ -215,6 +213,7 @@ impl<'s, 'a> Socket<'s, 'a> {
             if i.bind_conflict(self.id.get().index as usize, ep) {
                 return Err(Error::AddrInUse);
             }
+            #[cfg(feature = "udp")]
             if self.kind == Kind::Udp {
                 i.udp(self.id.get())?
                     .1
@@ -230,7 +229,7 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Bind to an ephemeral port on any address if not bound yet.
     pub(crate) fn autobind(&self) -> Result<()> {
-        let (bound, v6) = self.stack.with_mut(|i| {
+        let (bound, v6) = self.stack.with(|i| {
             i.slot(self.id.get())
                 .map(|s| (s.port != 0, s.has(flag::V6)))
         })?;
@@ -243,7 +242,7 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Python's `getsockname()`.
     pub fn local_addr(&self) -> Result<SockAddr> {
-        self.stack.with_mut(|i| {
+        self.stack.with(|i| {
             let s = *i.slot(self.id.get())?;
             if self.kind == Kind::Tcp {
                 if let Some(ep) = i.tcp(self.id.get())?.1.local_endpoint() {
@@ -261,8 +260,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `getpeername()`: [`Error::NotConnected`] without a peer.
     pub fn peer_addr(&self) -> Result<SockAddr> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => self.udp_peer(),
-            _ => self.stack.with_mut(|i| {
+            Kind::Tcp => self.stack.with(|i| {
                 let (_, t) = i.tcp(self.id.get())?;
                 t.remote_endpoint()
                     .map(addr::sockaddr)
@@ -278,8 +278,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// SYN retries. UDP: sets the default peer.
     pub fn connect(&self, addr: SockAddr) -> Result<()> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => self.udp_connect(addr),
-            _ => self.tcp_connect(addr),
+            Kind::Tcp => self.tcp_connect(addr),
         }
     }
 
@@ -287,20 +288,21 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// empty `buf`); never for "no data yet".
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => self.udp_recv_from(buf).map(|(n, _)| n),
-            _ => self.tcp_recv(buf),
+            Kind::Tcp => self.tcp_recv(buf).map(|(n, _)| n),
         }
     }
 
     /// Python's `recvfrom(bufsize)`. UDP: one datagram, truncated to `buf`
-    /// (the rest is dropped, as Python does). TCP: `recv` plus the peer address.
+    /// (the rest is dropped, as Python does). TCP: `recv` plus the peer
+    /// address, which the socket keeps: bytes that arrived before a reset are
+    /// still returned with their sender.
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => self.udp_recv_from(buf),
-            _ => {
-                let n = self.tcp_recv(buf)?;
-                Ok((n, self.peer_addr()?))
-            }
+            Kind::Tcp => self.tcp_recv(buf),
         }
     }
 
@@ -308,19 +310,24 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// `data.len()`; the caller sends the rest.
     pub fn send(&self, data: &[u8]) -> Result<usize> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => {
                 let peer = self.udp_peer()?;
                 self.udp_send_to(data, peer)
             }
-            _ => self.tcp_send(data),
+            Kind::Tcp => self.tcp_send(data),
         }
     }
 
     /// Python's `sendto(data, address)`: one datagram (UDP only).
     pub fn send_to(&self, data: &[u8], addr: SockAddr) -> Result<usize> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => self.udp_send_to(data, addr),
-            _ => Err(Error::AlreadyConnected),
+            Kind::Tcp => {
+                let _ = addr;
+                Err(Error::AlreadyConnected)
+            }
         }
     }
 
@@ -328,41 +335,31 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// socket's timeout bounds the whole call.
     pub fn send_all(&self, data: &[u8]) -> Result<()> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => self.send(data).map(|_| ()),
-            _ => self.tcp_send_all(data),
+            Kind::Tcp => self.tcp_send_all(data),
         }
     }
 
     /// Python's `shutdown(how)`.
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
         match self.kind {
+            #[cfg(feature = "udp")]
             Kind::Udp => self.udp_shutdown(how),
-            _ => self.tcp_shutdown(how),
+            Kind::Tcp => self.tcp_shutdown(how),
         }
     }
 
     /// Python's `close()`: frees the slot (a TCP connection finishes its close
     /// in the background; unread data resets the peer, as Linux does). Calling
     /// it twice is fine; any other call afterwards is [`Error::BadDescriptor`].
+    /// Inside a closure that holds the stack (`recv_with`, …) the handle is
+    /// closed at once and the slot as soon as the closure returns.
     pub fn close(&self) -> Result<()> {
-        let now = self.stack.now();
-        self.stack.with_mut(|i| {
-            if i.slot(self.id.get()).is_err() {
-                return Ok(());
-            }
-            let index = self.id.get().index as usize;
-            match self.kind {
-                Kind::Udp => {
-                    i.udp(self.id.get())?.1.close();
-                    i.release(index);
-                }
-                _ => tcp::close(i, index),
-            }
-            i.poll(now);
-            Ok::<(), Error>(())
-        })?;
-        // This handle is done, whatever later happens to the slot.
-        self.id.set(SlotId::CLOSED);
+        let id = self.id.replace(SlotId::CLOSED);
+        if id != SlotId::CLOSED {
+            self.stack.close_slot(id);
+        }
         Ok(())
     }
 

@@ -1,12 +1,13 @@
-//! TCP: connect, recv, send, send_all, shutdown, close.
+//! TCP: connect, recv, send, send_all, shutdown.
 
 use super::Socket;
 use crate::addr::{self, SockAddr};
+use crate::error::{Error, Result};
 use crate::inner::Inner;
-use crate::slot::{flag, Slot};
-use crate::{Error, Result, Shutdown};
+use crate::slot::{flag, Kind, Slot, SlotId};
+use crate::socket::Shutdown;
 use smoltcp::socket::tcp::{self, State};
-use smoltcp::wire::IpListenEndpoint;
+use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
 /// How long a blocking `connect` without a timeout waits for an answer
 /// (Linux gives up after 6 SYN retries, about 127 s).
@@ -23,7 +24,7 @@ fn take_pending(s: &mut Slot) -> Option<Error> {
 /// background, such as a refused connect, first.
 fn ready_socket<'s, 'a>(
     i: &'s mut Inner<'a>,
-    id: crate::slot::SlotId,
+    id: SlotId,
 ) -> Result<(&'s mut Slot, &'s mut tcp::Socket<'a>)> {
     let (s, t) = i.tcp(id)?;
     match take_pending(s) {
@@ -33,16 +34,77 @@ fn ready_socket<'s, 'a>(
 }
 
 /// The outcome, if any yet, of a socket's connection attempt.
-fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Option<Result<()>> {
+fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Result<Option<()>> {
     if let Some(e) = take_pending(s) {
-        return Some(Err(e));
+        return Err(e);
     }
     match t.state() {
-        State::SynSent | State::SynReceived => None,
-        State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
-        State::Closed => Some(Err(Error::ConnectionRefused)),
-        _ => Some(Ok(())),
+        State::SynSent | State::SynReceived => Ok(None),
+        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        State::Closed => Err(Error::ConnectionRefused),
+        _ => Ok(Some(())),
     }
+}
+
+/// What `recv` does once the stack is polled: bytes (with the peer they came
+/// from), end of stream, an error, or `Ok(None)`: wait.
+fn try_recv(
+    i: &mut Inner<'_>,
+    id: SlotId,
+    empty: bool,
+    read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
+) -> Result<Option<(usize, IpEndpoint)>> {
+    let (s, t) = ready_socket(i, id)?;
+    if s.is_listener() || !s.has(flag::CONNECTED) {
+        return Err(Error::NotConnected);
+    }
+    // Kept in the slot: after a reset smoltcp forgets the remote end, but the
+    // bytes that came before it are still the peer's.
+    let peer = s
+        .peer
+        .or_else(|| t.remote_endpoint())
+        .ok_or(Error::NotConnected)?;
+    if s.has(flag::SHUT_RD) || empty {
+        return Ok(Some((0, peer)));
+    }
+    if t.can_recv() {
+        return read(t).map(|n| Some((n, peer)));
+    }
+    match t.state() {
+        State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Ok(Some((0, peer))),
+        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        State::Closed => Ok(Some((0, peer))),
+        State::Listen => Err(Error::NotConnected),
+        _ => Ok(None),
+    }
+}
+
+/// What `send` does once the stack is polled; `write` returns the count
+/// queued, or `Ok(None)`: no room yet, wait.
+fn try_send_with(
+    i: &mut Inner<'_>,
+    id: SlotId,
+    write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
+) -> Result<Option<usize>> {
+    let (s, t) = ready_socket(i, id)?;
+    if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
+        return Err(Error::BrokenPipe);
+    }
+    match t.state() {
+        State::Established | State::CloseWait => write(t),
+        State::SynSent | State::SynReceived => Ok(None),
+        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        _ => Err(Error::BrokenPipe),
+    }
+}
+
+/// Try to queue `data` now: `Some(n)` with n > 0, or `None` (wait).
+fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> Result<Option<usize>> {
+    try_send_with(i, id, |t| match t.send_slice(data) {
+        Ok(0) => Ok(None),
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(Error::BrokenPipe),
+    })
 }
 
 impl Socket<'_, '_> {
@@ -52,8 +114,9 @@ impl Socket<'_, '_> {
             return Err(Error::AddrNotAvailable);
         }
         self.autobind()?;
-        let started = self.stack.with_mut(|i| {
-            let (s, t) = i.tcp(self.id.get())?;
+        let id = self.id.get();
+        let started = self.stack.with(|i| {
+            let (s, t) = i.tcp(id)?;
             if s.has(flag::V6) != to.is_ipv6() || s.is_listener() {
                 return Err(Error::InvalidInput);
             }
@@ -69,16 +132,17 @@ impl Socket<'_, '_> {
                 addr: s.addr,
                 port: s.port,
             };
-            let (s, t, cx) = i.tcp_cx(self.id.get())?;
+            let (s, t, cx) = i.tcp_cx(id)?;
+            // smoltcp refuses a connect with no source address for the
+            // destination (e.g. IPv6 on a stack with no IPv6 address).
             t.connect(cx, remote, local)
                 .map_err(|_| Error::AddrNotAvailable)?;
             // Unanswered SYNs give up like Linux's, blocking or not.
-            t.set_timeout(Some(smoltcp::time::Duration::from_micros(
-                CONNECT_GIVE_UP.as_micros() as u64,
-            )));
+            t.set_timeout(Some(crate::time::to_smol(CONNECT_GIVE_UP)));
             s.set(flag::CONNECTED | flag::CONNECTING, true);
             s.set(flag::RESET, false);
-            s.last = State::SynSent;
+            s.last_state = State::SynSent;
+            s.peer = Some(remote);
             Ok(true)
         })?;
         if started && self.timeout.get().is_some_and(|t| t.is_zero()) {
@@ -86,68 +150,73 @@ impl Socket<'_, '_> {
             return Err(Error::WouldBlock);
         }
         let r = self.stack.wait(self.timeout.get(), |i| {
-            let (s, t) = match i.tcp(self.id.get()) {
-                Ok(x) => x,
-                Err(e) => return Some(Err(e)),
-            };
+            let (s, t) = i.tcp(id)?;
             let r = connect_outcome(s, t);
-            if r.is_some() {
+            if !matches!(r, Ok(None)) {
                 s.set(flag::CONNECTING, false);
             }
             r
         });
         if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
             // Give up the attempt so the socket can be reused or closed cleanly.
-            self.stack.with_mut(|i| {
-                if let Ok((s, t)) = i.tcp(self.id.get()) {
-                    t.abort();
-                    s.last = State::Closed;
-                    s.set(flag::CONNECTING | flag::CONNECTED, false);
-                }
-            });
+            let _ = self.stack.try_with(|i| i.abort_connect(id));
         }
         r
     }
 
-    pub(super) fn tcp_recv(&self, buf: &mut [u8]) -> Result<usize> {
-        self.stack.wait(self.timeout.get(), |i| {
-            Self::try_recv(i, self.id.get(), buf.is_empty(), |t| {
-                t.recv_slice(buf).map_err(|_| Error::NotConnected)
+    /// `recv` with the peer the bytes came from.
+    pub(super) fn tcp_recv(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
+        let empty = buf.is_empty();
+        self.stack
+            .wait(self.timeout.get(), |i| {
+                try_recv(i, self.id.get(), empty, |t| {
+                    t.recv_slice(buf).map_err(|_| Error::NotConnected)
+                })
             })
-        })
+            .map(|(n, peer)| (n, addr::sockaddr(peer)))
     }
 
     /// Zero-copy `recv`: waits like [`recv`](Self::recv), then calls `f` once
     /// with received bytes in place (a contiguous part of the receive buffer;
     /// call again for more). `f` returns how many it consumed, which is
     /// returned. At end of stream `f` is not called and the result is `Ok(0)`.
+    ///
+    /// `f` runs while the stack is borrowed: a socket call inside it returns
+    /// [`Error::Busy`]; closing or dropping a socket there is deferred until
+    /// `f` returns.
     pub fn recv_with(&self, f: impl FnOnce(&[u8]) -> usize) -> Result<usize> {
-        if self.kind != crate::slot::Kind::Tcp {
+        if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        self.stack.wait(self.timeout.get(), |i| {
-            Self::try_recv(i, self.id.get(), false, |t| {
-                let Some(f) = f.take() else { return Ok(0) };
-                t.recv(|data| {
-                    let n = f(data).min(data.len());
-                    (n, n)
+        self.stack
+            .wait(self.timeout.get(), |i| {
+                try_recv(i, self.id.get(), false, |t| {
+                    let Some(f) = f.take() else { return Ok(0) };
+                    t.recv(|data| {
+                        let n = f(data).min(data.len());
+                        (n, n)
+                    })
+                    .map_err(|_| Error::NotConnected)
                 })
-                .map_err(|_| Error::NotConnected)
             })
-        })
+            .map(|(n, _)| n)
     }
 
     /// Zero-copy `send`: waits like [`send`](Self::send) for room, then calls
     /// `f` once with free space of the send buffer; `f` writes into it and
     /// returns how many bytes it wrote, which is returned.
+    ///
+    /// `f` runs while the stack is borrowed: a socket call inside it returns
+    /// [`Error::Busy`]; closing or dropping a socket there is deferred until
+    /// `f` returns.
     pub fn send_with(&self, f: impl FnOnce(&mut [u8]) -> usize) -> Result<usize> {
-        if self.kind != crate::slot::Kind::Tcp {
+        if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
         self.stack.wait(self.timeout.get(), |i| {
-            Self::try_send_with(i, self.id.get(), |t| {
+            try_send_with(i, self.id.get(), |t| {
                 if t.send_queue() >= t.send_capacity() {
                     return Ok(None);
                 }
@@ -163,92 +232,31 @@ impl Socket<'_, '_> {
         })
     }
 
-    /// What `recv` does once the stack is polled: `Some(result)` or `None` (wait).
-    fn try_recv(
-        i: &mut Inner<'_>,
-        id: crate::slot::SlotId,
-        empty: bool,
-        read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
-    ) -> Option<Result<usize>> {
-        let (s, t) = match ready_socket(i, id) {
-            Ok(x) => x,
-            Err(e) => return Some(Err(e)),
-        };
-        if s.is_listener() || !s.has(flag::CONNECTED) {
-            return Some(Err(Error::NotConnected));
-        }
-        if s.has(flag::SHUT_RD) || empty {
-            return Some(Ok(0));
-        }
-        if t.can_recv() {
-            return Some(read(t));
-        }
-        match t.state() {
-            State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Some(Ok(0)),
-            State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
-            State::Closed => Some(Ok(0)),
-            State::Listen => Some(Err(Error::NotConnected)),
-            _ => None,
-        }
-    }
-
-    /// Try to queue `data` now: `Some(Ok(n))` with n > 0, `Some(Err)`, or `None` (wait).
-    fn try_send(i: &mut Inner<'_>, id: crate::slot::SlotId, data: &[u8]) -> Option<Result<usize>> {
-        Self::try_send_with(i, id, |t| match t.send_slice(data) {
-            Ok(0) => Ok(None),
-            Ok(n) => Ok(Some(n)),
-            Err(_) => Err(Error::BrokenPipe),
-        })
-    }
-
-    /// What `send` does once the stack is polled; `write` returns the count
-    /// queued, or `None`: no room yet, wait.
-    fn try_send_with(
-        i: &mut Inner<'_>,
-        id: crate::slot::SlotId,
-        write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
-    ) -> Option<Result<usize>> {
-        let (s, t) = match ready_socket(i, id) {
-            Ok(x) => x,
-            Err(e) => return Some(Err(e)),
-        };
-        if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
-            return Some(Err(Error::BrokenPipe));
-        }
-        match t.state() {
-            State::Established | State::CloseWait => write(t).transpose(),
-            State::SynSent | State::SynReceived => None,
-            State::Closed if s.has(flag::RESET) => Some(Err(Error::ConnectionReset)),
-            _ => Some(Err(Error::BrokenPipe)),
-        }
-    }
-
     pub(super) fn tcp_send(&self, data: &[u8]) -> Result<usize> {
         if data.is_empty() {
-            return self.stack.with_mut(|i| i.tcp(self.id.get()).map(|_| 0));
+            return self.stack.with(|i| i.tcp(self.id.get()).map(|_| 0));
         }
-        self.stack.wait(self.timeout.get(), |i| {
-            Self::try_send(i, self.id.get(), data)
-        })
+        self.stack
+            .wait(self.timeout.get(), |i| try_send(i, self.id.get(), data))
     }
 
     pub(super) fn tcp_send_all(&self, data: &[u8]) -> Result<()> {
         let mut sent = 0;
-        self.stack.with_mut(|i| i.tcp(self.id.get()).map(|_| ()))?;
+        self.stack.with(|i| i.tcp(self.id.get()).map(|_| ()))?;
         self.stack.wait(self.timeout.get(), |i| {
-            while sent < data.len() {
-                match Self::try_send(i, self.id.get(), data.get(sent..).unwrap_or_default())? {
-                    Ok(n) => sent += n,
-                    Err(e) => return Some(Err(e)),
+            while let Some(rest) = data.get(sent..).filter(|r| !r.is_empty()) {
+                match try_send(i, self.id.get(), rest)? {
+                    Some(n) => sent += n,
+                    None => return Ok(None),
                 }
             }
-            Some(Ok(()))
+            Ok(Some(()))
         })
     }
 
     pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
         let now = self.stack.now();
-        self.stack.with_mut(|i| {
+        self.stack.with(|i| {
             let (s, t) = i.tcp(self.id.get())?;
             if s.is_listener() || !s.has(flag::CONNECTED) {
                 return Err(Error::NotConnected);
@@ -266,47 +274,5 @@ impl Socket<'_, '_> {
             i.poll(now);
             Ok(())
         })
-    }
-}
-
-/// Close a user's TCP slot: a listener takes its armed sockets with it
-/// (resetting connections still waiting); unread data resets the peer;
-/// otherwise the connection closes gracefully in the background.
-pub(super) fn close(i: &mut Inner<'_>, index: usize) {
-    let Some(&slot) = i.slots.get(index) else {
-        return;
-    };
-    if slot.is_listener() {
-        while let Some(m) = i.other_member(index, |_| true) {
-            i.abort(m);
-            i.release(m);
-        }
-    }
-    let graceful = match i.tcp_at(index) {
-        Ok(t) => {
-            let open = matches!(t.state(), State::Established | State::CloseWait)
-                || (slot.has(flag::SHUT_WR)
-                    && matches!(
-                        t.state(),
-                        State::FinWait1
-                            | State::FinWait2
-                            | State::Closing
-                            | State::LastAck
-                            | State::TimeWait
-                    ));
-            if open && !t.can_recv() && !slot.is_listener() {
-                t.close();
-                true
-            } else {
-                t.abort();
-                false
-            }
-        }
-        Err(_) => false,
-    };
-    if graceful {
-        i.orphan(index);
-    } else {
-        i.release(index);
     }
 }

@@ -2,8 +2,9 @@
 
 use super::Socket;
 use crate::addr::{self, SockAddr};
+use crate::error::{Error, Result};
 use crate::slot::flag;
-use crate::{Error, Result, Shutdown};
+use crate::socket::Shutdown;
 use smoltcp::socket::udp::{RecvError, SendError};
 use smoltcp::wire::IpEndpoint;
 
@@ -11,7 +12,7 @@ impl Socket<'_, '_> {
     fn check_family(&self, to: SockAddr) -> Result<()> {
         let v6 = self
             .stack
-            .with_mut(|i| i.slot(self.id.get()).map(|s| s.has(flag::V6)))?;
+            .with(|i| i.slot(self.id.get()).map(|s| s.has(flag::V6)))?;
         if v6 != to.is_ipv6() {
             Err(Error::InvalidInput)
         } else {
@@ -23,7 +24,7 @@ impl Socket<'_, '_> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
         self.autobind()?;
-        self.stack.with_mut(|i| {
+        self.stack.with(|i| {
             let s = i.slot_mut(self.id.get())?;
             s.set(flag::CONNECTED, true);
             s.peer = Some(remote);
@@ -32,7 +33,7 @@ impl Socket<'_, '_> {
     }
 
     pub(super) fn udp_peer(&self) -> Result<SockAddr> {
-        self.stack.with_mut(|i| {
+        self.stack.with(|i| {
             i.slot(self.id.get())?
                 .peer
                 .map(addr::sockaddr)
@@ -48,22 +49,18 @@ impl Socket<'_, '_> {
         }
         self.autobind()?;
         self.stack.wait(self.timeout.get(), |i| {
-            let (s, u) = match i.udp(self.id.get()) {
-                Ok(x) => x,
-                Err(e) => return Some(Err(e)),
-            };
+            let (s, u) = i.udp(self.id.get())?;
             if s.has(flag::SHUT_WR) {
-                return Some(Err(Error::BrokenPipe));
+                return Err(Error::BrokenPipe);
             }
             if data.len() > u.payload_send_capacity() {
                 // Larger than the buffer can ever hold: Python's EMSGSIZE.
-                return Some(Err(Error::InvalidInput));
+                return Err(Error::InvalidInput);
             }
             match u.send_slice(data, remote) {
-                Ok(()) => Some(Ok(data.len())),
-                Err(SendError::BufferFull) => None,
-                // Larger than the buffer can ever hold: Python's EMSGSIZE.
-                Err(_) => Some(Err(Error::InvalidInput)),
+                Ok(()) => Ok(Some(data.len())),
+                Err(SendError::BufferFull) => Ok(None),
+                Err(SendError::Unaddressable) => Err(Error::AddrNotAvailable),
             }
         })
     }
@@ -72,12 +69,9 @@ impl Socket<'_, '_> {
     /// from other than the peer are dropped (as Linux does).
     pub(super) fn udp_recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
         self.stack.wait(self.timeout.get(), |i| {
-            let (s, u) = match i.udp(self.id.get()) {
-                Ok(x) => x,
-                Err(e) => return Some(Err(e)),
-            };
+            let (s, u) = i.udp(self.id.get())?;
             if s.has(flag::SHUT_RD) {
-                return Some(Ok((0, addr::unspecified(s.has(flag::V6), 0))));
+                return Ok(Some((0, addr::unspecified(s.has(flag::V6), 0))));
             }
             let peer: Option<IpEndpoint> = s.peer;
             loop {
@@ -90,17 +84,17 @@ impl Socket<'_, '_> {
                         if let (Some(dst), Some(src)) = (buf.get_mut(..n), data.get(..n)) {
                             dst.copy_from_slice(src);
                         }
-                        return Some(Ok((n, addr::sockaddr(meta.endpoint))));
+                        return Ok(Some((n, addr::sockaddr(meta.endpoint))));
                     }
-                    Err(RecvError::Exhausted) => return None,
-                    Err(_) => return Some(Err(Error::InvalidInput)),
+                    Err(RecvError::Exhausted) => return Ok(None),
+                    Err(RecvError::Truncated) => return Err(Error::InvalidInput),
                 }
             }
         })
     }
 
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
-        self.stack.with_mut(|i| {
+        self.stack.with(|i| {
             let s = i.slot_mut(self.id.get())?;
             if !s.has(flag::CONNECTED) {
                 return Err(Error::NotConnected);

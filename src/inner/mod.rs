@@ -1,0 +1,208 @@
+//! The one private core behind `Stack`: interface, socket set, slot table.
+//! Every method runs inside one `RefCell` borrow taken by `Stack`.
+//!
+//! One concern per file:
+//! - `mod.rs`: the `Inner` type, the type-erased device, lookups, stats;
+//! - `lifecycle.rs`: every change of a slot's owner (claim, adopt, orphan,
+//!   release, close, park);
+//! - `ports.rs`: ephemeral ports and bind conflicts;
+//! - `backlog.rs`: a listener's armed slots and accept;
+//! - `observe.rs`: what state changes mean, after each packet or batch;
+//! - `poll.rs`: moving packets and running timers.
+
+mod backlog;
+mod lifecycle;
+mod observe;
+mod poll;
+mod ports;
+
+use crate::error::{Error, Result};
+use crate::resources::BufPool;
+use crate::slot::{Owner, Slot, SlotId};
+use crate::stack::Stats;
+use smoltcp::iface::{Context, Interface, SocketHandle, SocketSet};
+use smoltcp::socket::tcp::{self, State};
+#[cfg(feature = "udp")]
+use smoltcp::socket::udp;
+use smoltcp::socket::{AnySocket, Socket as AnySock};
+use smoltcp::time::Instant;
+
+pub use backlog::MAX_BACKLOG;
+pub(crate) use poll::Driver;
+
+/// Most slots a stack can have: slot indices are `u16`, and `u16::MAX`
+/// names no slot (a closed handle).
+pub const MAX_SLOTS: usize = u16::MAX as usize - 1;
+
+pub(crate) struct Inner<'a> {
+    pub iface: Interface,
+    pub set: SocketSet<'a>,
+    pub slots: &'a mut [Slot],
+    pub device: &'a mut dyn Driver,
+    pub pool: BufPool<'a>,
+    /// The stub resolver: its socket (outside the set between queries) and servers.
+    #[cfg(feature = "dns")]
+    pub resolver: crate::resolve::Resolver<'a>,
+    /// A socket lent out of the set while the resolver's socket uses its place.
+    #[cfg_attr(not(feature = "dns"), allow(dead_code))]
+    parked: Option<(u16, AnySock<'a>)>,
+    pub now: Instant,
+    next_port: u16,
+    seq: u32,
+    /// A listener may have fewer armed slots than its backlog (a slot was
+    /// taken back or released): the next poll re-arms.
+    rearm_pending: bool,
+}
+
+/// The smoltcp socket behind `h`, if it is a `T`.
+///
+/// A scan of the set, not `SocketSet::get_mut`: that panics on a handle whose
+/// socket was removed (a parked one) or is of another type, and nothing here
+/// may panic. The set holds at most `SOCKETS` entries.
+fn socket_mut<'s, 'a, T: AnySocket<'a>>(
+    set: &'s mut SocketSet<'a>,
+    h: SocketHandle,
+) -> Option<&'s mut T> {
+    set.iter_mut()
+        .find(|(x, _)| *x == h)
+        .and_then(|(_, s)| T::downcast_mut(s))
+}
+
+/// Read-only [`socket_mut`].
+fn socket_ref<'s, 'a, T: AnySocket<'a>>(set: &'s SocketSet<'a>, h: SocketHandle) -> Option<&'s T> {
+    set.iter()
+        .find(|(x, _)| *x == h)
+        .and_then(|(_, s)| T::downcast(s))
+}
+
+/// The slot `id` names, if it is still that user's.
+fn owned(slots: &mut [Slot], id: SlotId) -> Result<&mut Slot> {
+    match slots.get_mut(id.index as usize) {
+        Some(s) if s.gen == id.gen && s.owner == Owner::User => Ok(s),
+        _ => Err(Error::BadDescriptor),
+    }
+}
+
+/// A user's slot and its smoltcp socket of type `T`, together.
+fn user_socket<'s, 'a, T: AnySocket<'a>>(
+    slots: &'s mut [Slot],
+    set: &'s mut SocketSet<'a>,
+    id: SlotId,
+) -> Result<(&'s mut Slot, &'s mut T)> {
+    let s = owned(slots, id)?;
+    let h = s.handle.ok_or(Error::BadDescriptor)?;
+    let sock = socket_mut(set, h).ok_or(Error::BadDescriptor)?;
+    Ok((s, sock))
+}
+
+impl<'a> Inner<'a> {
+    pub fn new(
+        iface: Interface,
+        set: SocketSet<'a>,
+        slots: &'a mut [Slot],
+        device: &'a mut dyn Driver,
+        pool: BufPool<'a>,
+        #[cfg(feature = "dns")] resolver: crate::resolve::Resolver<'a>,
+        seed: u64,
+    ) -> Self {
+        Inner {
+            iface,
+            set,
+            slots,
+            device,
+            pool,
+            #[cfg(feature = "dns")]
+            resolver,
+            parked: None,
+            now: Instant::ZERO,
+            next_port: ports::first_ephemeral(seed),
+            seq: 0,
+            rearm_pending: false,
+        }
+    }
+
+    // ---- lookups -------------------------------------------------------
+
+    /// The slot a user id names, if it is still that user's.
+    pub fn slot(&self, id: SlotId) -> Result<&Slot> {
+        match self.slots.get(id.index as usize) {
+            Some(s) if s.gen == id.gen && s.owner == Owner::User => Ok(s),
+            _ => Err(Error::BadDescriptor),
+        }
+    }
+
+    pub fn slot_mut(&mut self, id: SlotId) -> Result<&mut Slot> {
+        owned(self.slots, id)
+    }
+
+    /// Change slot `i` (no-op for an index out of range).
+    pub fn edit(&mut self, i: usize, f: impl FnOnce(&mut Slot)) {
+        if let Some(s) = self.slots.get_mut(i) {
+            f(s);
+        }
+    }
+
+    /// Slot `i`'s TCP socket, whoever owns the slot.
+    pub fn tcp_at(&mut self, i: usize) -> Result<&mut tcp::Socket<'a>> {
+        let h = self
+            .slots
+            .get(i)
+            .and_then(|s| s.handle)
+            .ok_or(Error::BadDescriptor)?;
+        socket_mut(&mut self.set, h).ok_or(Error::BadDescriptor)
+    }
+
+    /// Slot `i`'s TCP socket, read-only.
+    pub fn tcp_ref(&self, i: usize) -> Option<&tcp::Socket<'a>> {
+        socket_ref(&self.set, self.slots.get(i)?.handle?)
+    }
+
+    /// The TCP state of slot `i`, if it has a TCP socket.
+    pub fn tcp_state(&self, i: usize) -> Option<State> {
+        self.tcp_ref(i).map(|t| t.state())
+    }
+
+    /// A user's slot and its TCP socket, together.
+    pub fn tcp(&mut self, id: SlotId) -> Result<(&mut Slot, &mut tcp::Socket<'a>)> {
+        user_socket(self.slots, &mut self.set, id)
+    }
+
+    /// A user's slot, TCP socket and the interface context (for `connect`).
+    pub fn tcp_cx(
+        &mut self,
+        id: SlotId,
+    ) -> Result<(&mut Slot, &mut tcp::Socket<'a>, &mut Context)> {
+        let (s, t) = user_socket(self.slots, &mut self.set, id)?;
+        Ok((s, t, self.iface.context()))
+    }
+
+    /// A user's slot and its UDP socket, together.
+    #[cfg(feature = "udp")]
+    pub fn udp(&mut self, id: SlotId) -> Result<(&mut Slot, &mut udp::Socket<'a>)> {
+        user_socket(self.slots, &mut self.set, id)
+    }
+
+    /// The next arrival (or close) number.
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    /// How the slots are used now.
+    pub fn stats(&self) -> Stats {
+        let mut st = Stats {
+            slots: self.slots.len(),
+            ..Stats::default()
+        };
+        for s in self.slots.iter() {
+            match (s.kind, s.owner) {
+                (None, _) => st.unused += 1,
+                (_, Owner::Free | Owner::Parked) => st.free += 1,
+                (_, Owner::User) => st.user += 1,
+                (_, Owner::Member(_)) => st.backlog += 1,
+                (_, Owner::Orphan) => st.closing += 1,
+            }
+        }
+        st
+    }
+}

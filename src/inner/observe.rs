@@ -1,0 +1,94 @@
+//! What a TCP slot's state change means, looked at after packets move:
+//! arrivals at listeners, resets, refused or timed-out connects, finished
+//! orphans, data for a socket the user closed.
+
+use super::Inner;
+use crate::error::Error;
+use crate::slot::{flag, Kind, Owner};
+use smoltcp::socket::tcp::State;
+
+/// After what `observe` runs, which decides what a change means and who is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// After one ingress packet: only listeners, so arrivals keep their order.
+    Packet,
+    /// After a batch of ingress packets: everyone.
+    Ingress,
+    /// After egress: a SYN-SENT socket closed here hit smoltcp's connect
+    /// timeout (an RST would have come in through ingress).
+    Egress,
+}
+
+impl Inner<'_> {
+    /// Look at every TCP slot's state change since the last look.
+    pub(super) fn observe(&mut self, phase: Phase) {
+        for i in 0..self.slots.len() {
+            let Some(&s) = self.slots.get(i) else {
+                continue;
+            };
+            if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
+                continue;
+            }
+            if phase == Phase::Packet && !s.is_listening() {
+                continue;
+            }
+            let Some((state, unread)) = self.tcp_ref(i).map(|t| (t.state(), t.can_recv())) else {
+                continue;
+            };
+            // Data for a socket the user closed: reset the peer, as Linux does.
+            if s.owner == Owner::Orphan && (state == State::CloseWait || unread) {
+                self.abort(i);
+                self.release(i);
+                continue;
+            }
+            if state == s.last_state {
+                continue;
+            }
+            if s.is_listening() {
+                if s.last_state == State::Listen && state != State::Closed {
+                    let seq = self.next_seq();
+                    self.edit(i, |s| s.seq = seq);
+                }
+                if state == State::Closed {
+                    // A pending connection died before accept: re-arm at once.
+                    let head = match s.owner {
+                        Owner::Member(h) => h as usize,
+                        _ => i,
+                    };
+                    self.arm(i, self.listen_endpoint(head));
+                    continue;
+                }
+            } else if s.owner == Owner::User
+                && s.last_state == State::SynSent
+                && state != State::Closed
+            {
+                // Connected: the connect give-up timer no longer applies.
+                if let Ok(t) = self.tcp_at(i) {
+                    t.set_timeout(None);
+                }
+            } else if s.owner == Owner::User && state == State::Closed {
+                match s.last_state {
+                    // An RST answers the SYN (ingress): refused. smoltcp's
+                    // connect timeout fires in egress: timed out.
+                    State::SynSent => {
+                        let e = if phase == Phase::Egress {
+                            Error::TimedOut
+                        } else {
+                            Error::ConnectionRefused
+                        };
+                        self.edit(i, |s| {
+                            s.pending = Some(e);
+                            s.set(flag::CONNECTED, false);
+                        });
+                    }
+                    State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
+                    _ => self.edit(i, |s| s.set(flag::RESET, true)),
+                }
+            } else if s.owner == Owner::Orphan && state == State::Closed {
+                self.release(i);
+                continue;
+            }
+            self.edit(i, |s| s.last_state = state);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Moving packets: ingress one packet at a time (so listeners see arrival
+//! order), egress until the sockets have nothing more to send, timers.
+
+use super::observe::Phase;
+use super::Inner;
+use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketSet};
+use smoltcp::phy::Device;
+use smoltcp::time::Instant;
+
+/// Packets taken from the device per round.
+const MAX_INGRESS: usize = 256;
+/// Bound on poll rounds per `poll` call (each round drains the device).
+const MAX_ROUNDS: usize = 64;
+
+/// A `Device` with its type erased, so `Stack` and `Socket` are not generic.
+pub(crate) trait Driver {
+    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
+    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
+}
+
+impl<D: Device + ?Sized> Driver for D {
+    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
+        iface.poll_ingress_single(now, self, set) != PollIngressSingleResult::None
+    }
+    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
+        iface.poll_egress(now, self, set) == PollResult::SocketStateChanged
+    }
+}
+
+impl Inner<'_> {
+    /// Move packets and run timers at `now`; true if anything happened.
+    pub fn poll(&mut self, now: Instant) -> bool {
+        self.now = now;
+        self.iface.poll_maintenance(now);
+        let mut any = false;
+        // Listeners need a look after every packet (arrival order); the rest
+        // only after each batch.
+        let listening = self.slots.iter().any(|s| s.is_listener());
+        for _ in 0..MAX_ROUNDS {
+            let mut progress = false;
+            // Bounded, so a flood of packets cannot keep `poll` from returning.
+            let mut budget = MAX_INGRESS;
+            while budget > 0 && self.device.ingress(&mut self.iface, &mut self.set, now) {
+                budget -= 1;
+                progress = true;
+                if listening {
+                    self.observe(Phase::Packet);
+                }
+            }
+            self.observe(Phase::Ingress);
+            progress |= self.flush_egress(now);
+            self.observe(Phase::Egress);
+            if !progress {
+                break;
+            }
+            any = true;
+        }
+        if self.rearm_pending {
+            self.rearm_all();
+        }
+        any
+    }
+
+    /// Transmit until the sockets have nothing more to send; true if any was sent.
+    pub(super) fn flush_egress(&mut self, now: Instant) -> bool {
+        let mut sent = false;
+        while self.device.egress(&mut self.iface, &mut self.set, now) {
+            sent = true;
+        }
+        sent
+    }
+
+    /// When the next `poll` is due.
+    pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
+        self.iface.poll_at(now, &self.set)
+    }
+}

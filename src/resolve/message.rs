@@ -1,0 +1,209 @@
+//! DNS messages, pure: a query for one name and type, and what a reply to it
+//! says (RFC 1035 §4). No I/O, so every case is unit-tested.
+
+use crate::error::ResolveError;
+use smoltcp::wire::{
+    DnsFlags, DnsOpcode, DnsPacket, DnsQueryType, DnsQuestion, DnsRcode, DnsRecord, DnsRecordData,
+    DnsRepr, IpAddress,
+};
+
+/// Longest encoded name (RFC 1035: 255 octets).
+const MAX_NAME: usize = 255;
+/// Header (12) + name + type and class (4).
+pub const MAX_QUERY: usize = 12 + MAX_NAME + 4;
+/// A classic DNS reply over UDP is at most 512 bytes.
+pub const MAX_REPLY: usize = 512;
+
+/// `name` as DNS labels (`www.example.com` → `3www7example3com0`) into
+/// `out`; the encoded length. A trailing dot is allowed.
+pub fn encode_name(name: &str, out: &mut [u8; MAX_NAME]) -> Result<usize, ResolveError> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let mut at = 0;
+    for label in name.split('.') {
+        let len = label.len();
+        let bad = |b: u8| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if len == 0 || len > 63 || label.bytes().any(bad) {
+            return Err(ResolveError::InvalidName);
+        }
+        let end = at + 1 + len;
+        // One more octet for the root label.
+        let dst = out.get_mut(at..end).filter(|_| end < MAX_NAME);
+        let Some((head, rest)) = dst.and_then(|d| d.split_first_mut()) else {
+            return Err(ResolveError::InvalidName);
+        };
+        *head = len as u8;
+        rest.copy_from_slice(label.as_bytes());
+        at = end;
+    }
+    let root = out.get_mut(at).ok_or(ResolveError::InvalidName)?;
+    *root = 0;
+    Ok(at + 1)
+}
+
+/// A query with transaction `id` for the encoded `name` into `out`; its length.
+pub fn query(id: u16, name: &[u8], ty: DnsQueryType, out: &mut [u8; MAX_QUERY]) -> Option<usize> {
+    let repr = DnsRepr {
+        transaction_id: id,
+        opcode: DnsOpcode::Query,
+        flags: DnsFlags::RECURSION_DESIRED,
+        question: DnsQuestion { name, type_: ty },
+    };
+    let len = repr.buffer_len();
+    let buf = out.get_mut(..len)?;
+    repr.emit(&mut DnsPacket::new_unchecked(buf));
+    Some(len)
+}
+
+/// What a datagram from the server says about the query (`id`, `ty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// Not a reply to this query (another id, not a response): ignore it.
+    Unrelated,
+    /// The first address of the asked type.
+    Address(IpAddress),
+    /// No such name (NXDOMAIN), or the name has no address of this type.
+    NotFound,
+    /// The server failed (SERVFAIL, REFUSED, …) or sent something unreadable.
+    Failed(ResolveError),
+}
+
+/// Read a reply to the query (`id`, `ty`).
+pub fn parse_reply(data: &[u8], id: u16, ty: DnsQueryType) -> Reply {
+    let Ok(p) = DnsPacket::new_checked(data) else {
+        return Reply::Failed(ResolveError::BadResponse);
+    };
+    if p.transaction_id() != id || !p.flags().contains(DnsFlags::RESPONSE) {
+        return Reply::Unrelated;
+    }
+    match p.rcode() {
+        DnsRcode::NoError => {}
+        DnsRcode::NXDomain => return Reply::NotFound,
+        _ => return Reply::Failed(ResolveError::ServerFailure),
+    }
+    if p.opcode() != DnsOpcode::Query || p.question_count() != 1 {
+        return Reply::Failed(ResolveError::BadResponse);
+    }
+    let Ok((mut rest, q)) = DnsQuestion::parse(p.payload()) else {
+        return Reply::Failed(ResolveError::BadResponse);
+    };
+    if q.type_ != ty {
+        return Reply::Failed(ResolveError::BadResponse);
+    }
+    // A recursive server answers with the CNAME chain and then the
+    // addresses: the first address of the asked type is the answer.
+    for _ in 0..p.answer_record_count() {
+        let Ok((next, record)) = DnsRecord::parse(rest) else {
+            return Reply::Failed(ResolveError::BadResponse);
+        };
+        rest = next;
+        match record.data {
+            #[cfg(feature = "proto-ipv4")]
+            DnsRecordData::A(a) if ty == DnsQueryType::A => return Reply::Address(a.into()),
+            #[cfg(feature = "proto-ipv6")]
+            DnsRecordData::Aaaa(a) if ty == DnsQueryType::Aaaa => return Reply::Address(a.into()),
+            _ => {}
+        }
+    }
+    Reply::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(name: &str) -> Result<([u8; MAX_NAME], usize), ResolveError> {
+        let mut out = [0; MAX_NAME];
+        encode_name(name, &mut out).map(|n| (out, n))
+    }
+
+    #[test]
+    fn names_encode_as_labels() {
+        let (out, n) = encoded("www.example.com.").expect("valid");
+        assert_eq!(&out[..n], b"\x03www\x07example\x03com\x00");
+        for bad in ["", ".", "a..b", "a b", "a/b", "ü.de"] {
+            assert_eq!(
+                encoded(bad).err(),
+                Some(ResolveError::InvalidName),
+                "{bad:?}"
+            );
+        }
+        let label63 = "a".repeat(63);
+        assert!(encoded(&label63).is_ok());
+        assert_eq!(
+            encoded(&"a".repeat(64)).err(),
+            Some(ResolveError::InvalidName)
+        );
+        // 4 labels of 63 = 256 octets encoded: one too many.
+        let long = [label63.as_str(); 4].join(".");
+        assert_eq!(encoded(&long).err(), Some(ResolveError::InvalidName));
+        let fits = [&label63[..], &label63[..], &label63[..], &label63[..61]].join(".");
+        assert_eq!(encoded(&fits).map(|(_, n)| n), Ok(255));
+    }
+
+    /// A reply for `example.com` A with `rcode` and these answers.
+    fn reply(id: u16, rcode: u8, answers: &[(u16, &[u8])]) -> std::vec::Vec<u8> {
+        let mut v = std::vec::Vec::new();
+        v.extend_from_slice(&id.to_be_bytes());
+        v.extend_from_slice(&[0x81, 0x80 | rcode]);
+        v.extend_from_slice(&[0, 1, 0, answers.len() as u8, 0, 0, 0, 0]);
+        v.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+        for (ty, data) in answers {
+            v.extend_from_slice(&[0xc0, 0x0c]);
+            v.extend_from_slice(&ty.to_be_bytes());
+            v.extend_from_slice(&[0, 1, 0, 0, 0, 60, 0, data.len() as u8]);
+            v.extend_from_slice(data);
+        }
+        v
+    }
+
+    #[cfg(feature = "proto-ipv4")]
+    #[test]
+    fn replies_say_what_happened() {
+        let a = DnsQueryType::A;
+        let cname: &[u8] = b"\x03www\xc0\x0c";
+        let ok = reply(7, 0, &[(5, cname), (1, &[10, 0, 0, 9])]);
+        assert_eq!(
+            parse_reply(&ok, 7, a),
+            Reply::Address(IpAddress::v4(10, 0, 0, 9))
+        );
+        assert_eq!(parse_reply(&ok, 8, a), Reply::Unrelated, "other id");
+        assert_eq!(parse_reply(&reply(7, 3, &[]), 7, a), Reply::NotFound);
+        assert_eq!(parse_reply(&reply(7, 0, &[]), 7, a), Reply::NotFound);
+        assert_eq!(
+            parse_reply(&reply(7, 2, &[]), 7, a),
+            Reply::Failed(ResolveError::ServerFailure)
+        );
+        assert_eq!(
+            parse_reply(&reply(7, 5, &[]), 7, a),
+            Reply::Failed(ResolveError::ServerFailure)
+        );
+        assert_eq!(
+            parse_reply(b"garbage", 7, a),
+            Reply::Failed(ResolveError::BadResponse)
+        );
+        // A record cut short, and a count that promises more than is there.
+        let mut cut = ok.clone();
+        cut.truncate(ok.len() - 2);
+        assert_eq!(
+            parse_reply(&cut, 7, a),
+            Reply::Failed(ResolveError::BadResponse)
+        );
+        let mut more = reply(7, 0, &[]);
+        more[7] = 3;
+        assert_eq!(
+            parse_reply(&more, 7, a),
+            Reply::Failed(ResolveError::BadResponse)
+        );
+    }
+
+    #[test]
+    fn queries_are_well_formed() {
+        let (name, n) = encoded("example.com").expect("valid");
+        let mut out = [0; MAX_QUERY];
+        let len = query(0x1234, &name[..n], DnsQueryType::Aaaa, &mut out).expect("fits");
+        assert_eq!(
+            &out[..len],
+            b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x1c\x00\x01"
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! Names to addresses (Python's `getaddrinfo`): a small stub resolver over a
+//! UDP socket of its own, so that every outcome is told apart — no such
+//! name, a failing server, an unreadable answer, no answer in time — and one
+//! deadline bounds the whole resolution, the A and AAAA queries and every
+//! retry included.
+//!
+//! The resolver's socket sits outside the socket set between queries; a
+//! resolution borrows a place in the set (`Inner::park` lends out a free
+//! slot's socket if needed) and gives it back when it ends, whatever the
+//! outcome.
+
+mod message;
+
+use crate::error::ResolveError;
+use crate::inner::Inner;
+use crate::slot::Kind;
+use crate::stack::{Stack, WaitEnd};
+use crate::time;
+use message::{Reply, MAX_QUERY, MAX_REPLY};
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::udp;
+use smoltcp::time::{Duration, Instant};
+use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint};
+
+/// The resolver's socket memory, inside [`StackResources`](crate::StackResources):
+/// room for two classic (512-byte) replies and one query.
+pub(crate) struct Storage {
+    rx: [u8; 2 * MAX_REPLY],
+    tx: [u8; MAX_QUERY],
+    rx_meta: [udp::PacketMetadata; 2],
+    tx_meta: [udp::PacketMetadata; 1],
+}
+
+impl Storage {
+    pub const fn new() -> Self {
+        Storage {
+            rx: [0; 2 * MAX_REPLY],
+            tx: [0; MAX_QUERY],
+            rx_meta: [udp::PacketMetadata::EMPTY; 2],
+            tx_meta: [udp::PacketMetadata::EMPTY; 1],
+        }
+    }
+}
+
+/// The DNS port.
+const PORT: u16 = 53;
+/// First wait for an answer; doubled per round over all servers, up to
+/// `MAX_RETRY`. Without a deadline, `ROUNDS` rounds are tried.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const MAX_RETRY: Duration = Duration::from_secs(4);
+const ROUNDS: u32 = 3;
+
+impl From<WaitEnd> for ResolveError {
+    fn from(w: WaitEnd) -> Self {
+        match w {
+            WaitEnd::WouldBlock | WaitEnd::TimedOut => ResolveError::TimedOut,
+            WaitEnd::Stalled => ResolveError::Stalled,
+            WaitEnd::Busy => ResolveError::Busy,
+        }
+    }
+}
+
+/// The resolver's state in the core: its socket (outside the set between
+/// queries), the servers, the next transaction id.
+pub(crate) struct Resolver<'a> {
+    socket: Option<udp::Socket<'a>>,
+    servers: heapless::Vec<IpAddress, { crate::config::MAX_DNS }>,
+    next_id: u16,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(storage: &'a mut Storage, servers: &[IpAddress], seed: u64) -> Self {
+        let Storage {
+            rx,
+            tx,
+            rx_meta,
+            tx_meta,
+        } = storage;
+        let socket = udp::Socket::new(
+            udp::PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
+            udp::PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
+        );
+        let mut r = Resolver {
+            socket: Some(socket),
+            servers: heapless::Vec::new(),
+            next_id: (seed >> 16) as u16 ^ seed as u16,
+        };
+        r.set_servers(servers);
+        r
+    }
+
+    /// Replace the servers (those beyond `MAX_DNS` are left out).
+    pub fn set_servers(&mut self, servers: &[IpAddress]) {
+        self.servers.clear();
+        for s in servers.iter().take(self.servers.capacity()) {
+            let _ = self.servers.push(*s);
+        }
+    }
+
+    /// A transaction id that does not repeat soon (xorshift).
+    fn id(&mut self) -> u16 {
+        let mut x = self.next_id | 1;
+        x ^= x << 7;
+        x ^= x >> 9;
+        x ^= x << 8;
+        self.next_id = x;
+        x
+    }
+}
+
+/// An IP literal (`127.0.0.1`, `::1`, `[::1]`) or `localhost`, without DNS.
+pub fn parse_literal(name: &str) -> Option<IpAddress> {
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    if let Ok(ip) = bare.parse::<core::net::IpAddr>() {
+        return crate::addr::to_smol(ip).ok();
+    }
+    if name.eq_ignore_ascii_case("localhost") {
+        #[cfg(feature = "proto-ipv4")]
+        return Some(IpAddress::v4(127, 0, 0, 1));
+        #[cfg(not(feature = "proto-ipv4"))]
+        return Some(IpAddress::v6(0, 0, 0, 0, 0, 0, 0, 1));
+    }
+    None
+}
+
+pub(crate) fn resolve(
+    stack: &Stack<'_>,
+    name: &str,
+    timeout: Option<core::time::Duration>,
+) -> Result<IpAddress, ResolveError> {
+    if let Some(ip) = parse_literal(name) {
+        return Ok(ip);
+    }
+    let mut encoded = [0; 255];
+    let len = message::encode_name(name, &mut encoded)?;
+    let name = encoded.get(..len).ok_or(ResolveError::InvalidName)?;
+    let deadline = time::deadline(stack.now(), timeout);
+    let (h, servers) = stack.with(begin)?;
+    #[cfg(feature = "proto-ipv4")]
+    let r = query(stack, h, &servers, name, DnsQueryType::A, deadline);
+    #[cfg(all(feature = "proto-ipv4", feature = "proto-ipv6"))]
+    let r = match r {
+        Err(ResolveError::NotFound) => {
+            query(stack, h, &servers, name, DnsQueryType::Aaaa, deadline)
+        }
+        r => r,
+    };
+    #[cfg(not(feature = "proto-ipv4"))]
+    let r = query(stack, h, &servers, name, DnsQueryType::Aaaa, deadline);
+    let _ = stack.try_with(|i| end(i, h));
+    r
+}
+
+type Servers = heapless::Vec<IpAddress, { crate::config::MAX_DNS }>;
+
+/// Put the resolver's socket into the set, on a fresh port.
+fn begin(i: &mut Inner<'_>) -> Result<(SocketHandle, Servers), ResolveError> {
+    let servers = i.resolver.servers.clone();
+    if servers.is_empty() {
+        return Err(ResolveError::NoServer);
+    }
+    let port = i
+        .ephemeral_port(Kind::Udp)
+        .map_err(|_| ResolveError::NoBufferSpace)?;
+    if i.resolver.socket.is_none() || !i.park() {
+        return Err(ResolveError::NoBufferSpace);
+    }
+    let Some(mut sock) = i.resolver.socket.take() else {
+        return Err(ResolveError::NoBufferSpace);
+    };
+    if sock.bind(port).is_err() {
+        i.resolver.socket = Some(sock);
+        i.unpark();
+        return Err(ResolveError::NoBufferSpace);
+    }
+    Ok((i.set.add(sock), servers))
+}
+
+/// Take the resolver's socket out of the set and put back what was lent.
+fn end(i: &mut Inner<'_>, h: SocketHandle) {
+    if let smoltcp::socket::Socket::Udp(mut s) = i.set.remove(h) {
+        s.close();
+        i.resolver.socket = Some(s);
+    }
+    i.unpark();
+}
+
+fn socket<'s, 'a>(i: &'s mut Inner<'a>, h: SocketHandle) -> Option<&'s mut udp::Socket<'a>> {
+    i.set
+        .iter_mut()
+        .find(|(x, _)| *x == h)
+        .and_then(|(_, s)| match s {
+            smoltcp::socket::Socket::Udp(u) => Some(u),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+}
+
+/// Ask for `name`'s `ty` record: each server in turn, waits doubling per
+/// round, until an answer, the deadline, or (with no deadline) `ROUNDS`
+/// rounds. A silent server is `TimedOut`, never `NotFound`.
+fn query(
+    stack: &Stack<'_>,
+    h: SocketHandle,
+    servers: &[IpAddress],
+    name: &[u8],
+    ty: DnsQueryType,
+    deadline: Option<Instant>,
+) -> Result<IpAddress, ResolveError> {
+    let mut wait = FIRST_RETRY;
+    for round in 0.. {
+        if deadline.is_none() && round >= ROUNDS {
+            break;
+        }
+        for &server in servers {
+            let to = IpEndpoint::new(server, PORT);
+            let id = stack.with(|i| send(i, h, to, name, ty))?;
+            let now = stack.now();
+            let until = match deadline {
+                Some(d) if d <= now => return Err(ResolveError::TimedOut),
+                Some(d) => d.min(now + wait),
+                None => now + wait,
+            };
+            let left = time::from_smol(until - now);
+            match stack.wait(Some(left), |i| receive(i, h, to, id, ty)) {
+                Ok(addr) => return Ok(addr),
+                Err(ResolveError::TimedOut) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        wait = (wait * 2).min(MAX_RETRY);
+    }
+    Err(ResolveError::TimedOut)
+}
+
+/// Send one query; its transaction id.
+fn send(
+    i: &mut Inner<'_>,
+    h: SocketHandle,
+    to: IpEndpoint,
+    name: &[u8],
+    ty: DnsQueryType,
+) -> Result<u16, ResolveError> {
+    let id = i.resolver.id();
+    let mut buf = [0; MAX_QUERY];
+    let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
+    let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
+    let s = socket(i, h).ok_or(ResolveError::NoBufferSpace)?;
+    // A full buffer (the previous try still queued) just skips this try.
+    let _ = s.send_slice(data, to);
+    Ok(id)
+}
+
+/// The answer among datagrams received so far, if any.
+fn receive(
+    i: &mut Inner<'_>,
+    h: SocketHandle,
+    from: IpEndpoint,
+    id: u16,
+    ty: DnsQueryType,
+) -> Result<Option<IpAddress>, ResolveError> {
+    let s = socket(i, h).ok_or(ResolveError::NoBufferSpace)?;
+    loop {
+        let (data, meta) = match s.recv() {
+            Ok(x) => x,
+            Err(udp::RecvError::Exhausted) => return Ok(None),
+            // Too long for the buffer: smoltcp has dropped it already.
+            Err(udp::RecvError::Truncated) => continue,
+        };
+        if meta.endpoint != from {
+            continue;
+        }
+        match message::parse_reply(data, id, ty) {
+            Reply::Unrelated => continue,
+            Reply::Address(a) => return Ok(Some(a)),
+            Reply::NotFound => return Err(ResolveError::NotFound),
+            Reply::Failed(e) => return Err(e),
+        }
+    }
+}
