@@ -294,7 +294,7 @@ fn config_reports_the_backlog_that_was_granted() {
         // client, 15 can wait. (Clients on this same stack would take
         // armed slots back, so the rest is checked on the slot counts.)
         assert_eq!(s.config().backlog, 15);
-        let st = stack.stats();
+        let st = stack.stats().unwrap();
         assert_eq!((st.user, st.backlog, st.free + st.unused), (1, 15, 0));
     });
 }

@@ -206,12 +206,13 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         let listener = Socket::new(stack, Domain::for_address(addr), Type::STREAM)?;
         listener.set_reuse_address(true)?;
         listener.bind(addr)?;
-        let before = stack.stats().backlog;
+        let before = stack.stats()?.backlog;
         listener.listen(config.backlog)?;
         listener.set_nonblocking(true)?;
-        config.backlog = granted_backlog(&config, before, stack.stats());
-        log::debug!(
-            "line server listening on {addr}, backlog {}",
+        config.backlog = granted_backlog(&config, before, stack.stats()?);
+        crate::log::net_debug!(
+            "line server listening on port {}, backlog {}",
+            config.port,
             config.backlog
         );
         let limit = config.max_line;
@@ -320,7 +321,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         }
         if let Some(l) = self.listener.take() {
             let _ = l.close();
-            log::debug!("line server stopped");
+            crate::log::net_debug!("line server stopped");
         }
     }
 
@@ -376,7 +377,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
             last_rx: now,
             last_line: now,
         });
-        log::debug!("line session {} from {peer} opened", info.id);
+        crate::log::net_debug!("line session {} opened", info.id);
         handler.opened(&info);
         Ok(())
     }
@@ -485,9 +486,9 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         }
         session.framer.reset();
         if let Err(e) = conn.sock.close() {
-            log::warn!("line session {}: close: {e}", conn.info.id);
+            crate::log::net_warn!("line session {}: close: {}", conn.info.id, e.python_name());
         }
-        log::debug!("line session {} closed: {reason:?}", conn.info.id);
+        crate::log::net_debug!("line session {} closed", conn.info.id);
         handler.closed(&conn.info, reason);
     }
 }
