@@ -64,7 +64,7 @@ impl<const S: usize, const L: usize> LineServer<'_, '_, S, L> {
             .iter()
             .enumerate()
             .filter_map(|(k, s)| s.conn.as_ref().map(|c| (k, c)))
-            .min_by_key(|(_, c)| limits.deadline(c).map(|(t, _)| t));
+            .min_by_key(|(_, c)| limits.deadline(c));
         let Some((k, conn)) = pick else {
             return Ok(());
         };

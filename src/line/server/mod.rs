@@ -63,19 +63,16 @@ impl Limits {
         }
     }
 
-    /// The first deadline of `conn`, and what closes it then.
-    fn deadline(&self, conn: &Conn<'_, '_>) -> Option<(Instant, CloseReason)> {
+    /// The first deadline of `conn` (`None`: no limit is set).
+    fn deadline(&self, conn: &Conn<'_, '_>) -> Option<Instant> {
         [
-            self.session
-                .map(|d| (conn.opened + d, CloseReason::SessionLimit)),
-            self.line
-                .map(|d| (conn.last_line + d, CloseReason::LineTimeout)),
-            self.idle
-                .map(|d| (conn.last_rx + d, CloseReason::IdleTimeout)),
+            self.session.map(|d| conn.opened + d),
+            self.line.map(|d| conn.last_line + d),
+            self.idle.map(|d| conn.last_rx + d),
         ]
         .into_iter()
         .flatten()
-        .min_by_key(|(t, _)| *t)
+        .min()
     }
 
     /// What closes `conn` at `now`, if a limit has passed. With `had_data`,
@@ -329,7 +326,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         self.sessions
             .iter()
             .filter_map(|s| s.conn.as_ref())
-            .filter_map(|c| self.limits.deadline(c).map(|(t, _)| t))
+            .filter_map(|c| self.limits.deadline(c))
             .min()
     }
 
