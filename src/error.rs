@@ -25,6 +25,7 @@ use core::fmt;
 ///
 /// Each kind maps to the Python exception (and Linux errno) a program written
 /// against Python's `socket` module would see; see the [module docs](self).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {
@@ -111,6 +112,7 @@ impl core::error::Error for Error {}
 
 /// The error of a name resolution (Python's `socket.gaierror`), kept apart
 /// from socket errors on purpose.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResolveError {
@@ -156,6 +158,7 @@ impl fmt::Display for ResolveError {
 impl core::error::Error for ResolveError {}
 
 /// Why [`Stack::new`](crate::Stack::new) refused a [`Config`](crate::Config).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigError {

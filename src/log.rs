@@ -7,11 +7,14 @@
 compile_error!("smolsock: enable at most one of the features `log` and `defmt`");
 
 macro_rules! log_at {
-    ($level:ident, $($arg:expr),* $(,)?) => {{
+    ($level:ident, $fmt:literal $(, $arg:expr)* $(,)?) => {{
         #[cfg(feature = "log")]
-        ::log::$level!($($arg),*);
+        ::log::$level!($fmt $(, $arg)*);
+        // defmt takes only `defmt::Format` values; `Debug2Format` lets every
+        // call site log any `Debug` value, at the cost of formatting on the
+        // device, which only happens at enabled levels.
         #[cfg(feature = "defmt")]
-        ::defmt::$level!($($arg),*);
+        ::defmt::$level!($fmt $(, ::defmt::Debug2Format(&$arg))*);
         #[cfg(not(any(feature = "log", feature = "defmt")))]
         {
             $( let _ = &$arg; )*
@@ -21,23 +24,23 @@ macro_rules! log_at {
 
 #[allow(unused_macros)]
 macro_rules! net_trace {
-    ($($arg:expr),* $(,)?) => { $crate::log::log_at!(trace, $($arg),*) };
+    ($($t:tt)*) => { $crate::log::log_at!(trace, $($t)*) };
 }
 #[allow(unused_macros)]
 macro_rules! net_debug {
-    ($($arg:expr),* $(,)?) => { $crate::log::log_at!(debug, $($arg),*) };
+    ($($t:tt)*) => { $crate::log::log_at!(debug, $($t)*) };
 }
 #[allow(unused_macros)]
 macro_rules! net_info {
-    ($($arg:expr),* $(,)?) => { $crate::log::log_at!(info, $($arg),*) };
+    ($($t:tt)*) => { $crate::log::log_at!(info, $($t)*) };
 }
 #[allow(unused_macros)]
 macro_rules! net_warn {
-    ($($arg:expr),* $(,)?) => { $crate::log::log_at!(warn, $($arg),*) };
+    ($($t:tt)*) => { $crate::log::log_at!(warn, $($t)*) };
 }
 #[allow(unused_macros)]
 macro_rules! net_error {
-    ($($arg:expr),* $(,)?) => { $crate::log::log_at!(error, $($arg),*) };
+    ($($t:tt)*) => { $crate::log::log_at!(error, $($t)*) };
 }
 
 pub(crate) use log_at;

@@ -26,6 +26,7 @@ pub(crate) enum Owner {
     /// Closed by the user, still finishing its TCP close (FIN-WAIT, TIME-WAIT…).
     Orphan,
     /// Lent out of the socket set while a DNS query borrows its place.
+    #[cfg_attr(not(feature = "dns"), allow(dead_code))]
     Parked,
 }
 

@@ -13,6 +13,7 @@ use core::cell::Cell;
 use smoltcp::time::{Duration, Instant};
 
 /// What [`Clock::idle`] did.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idle {
     /// Time may have passed or a packet may have arrived: poll again.

@@ -27,35 +27,33 @@ fn reclaimed_time_wait_socket_does_not_leak_the_old_connection() {
 }
 
 #[test]
-fn a_huge_timeout_does_not_panic() {
-    with_stack::<4, _>(|stack, clock| {
-        let (_l, _c, s) = pair(stack, 11002);
-        clock.advance(Duration::from_secs(1));
-        // ~292 000 years: Python refuses it (OverflowError) or waits; never a panic.
-        if s.set_timeout(Some(StdDuration::from_micros(i64::MAX as u64)))
-            .is_ok()
-        {
-            let mut buf = [0u8; 1];
-            let _ = s.recv(&mut buf);
-        }
-    });
-}
-
-#[test]
-fn a_huge_timeout_is_not_an_instant_timeout() {
-    with_stack::<4, _>(|stack, clock| {
-        let (_l, _c, s) = pair(stack, 11003);
-        // ~557 000 years.
-        if s.set_timeout(Some(StdDuration::from_secs(1 << 44))).is_ok() {
+fn a_timeout_too_large_for_the_clock_waits_like_no_timeout() {
+    // i64::MAX µs (~292,000 years), 2^44 s, Duration::MAX: no Instant can hold
+    // the deadline. Each must block until data comes (never an instant
+    // TimedOut, never an overflow panic), and with nothing coming behave as
+    // a blocking call: on the simulated clock, Stalled.
+    let huge = [
+        StdDuration::from_micros(i64::MAX as u64),
+        StdDuration::from_secs(1 << 44),
+        StdDuration::MAX,
+    ];
+    for t in huge {
+        with_delay_stack::<4, _>(100, |stack, clock| {
+            let (_l, c, s) = pair(stack, 11002);
+            s.set_timeout(Some(t)).unwrap();
+            assert_eq!(s.timeout(), Some(t));
+            c.send_all(b"late").unwrap();
             let t0 = clock.now();
-            let mut buf = [0u8; 1];
-            let r = s.recv(&mut buf);
-            assert!(
-                !(r == Err(Error::TimedOut) && clock.now() == t0),
-                "timed out at once: {r:?}"
+            let mut buf = [0u8; 8];
+            assert_eq!(s.recv(&mut buf), Ok(4), "timeout {t:?}");
+            assert_eq!(
+                clock.now() - t0,
+                Duration::from_millis(100),
+                "waited for the data"
             );
-        }
-    });
+            assert_eq!(s.recv(&mut buf), Err(Error::Stalled), "timeout {t:?}");
+        });
+    }
 }
 
 #[test]

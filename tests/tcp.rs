@@ -519,3 +519,43 @@ fn zero_copy_send_with_and_recv_with() {
         assert_eq!(c.send_with(|_| 1), Err(Error::BrokenPipe));
     });
 }
+
+#[test]
+fn recv_from_returns_data_that_arrived_before_a_reset_with_its_sender() {
+    with_stack::<4, _>(|stack, _| {
+        let (_l, c, s) = pair(stack, 13001);
+        let client = c.local_addr().unwrap();
+        s.send_all(b"unread").unwrap(); // c never reads it: its close resets
+        c.send_all(b"data").unwrap();
+        stack.poll(stack.now());
+        c.close().unwrap();
+        stack.poll(stack.now());
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            s.recv_from(&mut buf),
+            Ok((4, client)),
+            "bytes before the RST"
+        );
+        assert_eq!(&buf[..4], b"data");
+        assert_eq!(s.recv_from(&mut buf), Err(Error::ConnectionReset));
+    });
+}
+
+#[test]
+fn connect_without_a_source_address_of_that_family_says_so_at_once() {
+    // A stack with an IPv4 address only: an IPv6 destination has no source.
+    let clock = SimClock::new();
+    let mut dev = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
+    let mut res = StackResources::<2, 1024>::new();
+    let v4 = smoltcp::wire::IpCidr::new(smoltcp::wire::IpAddress::v4(127, 0, 0, 1), 8);
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::ip().with_address(v4)).unwrap();
+    let s = Socket::new(&stack, Domain::IPV6, Type::STREAM).unwrap();
+    s.set_timeout(Some(core::time::Duration::from_secs(20)))
+        .unwrap();
+    assert_eq!(s.connect(addr("[::1]:8000")), Err(Error::AddrNotAvailable));
+    assert_eq!(
+        clock.now(),
+        smoltcp::time::Instant::ZERO,
+        "at once, not after 20 s"
+    );
+}

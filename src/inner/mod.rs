@@ -182,6 +182,16 @@ impl<'a> Inner<'a> {
         user_socket(self.slots, &mut self.set, id)
     }
 
+    /// Can the interface send to `dst` at all: has it an address of `dst`'s
+    /// family? (smoltcp would use `::1` as the source for any IPv6 peer on
+    /// a stack with no IPv6 address, and the connection would hang.)
+    pub fn has_source_for(&self, dst: &smoltcp::wire::IpAddress) -> bool {
+        self.iface
+            .ip_addrs()
+            .iter()
+            .any(|c| c.address().version() == dst.version())
+    }
+
     /// The next arrival (or close) number.
     fn next_seq(&mut self) -> u32 {
         self.seq = self.seq.wrapping_add(1);

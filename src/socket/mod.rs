@@ -18,6 +18,7 @@ use core::time::Duration;
 use smoltcp::wire::IpListenEndpoint;
 
 /// Address family (Python's `AF_*`).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Domain(u8);
 
@@ -41,6 +42,7 @@ impl Domain {
 }
 
 /// Socket type (Python's `SOCK_*`).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Type(u8);
 
@@ -52,6 +54,7 @@ impl Type {
 }
 
 /// Which half to shut down (Python's `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shutdown {
     /// `SHUT_RD`: `recv` returns `Ok(0)` from now on.
@@ -325,7 +328,7 @@ impl<'s, 'a> Socket<'s, 'a> {
             #[cfg(feature = "udp")]
             Kind::Udp => self.udp_send_to(data, addr),
             Kind::Tcp => {
-                let _ = addr;
+                let _ = (data, addr);
                 Err(Error::AlreadyConnected)
             }
         }

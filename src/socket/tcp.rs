@@ -132,6 +132,9 @@ impl Socket<'_, '_> {
                 addr: s.addr,
                 port: s.port,
             };
+            if local.addr.is_none() && !i.has_source_for(&remote.addr) {
+                return Err(Error::AddrNotAvailable);
+            }
             let (s, t, cx) = i.tcp_cx(id)?;
             // smoltcp refuses a connect with no source address for the
             // destination (e.g. IPv6 on a stack with no IPv6 address).

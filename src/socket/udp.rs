@@ -49,6 +49,9 @@ impl Socket<'_, '_> {
         }
         self.autobind()?;
         self.stack.wait(self.timeout.get(), |i| {
+            if !i.has_source_for(&remote.addr) {
+                return Err(Error::AddrNotAvailable);
+            }
             let (s, u) = i.udp(self.id.get())?;
             if s.has(flag::SHUT_WR) {
                 return Err(Error::BrokenPipe);

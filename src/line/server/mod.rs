@@ -208,8 +208,8 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         listener.set_nonblocking(true)?;
         config.backlog = granted_backlog(&config, before, stack.stats()?);
         crate::log::net_debug!(
-            "line server listening on port {}, backlog {}",
-            config.port,
+            "line server listening on {}, backlog {}",
+            addr,
             config.backlog
         );
         let limit = config.max_line;
@@ -374,7 +374,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
             last_rx: now,
             last_line: now,
         });
-        crate::log::net_debug!("line session {} opened", info.id);
+        crate::log::net_debug!("line session {} from {} opened", info.id, peer);
         handler.opened(&info);
         Ok(())
     }
@@ -483,9 +483,9 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         }
         session.framer.reset();
         if let Err(e) = conn.sock.close() {
-            crate::log::net_warn!("line session {}: close: {}", conn.info.id, e.python_name());
+            crate::log::net_warn!("line session {}: close: {}", conn.info.id, e);
         }
-        crate::log::net_debug!("line session {} closed", conn.info.id);
+        crate::log::net_debug!("line session {} closed: {:?}", conn.info.id, reason);
         handler.closed(&conn.info, reason);
     }
 }

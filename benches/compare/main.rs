@@ -8,19 +8,12 @@
 //!
 //! Output: a table, then one `RESULT <name> <value>` line per figure.
 
-#[path = "compare/conn.rs"]
 mod conn;
-#[path = "compare/lines.rs"]
 mod lines;
-#[path = "compare/memory.rs"]
 mod memory;
-#[path = "compare/report.rs"]
 mod report;
-#[path = "compare/rtt.rs"]
 mod rtt;
-#[path = "compare/throughput.rs"]
 mod throughput;
-#[path = "compare/util.rs"]
 mod util;
 
 use report::Report;
