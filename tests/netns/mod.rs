@@ -34,13 +34,20 @@ pub fn unavailable() -> Option<String> {
     None
 }
 
-/// Skip the calling test with a clear message when TAP tests cannot run.
+/// Every TAP test is marked
+/// `#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]`:
+/// `cargo test` lists it as ignored (visibly, and counted), never as a
+/// silent `ok`. Run them as root with `cargo test --test line_tap --test
+/// http_tap --test tap_errors -- --ignored` (after `cargo build --examples`).
+///
+/// Fail the calling TAP test, saying why, when it cannot run here: it runs
+/// only when asked for (`--ignored`), so a missing privilege is a failure,
+/// not a quiet skip.
 #[macro_export]
 macro_rules! require_tap {
     () => {
         if let Some(why) = netns::unavailable() {
-            eprintln!("SKIPPED: TAP test needs root and /dev/net/tun: {why}");
-            return;
+            panic!("this TAP test cannot run here: {why} (it needs root and /dev/net/tun)");
         }
     };
 }
