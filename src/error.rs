@@ -1,30 +1,31 @@
-//! Errors: one small enum for socket operations, one for name resolution.
-//!
-//! | smolsock                        | Python exception (Linux errno)                 |
-//! |---------------------------------|------------------------------------------------|
-//! | [`Error::WouldBlock`]           | `BlockingIOError` (`EAGAIN`, `EINPROGRESS`)     |
-//! | [`Error::TimedOut`]             | `TimeoutError` / `socket.timeout`              |
-//! | [`Error::ConnectionRefused`]    | `ConnectionRefusedError` (`ECONNREFUSED`)      |
-//! | [`Error::ConnectionReset`]      | `ConnectionResetError` (`ECONNRESET`)          |
-//! | [`Error::NotConnected`]         | `OSError` (`ENOTCONN`)                          |
-//! | [`Error::AlreadyConnected`]     | `OSError` (`EISCONN`)                           |
-//! | [`Error::BrokenPipe`]           | `BrokenPipeError` (`EPIPE`)                    |
-//! | [`Error::AddrInUse`]            | `OSError` (`EADDRINUSE`)                        |
-//! | [`Error::AddrNotAvailable`]     | `OSError` (`EADDRNOTAVAIL`)                     |
-//! | [`Error::InvalidInput`]         | `OSError` (`EINVAL`) / `ValueError`            |
-//! | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
-//! | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
-//! | [`Error::BadDescriptor`]        | `OSError` (`EBADF`)                             |
-//! | [`Error::Busy`]                 | — (a call from inside a `recv_with`/`send_with`/`with_iface` closure) |
-//! | [`Error::Stalled`]              | — (only a simulated clock with nothing to wait for) |
-//! | [`ResolveError`]                | `socket.gaierror`                              |
+//! Errors: one small enum for socket operations, one for name resolution,
+//! one for a stack's configuration.
 
 use core::fmt;
 
 /// The error of a socket operation.
 ///
 /// Each kind maps to the Python exception (and Linux errno) a program written
-/// against Python's `socket` module would see; see the [module docs](self).
+/// against Python's `socket` module would see:
+///
+/// | smolsock                        | Python exception (Linux errno)                 |
+/// |---------------------------------|------------------------------------------------|
+/// | [`Error::WouldBlock`]           | `BlockingIOError` (`EAGAIN`, `EINPROGRESS`)     |
+/// | [`Error::TimedOut`]             | `TimeoutError` / `socket.timeout`              |
+/// | [`Error::ConnectionRefused`]    | `ConnectionRefusedError` (`ECONNREFUSED`)      |
+/// | [`Error::ConnectionReset`]      | `ConnectionResetError` (`ECONNRESET`)          |
+/// | [`Error::NotConnected`]         | `OSError` (`ENOTCONN`)                          |
+/// | [`Error::AlreadyConnected`]     | `OSError` (`EISCONN`)                           |
+/// | [`Error::BrokenPipe`]           | `BrokenPipeError` (`EPIPE`)                    |
+/// | [`Error::AddrInUse`]            | `OSError` (`EADDRINUSE`)                        |
+/// | [`Error::AddrNotAvailable`]     | `OSError` (`EADDRNOTAVAIL`)                     |
+/// | [`Error::InvalidInput`]         | `OSError` (`EINVAL`) / `ValueError`            |
+/// | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
+/// | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
+/// | [`Error::BadDescriptor`]        | `OSError` (`EBADF`)                             |
+/// | [`Error::Busy`]                 | — (a call from inside a `recv_with`/`send_with`/`with_iface` closure) |
+/// | [`Error::Stalled`]              | — (only a simulated clock with nothing to wait for) |
+/// | [`ResolveError`]                | `socket.gaierror`                              |
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
