@@ -164,13 +164,10 @@ impl<const S: usize, const L: usize> core::fmt::Debug for LineServer<'_, '_, S, 
     }
 }
 
+/// A configured time limit as the stack's duration; at most ten years, so
+/// `now + limit` always fits an `Instant`.
 fn smol(d: Duration) -> SmolDuration {
-    let us = d.min(MAX_IDLE).as_micros();
-    SmolDuration::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
-}
-
-fn core_dur(d: SmolDuration) -> Duration {
-    Duration::from_micros(d.total_micros())
+    crate::time::to_smol(d.min(MAX_IDLE))
 }
 
 /// How many connections can wait while `config.max_sessions` are served,
