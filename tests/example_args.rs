@@ -19,6 +19,7 @@ fn line_args(args: &[&str]) -> Result<LineArgs, String> {
 }
 
 /// The error for `--tap tap0` plus `args`.
+#[track_caller]
 fn err(args: &[&str]) -> String {
     let mut all = vec!["--tap", "tap0"];
     all.extend_from_slice(args);
@@ -28,6 +29,7 @@ fn err(args: &[&str]) -> String {
     }
 }
 
+#[track_caller]
 fn config(args: &[&str]) -> smolsock::line::LineConfig {
     let mut all = vec!["--tap", "tap0"];
     all.extend_from_slice(args);
@@ -37,6 +39,7 @@ fn config(args: &[&str]) -> smolsock::line::LineConfig {
     }
 }
 
+#[track_caller]
 fn net(args: &[&str]) -> Result<NetOpts, String> {
     let mut all = vec!["--tap", "tap0"];
     all.extend_from_slice(args);

@@ -7,6 +7,7 @@ mod netns;
 use std::process::{Command, Stdio};
 
 /// Run example `name` with `args`: (exit code, stdout, stderr).
+#[track_caller]
 fn run(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let o = Command::new(netns::example(name))
         .args(args)
@@ -22,6 +23,7 @@ fn run(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 /// `name args` fails with exactly `want` (after `error: `) as its one line.
+#[track_caller]
 fn fails_with(name: &str, args: &[&str], want: &str) {
     let (code, out, err) = run(name, args);
     assert_eq!(code, Some(2), "{name} {args:?}: stderr {err}");

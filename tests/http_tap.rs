@@ -99,6 +99,7 @@ fn have(program: &str) -> bool {
 }
 
 /// Run to completion within `limit`, killing it otherwise.
+#[track_caller]
 fn run(cmd: &mut Command, limit: Duration) -> Output {
     let mut child = cmd
         .stdin(Stdio::null())
@@ -137,6 +138,7 @@ fn run(cmd: &mut Command, limit: Duration) -> Output {
     }
 }
 
+#[track_caller]
 fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ok() {
@@ -159,6 +161,7 @@ impl Drop for Lab {
 }
 
 impl Lab {
+    #[track_caller]
     fn new(tag: &str) -> Lab {
         let dir =
             std::env::temp_dir().join(format!("smolsock-http-tap-{}-{tag}", std::process::id()));
@@ -222,6 +225,7 @@ impl Lab {
         lab
     }
 
+    #[track_caller]
     fn curl(&self, path: &str) -> Vec<u8> {
         let url = format!("http://{}:{HTTP_PORT}{path}", netns::LINUX_IP);
         let o = run(
@@ -238,6 +242,7 @@ impl Lab {
         o.stdout
     }
 
+    #[track_caller]
     fn http_get(&self, args: &[&str]) -> Output {
         let exe = netns::example("http_get");
         run(
@@ -272,6 +277,7 @@ fn without_date(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+#[track_caller]
 fn stderr_line(o: &Output) -> String {
     let s = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(s.trim_end().lines().count(), 1, "one line on stderr: {s:?}");

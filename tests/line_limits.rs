@@ -38,6 +38,7 @@ impl Rec {
 }
 
 /// A client connected (handshake done) to 127.0.0.1:`port`, blocking.
+#[track_caller]
 fn client<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> Socket<'s, 'a> {
     let c = start_connect(stack, port);
     stack.poll(stack.now());
@@ -47,6 +48,7 @@ fn client<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> Socket<'s, 'a> {
 }
 
 /// `send_all` and let it reach the server (no simulated time passes).
+#[track_caller]
 fn say(c: &Socket<'_, '_>, data: &[u8]) {
     c.send_all(data).unwrap();
     c.stack().poll(c.stack().now());
@@ -55,6 +57,7 @@ fn say(c: &Socket<'_, '_>, data: &[u8]) {
 /// The slow client of the issue: one byte every 4 s, never a newline.
 /// Sends at t0 + 4 s, 8 s, … up to `until` (exclusive), polling the server
 /// after each byte.
+#[track_caller]
 fn trickle(
     s: &mut LineServer<'_, '_>,
     rec: &mut Rec,

@@ -58,6 +58,7 @@ struct Server {
 }
 
 impl Server {
+    #[track_caller]
     fn start(ns: &netns::Netns, args: &[&str]) -> Server {
         let path = netns::example("line_server");
         let mut child = ns
@@ -96,6 +97,7 @@ impl Server {
     }
 
     /// Wait (at most 10 s) until stdout has `n` lines in all; return them all.
+    #[track_caller]
     fn stdout(&mut self, n: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.seen.len() < n {
@@ -125,6 +127,7 @@ impl Server {
         self.wait_exit()
     }
 
+    #[track_caller]
     fn wait_exit(&mut self) -> (Option<i32>, Vec<String>) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -181,6 +184,7 @@ fn pipe_lines(r: impl std::io::Read + Send + 'static) -> Receiver<String> {
 }
 
 /// Run a Python 3 client script inside the namespace (at most 30 s).
+#[track_caller]
 fn python(ns: &netns::Netns, script: &str) -> Output {
     let o = ns
         .command("timeout")
@@ -198,6 +202,7 @@ fn python(ns: &netns::Netns, script: &str) -> Output {
 }
 
 /// Send `input` with `nc` (netcat-openbsd), half-closing after it.
+#[track_caller]
 fn nc(ns: &netns::Netns, input: &str) -> Output {
     use std::io::Write;
     let mut child = ns

@@ -64,6 +64,7 @@ fn packet(first: u8, body: &[u8]) -> Vec<u8> {
     p
 }
 
+#[track_caller]
 fn str_at(b: &[u8], at: usize) -> (String, usize) {
     let len = u16::from_be_bytes([b[at], b[at + 1]]) as usize;
     (
@@ -88,6 +89,7 @@ struct Broker<'s, 'a> {
 }
 
 impl<'s, 'a> Broker<'s, 'a> {
+    #[track_caller]
     fn new(mut nal: NalStack<'s, 'a>, port: u16) -> Self {
         let mut listener = TcpClientStack::socket(&mut nal).expect("socket");
         TcpFullStack::bind(&mut nal, &mut listener, port).expect("bind");
@@ -104,6 +106,7 @@ impl<'s, 'a> Broker<'s, 'a> {
         }
     }
 
+    #[track_caller]
     fn pump(&mut self) {
         if self.conn.is_none() {
             match self.nal.accept(&mut self.listener) {
@@ -153,6 +156,7 @@ impl<'s, 'a> Broker<'s, 'a> {
         Some((first, body))
     }
 
+    #[track_caller]
     fn handle(&mut self, first: u8, b: &[u8]) {
         match first >> 4 {
             1 => {

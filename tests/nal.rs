@@ -11,6 +11,7 @@ use smolsock::ResolveError;
 type Tcp<'s, 'a> = NalSocket<'s, 'a>;
 
 /// A nal listener on `port`.
+#[track_caller]
 fn nal_listener<'s, 'a>(nal: &mut NalStack<'s, 'a>, port: u16) -> Tcp<'s, 'a> {
     let mut l = TcpClientStack::socket(nal).unwrap();
     TcpFullStack::bind(nal, &mut l, port).unwrap();
@@ -20,6 +21,7 @@ fn nal_listener<'s, 'a>(nal: &mut NalStack<'s, 'a>, port: u16) -> Tcp<'s, 'a> {
 
 /// Connect through nal, driving the handshake as a nal client does: call
 /// `connect` until it is `Ok`.
+#[track_caller]
 fn nal_connect<'s, 'a>(nal: &mut NalStack<'s, 'a>, to: SockAddr) -> Tcp<'s, 'a> {
     let mut c = TcpClientStack::socket(nal).unwrap();
     assert_eq!(
@@ -39,6 +41,7 @@ fn nal_connect<'s, 'a>(nal: &mut NalStack<'s, 'a>, to: SockAddr) -> Tcp<'s, 'a> 
     panic!("no connection");
 }
 
+#[track_caller]
 fn nal_accept<'s, 'a>(nal: &mut NalStack<'s, 'a>, l: &mut Tcp<'s, 'a>) -> (Tcp<'s, 'a>, SockAddr) {
     nal.accept(l).expect("a connection is waiting")
 }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 const CREATE_TAIL: &str = "mode tap user $USER";
 
 /// Run `line_server --tap <args…>` inside the namespace, at most 10 s.
+#[track_caller]
 fn line_server(ns: &netns::Netns, args: &[&str]) -> Output {
     let path = netns::example("line_server");
     ns.command("timeout")
@@ -29,6 +30,7 @@ fn line_server(ns: &netns::Netns, args: &[&str]) -> Output {
 }
 
 /// Exit status 2, nothing on stdout, and exactly `want` as the one line.
+#[track_caller]
 fn fails_with(o: &Output, want: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
@@ -36,6 +38,7 @@ fn fails_with(o: &Output, want: &str) {
     assert_eq!(err, format!("error: {want}\n"));
 }
 
+#[track_caller]
 fn link_exists(ns: &netns::Netns, name: &str) -> bool {
     ns.command("ip")
         .args(["link", "show", name])

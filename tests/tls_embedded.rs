@@ -75,6 +75,7 @@ struct TlsServer {
 
 impl TlsServer {
     /// Move bytes one step in every direction; true if anything moved.
+    #[track_caller]
     fn pump(&self) -> bool {
         let mut progress = false;
         let mut tls = self.tls.borrow_mut();
@@ -148,6 +149,7 @@ impl TlsServer {
 }
 
 /// A self-signed certificate for `localhost`, as (certificate, key).
+#[track_caller]
 fn self_signed() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
     let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("rcgen");
     let cert: CertificateDer<'static> = key.cert.der().clone();
@@ -156,6 +158,7 @@ fn self_signed() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
 }
 
 /// A test CA (DER) and a `localhost` certificate it signed, with its key.
+#[track_caller]
 fn ca_and_leaf() -> (Vec<u8>, CertificateDer<'static>, PrivateKeyDer<'static>) {
     let ca_key = rcgen::KeyPair::generate().expect("CA key");
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
@@ -174,6 +177,7 @@ fn ca_and_leaf() -> (Vec<u8>, CertificateDer<'static>, PrivateKeyDer<'static>) {
     (ca_cert.der().to_vec(), leaf.der().clone(), pkey)
 }
 
+#[track_caller]
 fn server_config(
     cert: CertificateDer<'static>,
     pkey: PrivateKeyDer<'static>,
@@ -189,6 +193,7 @@ fn server_config(
 }
 
 /// 20 kB client → server in uneven pieces, then 20 kB back; both byte-exact.
+#[track_caller]
 fn exchange_20_kb_each_way<P>(
     tls: &mut TlsConnection<'_, Socket<'static, 'static>, P>,
     server: &TlsServer,
@@ -224,6 +229,7 @@ fn leak<T>(t: T) -> &'static mut T {
 /// One Loopback stack on a pumping simulated clock; a TCP connection on
 /// `port`; the rustls server (with `config`) behind its accepted end, pumped
 /// from the clock's idle hook. Returns the client's blocking socket.
+#[track_caller]
 fn setup(
     port: u16,
     config: Arc<rustls::ServerConfig>,

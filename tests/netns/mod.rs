@@ -58,6 +58,7 @@ pub struct Netns {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+#[track_caller]
 fn run(args: &[&str]) -> Output {
     Command::new(args[0])
         .args(&args[1..])
@@ -67,6 +68,7 @@ fn run(args: &[&str]) -> Output {
 
 impl Netns {
     /// Create `smolsock-test-<pid>-<n>` with `tap0` up at 192.168.69.1/24.
+    #[track_caller]
     pub fn new() -> Netns {
         let name = format!(
             "smolsock-{}-{}",
@@ -94,6 +96,7 @@ impl Netns {
         c
     }
 
+    #[track_caller]
     pub fn exec_ok(&self, args: &[&str]) {
         let o = self
             .command(args[0])
@@ -127,6 +130,7 @@ impl Drop for Netns {
 }
 
 /// Path of a built example (`cargo test` builds examples into target/<profile>/examples).
+#[track_caller]
 pub fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
