@@ -62,7 +62,7 @@ impl<'a> Resolver<'a> {
     }
 }
 
-impl Inner<'_> {
+impl<'a> Inner<'a> {
     /// Put the resolver's socket into the set, on a fresh port.
     pub fn dns_begin(&mut self) -> Result<(SocketHandle, Servers), ResolveError> {
         let i = self;
@@ -95,5 +95,10 @@ impl Inner<'_> {
             i.resolver.socket = Some(s);
         }
         i.unpark();
+    }
+
+    /// The resolver's socket while it is in the set.
+    pub fn dns_socket(&mut self, h: SocketHandle) -> Option<&mut udp::Socket<'a>> {
+        super::socket_mut(&mut self.set, h)
     }
 }

@@ -97,17 +97,6 @@ fn resolve(
     r
 }
 
-fn socket<'s, 'a>(i: &'s mut Inner<'a>, h: SocketHandle) -> Option<&'s mut udp::Socket<'a>> {
-    i.set
-        .iter_mut()
-        .find(|(x, _)| *x == h)
-        .and_then(|(_, s)| match s {
-            smoltcp::socket::Socket::Udp(u) => Some(u),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        })
-}
-
 /// Ask for `name`'s `ty` record: each server in turn, waits doubling per
 /// round, until an answer, the deadline, or (with no deadline) `ROUNDS`
 /// rounds. A silent server is `TimedOut`, never `NotFound`.
@@ -157,7 +146,7 @@ fn send(
     let mut buf = [0; MAX_QUERY];
     let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
     let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
-    let s = socket(i, h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
     // A full buffer (the previous try still queued) just skips this try.
     let _ = s.send_slice(data, to);
     Ok(id)
@@ -171,7 +160,7 @@ fn receive(
     id: u16,
     ty: DnsQueryType,
 ) -> Result<Option<IpAddress>, ResolveError> {
-    let s = socket(i, h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
     loop {
         let (data, meta) = match s.recv() {
             Ok(x) => x,
