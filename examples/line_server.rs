@@ -2,77 +2,30 @@
 //!
 //! ```text
 //! cargo run --release --example line_server -- --tap TAP [--ip CIDR] [--gateway IP]
-//!     [--port 10001] [--backlog 5] [--idle-timeout SECS] [--pcap FILE]
+//!     [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS]
+//!     [--line-timeout SECS] [--remote-stop any|none|IP[,IP...]] [--pcap FILE]
 //! ```
 //!
 //! stdout: each received line, stripped, on its own line, and 16 dashes after
 //! every closed connection; nothing else. Diagnostics go to stderr
-//! (`RUST_LOG`). Exits 0 after a client sends `stop`.
+//! (`RUST_LOG`). Exits 0 after a client sends `stop`; a bad flag or a TAP
+//! device that cannot be used is one line on stderr and exit status 2.
 
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{die, with_tap_stack, NetOpts};
-use smolsock::line::{CloseReason, Line, LineConfig, LineHandler, LineServer, SessionInfo};
+use common::args::{parse_line_args, LineArgs, LINE_USAGE};
+use common::long_line::LongLines;
+use common::{die, with_tap_stack, SLOTS};
+use smolsock::line::{CloseReason, Line, LineHandler, LineServer, SessionInfo};
 use std::io::Write;
 
-const USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gateway IP] [--port 10001] \
-[--backlog 5] [--idle-timeout SECS] [--pcap FILE]   (--idle-timeout 0: never)";
-
-struct Args {
-    net: NetOpts,
-    config: LineConfig,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut net = NetOpts::default();
-    let mut config = LineConfig::default();
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if net.take(&flag, &mut args)? {
-            continue;
-        }
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--port" => {
-                let v = value()?;
-                config.port = v
-                    .parse()
-                    .ok()
-                    .filter(|p| *p != 0)
-                    .ok_or_else(|| format!("--port: not a port number (1-65535): {v}"))?;
-            }
-            "--backlog" => {
-                let v = value()?;
-                config.backlog = v
-                    .parse()
-                    .map_err(|_| format!("--backlog: not a number: {v}"))?;
-            }
-            "--idle-timeout" => {
-                let v = value()?;
-                let secs: f64 = v
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-                    .ok_or_else(|| format!("--idle-timeout: not a number of seconds: {v}"))?;
-                config.idle_timeout =
-                    (secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs));
-            }
-            "-h" | "--help" => {
-                eprintln!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
-        }
-    }
-    if net.tap.is_none() {
-        return Err(format!("--tap TAP is required; {USAGE}"));
-    }
-    Ok(Args { net, config })
-}
-
 /// Prints what the seed printed, flushed per line.
-struct Printer;
+#[derive(Default)]
+struct Printer {
+    long: LongLines,
+    max_line: usize,
+}
 
 impl Printer {
     fn print(&self, bytes: &[u8]) {
@@ -93,16 +46,28 @@ impl LineHandler for Printer {
     }
 
     fn line(&mut self, s: &SessionInfo, line: Line<'_>) {
-        if line.is_truncated() {
+        if self
+            .long
+            .piece(s.id, line.is_truncated(), line.is_terminated())
+        {
             log::warn!(
-                "connection {}: line longer than the limit, printed in pieces",
-                s.id
+                "connection {}: line longer than {} bytes, printed in pieces of that size",
+                s.id,
+                self.max_line
             );
         }
         self.print(line.as_bytes());
     }
 
     fn closed(&mut self, s: &SessionInfo, reason: CloseReason) {
+        self.long.forget(s.id);
+        if reason == CloseReason::StopRefused {
+            log::warn!(
+                "connection {} from {}: `stop` refused (--remote-stop), connection closed",
+                s.id,
+                s.peer
+            );
+        }
         log::info!("connection {} from {} closed: {reason:?}", s.id, s.peer);
         self.print(b"----------------");
     }
@@ -110,23 +75,41 @@ impl LineHandler for Printer {
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let args = parse_args().unwrap_or_else(|e| die(e));
-    with_tap_stack(&args.net, |stack| {
-        let mut server: LineServer =
-            LineServer::new(stack, args.config.clone()).unwrap_or_else(|e| {
-                die(format_args!(
-                    "cannot listen on port {}: {e}",
-                    args.config.port
-                ))
-            });
+    let (net, config) = match parse_line_args(std::env::args().skip(1)) {
+        Ok(LineArgs::Run { net, config }) => (net, config),
+        Ok(LineArgs::Help) => {
+            println!("{LINE_USAGE}");
+            return;
+        }
+        Err(e) => die(e),
+    };
+    with_tap_stack(&net, |stack| {
+        let asked = config.backlog;
+        let mut server: LineServer = LineServer::new(stack, config.clone())
+            .unwrap_or_else(|e| die(format_args!("cannot listen on port {}: {e}", config.port)));
+        let c = server.config();
+        let granted = if c.backlog == asked {
+            format!("backlog {}", c.backlog)
+        } else {
+            format!(
+                "backlog {} (asked for {asked}; the pool has {SLOTS} sockets and one serves the current client)",
+                c.backlog
+            )
+        };
         log::info!(
-            "line server on {} port {}, backlog {}, idle timeout {:?}",
-            args.net.ip,
-            args.config.port,
-            args.config.backlog,
-            args.config.idle_timeout
+            "line server on {} port {}, {granted}, idle timeout {:?}, session limit {:?}, line timeout {:?}, remote stop {:?}",
+            net.ip,
+            c.port,
+            c.idle_timeout,
+            c.session_limit,
+            c.line_timeout,
+            c.remote_stop
         );
-        if let Err(e) = server.run(&mut Printer) {
+        let mut printer = Printer {
+            max_line: c.max_line,
+            ..Printer::default()
+        };
+        if let Err(e) = server.run(&mut printer) {
             die(format_args!("line server failed: {e}"));
         }
         log::info!("stopped");

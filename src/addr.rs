@@ -1,6 +1,6 @@
 //! Addresses: `core::net::SocketAddr` outside, smoltcp endpoints inside.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use core::net::{IpAddr, SocketAddr};
 use smoltcp::wire::{IpAddress, IpEndpoint};
 

@@ -1,30 +1,31 @@
-//! Errors: one small enum for socket operations, one for name resolution.
-//!
-//! | smolsock                        | Python exception (Linux errno)                 |
-//! |---------------------------------|------------------------------------------------|
-//! | [`Error::WouldBlock`]           | `BlockingIOError` (`EAGAIN`, `EINPROGRESS`)     |
-//! | [`Error::TimedOut`]             | `TimeoutError` / `socket.timeout`              |
-//! | [`Error::ConnectionRefused`]    | `ConnectionRefusedError` (`ECONNREFUSED`)      |
-//! | [`Error::ConnectionReset`]      | `ConnectionResetError` (`ECONNRESET`)          |
-//! | [`Error::NotConnected`]         | `OSError` (`ENOTCONN`)                          |
-//! | [`Error::AlreadyConnected`]     | `OSError` (`EISCONN`)                           |
-//! | [`Error::BrokenPipe`]           | `BrokenPipeError` (`EPIPE`)                    |
-//! | [`Error::AddrInUse`]            | `OSError` (`EADDRINUSE`)                        |
-//! | [`Error::AddrNotAvailable`]     | `OSError` (`EADDRNOTAVAIL`)                     |
-//! | [`Error::InvalidInput`]         | `OSError` (`EINVAL`) / `ValueError`            |
-//! | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
-//! | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
-//! | [`Error::BadDescriptor`]        | `OSError` (`EBADF`)                             |
-//! | [`Error::Busy`]                 | — (a call from inside a `recv_with`/`send_with`/`with_iface` closure) |
-//! | [`Error::Stalled`]              | — (only a simulated clock with nothing to wait for) |
-//! | [`ResolveError`]                | `socket.gaierror`                              |
+//! Errors: one small enum for socket operations, one for name resolution,
+//! one for a stack's configuration.
 
 use core::fmt;
 
 /// The error of a socket operation.
 ///
 /// Each kind maps to the Python exception (and Linux errno) a program written
-/// against Python's `socket` module would see; see the [module docs](self).
+/// against Python's `socket` module would see:
+///
+/// | smolsock                        | Python exception (Linux errno)                 |
+/// |---------------------------------|------------------------------------------------|
+/// | [`Error::WouldBlock`]           | `BlockingIOError` (`EAGAIN`, `EINPROGRESS`)     |
+/// | [`Error::TimedOut`]             | `TimeoutError` / `socket.timeout`              |
+/// | [`Error::ConnectionRefused`]    | `ConnectionRefusedError` (`ECONNREFUSED`)      |
+/// | [`Error::ConnectionReset`]      | `ConnectionResetError` (`ECONNRESET`)          |
+/// | [`Error::NotConnected`]         | `OSError` (`ENOTCONN`)                          |
+/// | [`Error::AlreadyConnected`]     | `OSError` (`EISCONN`)                           |
+/// | [`Error::BrokenPipe`]           | `BrokenPipeError` (`EPIPE`)                    |
+/// | [`Error::AddrInUse`]            | `OSError` (`EADDRINUSE`)                        |
+/// | [`Error::AddrNotAvailable`]     | `OSError` (`EADDRNOTAVAIL`)                     |
+/// | [`Error::InvalidInput`]         | `OSError` (`EINVAL`) / `ValueError`            |
+/// | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
+/// | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
+/// | [`Error::BadDescriptor`]        | `OSError` (`EBADF`)                             |
+/// | [`Error::Busy`]                 | — (a call from inside a `recv_with`/`send_with`/`with_iface` closure) |
+/// | [`Error::Stalled`]              | — (only a simulated clock with nothing to wait for) |
+/// | [`ResolveError`]                | `socket.gaierror`                              |
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -224,11 +225,14 @@ impl From<Error> for std::io::Error {
 #[cfg(feature = "std")]
 impl From<ResolveError> for std::io::Error {
     fn from(e: ResolveError) -> Self {
+        use std::io::ErrorKind as K;
         let kind = match e {
-            ResolveError::TimedOut => std::io::ErrorKind::TimedOut,
-            ResolveError::Busy => std::io::ErrorKind::Other,
-            ResolveError::InvalidName => std::io::ErrorKind::InvalidInput,
-            _ => std::io::ErrorKind::NotFound,
+            ResolveError::TimedOut => K::TimedOut,
+            ResolveError::InvalidName => K::InvalidInput,
+            ResolveError::BadResponse => K::InvalidData,
+            ResolveError::NotFound | ResolveError::NoServer => K::NotFound,
+            ResolveError::NoBufferSpace => K::OutOfMemory,
+            ResolveError::ServerFailure | ResolveError::Busy | ResolveError::Stalled => K::Other,
         };
         std::io::Error::new(kind, e)
     }

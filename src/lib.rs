@@ -15,6 +15,7 @@ compile_error!("smolsock needs at least one of the features `proto-ipv4` and `pr
 // runs back up the layers.
 #[cfg(feature = "http")]
 pub mod http;
+pub mod io;
 #[cfg(feature = "line")]
 pub mod line;
 
@@ -37,14 +38,14 @@ mod time;
 pub use addr::SockAddr;
 pub use config::{Config, MAX_ADDRS, MAX_DNS};
 pub use error::{ConfigError, Error, ResolveError, Result};
-pub use inner::MAX_BACKLOG;
+pub use inner::{Stats, MAX_BACKLOG};
 #[cfg(feature = "dns")]
 pub use resolve::parse_literal;
 pub use resources::StackResources;
 #[cfg(feature = "udp")]
 pub use resources::UDP_PACKETS;
 pub use socket::{Domain, Shutdown, Socket, Type};
-pub use stack::{Stack, Stats};
+pub use stack::Stack;
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Clock, Idle, SimClock};

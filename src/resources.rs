@@ -1,7 +1,6 @@
 //! Caller-provided memory, sized by const generics (as embassy-net's `StackResources`).
 
-use crate::inner::MAX_SLOTS;
-use crate::slot::Slot;
+use crate::slot::{Slot, MAX_SLOTS};
 use core::cell::Cell;
 use smoltcp::iface::SocketStorage;
 #[cfg(feature = "udp")]
@@ -44,7 +43,7 @@ pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize> {
     pub(crate) tx_meta: [[udp::PacketMetadata; UDP_PACKETS]; SOCKETS],
     /// The stub resolver's own small socket buffers.
     #[cfg(feature = "dns")]
-    pub(crate) dns: crate::resolve::Storage,
+    pub(crate) dns: DnsStorage,
 }
 
 impl<const SOCKETS: usize, const BUF: usize> StackResources<'_, SOCKETS, BUF> {
@@ -67,7 +66,7 @@ impl<const SOCKETS: usize, const BUF: usize> StackResources<'_, SOCKETS, BUF> {
             #[cfg(feature = "udp")]
             tx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; SOCKETS],
             #[cfg(feature = "dns")]
-            dns: crate::resolve::Storage::new(),
+            dns: DnsStorage::new(),
         }
     }
 }
@@ -75,6 +74,35 @@ impl<const SOCKETS: usize, const BUF: usize> StackResources<'_, SOCKETS, BUF> {
 impl<const SOCKETS: usize, const BUF: usize> Default for StackResources<'_, SOCKETS, BUF> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "dns")]
+/// Longest query: header (12) + name (255) + type and class (4).
+pub(crate) const DNS_MAX_QUERY: usize = 12 + 255 + 4;
+/// A classic DNS reply over UDP is at most 512 bytes.
+#[cfg(feature = "dns")]
+pub(crate) const DNS_MAX_REPLY: usize = 512;
+
+#[cfg(feature = "dns")]
+/// The resolver's socket memory, inside [`StackResources`](crate::StackResources):
+/// room for two classic (512-byte) replies and one query.
+pub(crate) struct DnsStorage {
+    pub rx: [u8; 2 * DNS_MAX_REPLY],
+    pub tx: [u8; DNS_MAX_QUERY],
+    pub rx_meta: [udp::PacketMetadata; 2],
+    pub tx_meta: [udp::PacketMetadata; 1],
+}
+
+#[cfg(feature = "dns")]
+impl DnsStorage {
+    pub const fn new() -> Self {
+        DnsStorage {
+            rx: [0; 2 * DNS_MAX_REPLY],
+            tx: [0; DNS_MAX_QUERY],
+            rx_meta: [udp::PacketMetadata::EMPTY; 2],
+            tx_meta: [udp::PacketMetadata::EMPTY; 1],
+        }
     }
 }
 

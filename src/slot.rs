@@ -5,6 +5,10 @@ use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 use smoltcp::wire::{IpAddress, IpEndpoint};
 
+/// Most slots a stack can have: slot indices are `u16`, and `u16::MAX`
+/// names no slot (a closed handle).
+pub const MAX_SLOTS: usize = u16::MAX as usize - 1;
+
 /// What kind of smoltcp socket backs a slot (fixed on first use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::{ConfigError, Error};
-use crate::inner::{Driver, Inner};
+use crate::inner::{Driver, Inner, Stats};
 use crate::resources::{BufPool, StackResources};
 use crate::slot::SlotId;
 use crate::time::{self, Clock, Idle};
@@ -12,26 +12,6 @@ use smoltcp::iface::{Interface, SocketSet};
 use smoltcp::phy::Device;
 use smoltcp::time::Instant;
 use smoltcp::wire::IpAddress;
-
-/// How the stack's socket slots are used at one moment ([`Stack::stats`]):
-/// a soak test checks that usage returns to its baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub struct Stats {
-    /// All slots (`SOCKETS` of the [`StackResources`]).
-    pub slots: usize,
-    /// Never used yet (no smoltcp socket made for them).
-    pub unused: usize,
-    /// Made once, now free for the next socket.
-    pub free: usize,
-    /// Held by a user's `Socket` (a listener's own slot included).
-    pub user: usize,
-    /// Armed in LISTEN (or holding a connection not yet accepted) for a listener's backlog.
-    pub backlog: usize,
-    /// Closed by the user, still finishing the TCP close (FIN-WAIT, TIME-WAIT).
-    pub closing: usize,
-}
 
 /// How long a blocking call may wait: `None` blocks, `Some(0)` is
 /// non-blocking, anything else is a timeout for the call as a whole.
@@ -148,7 +128,7 @@ impl<'a> Stack<'a> {
             driver,
             pool,
             #[cfg(feature = "dns")]
-            crate::resolve::Resolver::new(dns, &config.dns_servers, config.random_seed),
+            crate::inner::Resolver::new(dns, &config.dns_servers, config.random_seed),
             config.random_seed,
         );
         inner.now = now;
@@ -278,19 +258,6 @@ impl<'a> Stack<'a> {
                 return Err(WaitEnd::Stalled.into());
             }
         }
-    }
-
-    /// Resolve `name` to an address (Python's `getaddrinfo`, first answer).
-    /// IP literals need no DNS. `timeout` bounds the whole resolution, every
-    /// query included (`None`: until the DNS servers have all been tried;
-    /// `Some(0)`: literals only, a name is [`ResolveError::TimedOut`](crate::ResolveError::TimedOut)).
-    #[cfg(feature = "dns")]
-    pub fn resolve(
-        &self,
-        name: &str,
-        timeout: Option<core::time::Duration>,
-    ) -> Result<IpAddress, crate::error::ResolveError> {
-        crate::resolve::resolve(self, name, timeout)
     }
 }
 

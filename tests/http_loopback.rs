@@ -64,6 +64,7 @@ impl Clock for HookClock {
 }
 
 /// A loopback stack (with 127.0.0.1 as DNS server if `dns`) and its clock.
+#[track_caller]
 fn world(dns: bool) -> (Net, &'static HookClock) {
     let clock: &'static HookClock = Box::leak(Box::new(HookClock {
         sim: SimClock::new(),
@@ -85,10 +86,12 @@ fn serve(clock: &HookClock, hook: impl FnMut(Instant) -> Service + 'static) {
     *clock.hook.borrow_mut() = Some(Box::new(hook));
 }
 
+#[track_caller]
 fn addr(s: &str) -> SockAddr {
     s.parse().unwrap()
 }
 
+#[track_caller]
 fn listen(net: Net, at: &str) -> Sock {
     let a = addr(at);
     let l = Socket::new(net, Domain::for_address(a), Type::STREAM).unwrap();
@@ -157,6 +160,7 @@ struct HttpServer {
 }
 
 impl HttpServer {
+    #[track_caller]
     fn new(listener: Sock, payload: Payload) -> Self {
         listener.set_nonblocking(true).unwrap();
         HttpServer {
@@ -175,6 +179,7 @@ impl HttpServer {
         }
     }
 
+    #[track_caller]
     fn service(&mut self, now: Instant) -> Service {
         let mut progress = false;
         if self.conn.is_none() {
@@ -574,6 +579,7 @@ struct DnsResponder {
 }
 
 impl DnsResponder {
+    #[track_caller]
     fn new(net: Net, names: Vec<(&'static str, [u8; 4])>) -> Self {
         let sock = Socket::new(net, Domain::IPV4, Type::DGRAM).unwrap();
         sock.bind(addr("127.0.0.1:53")).unwrap();
@@ -585,6 +591,7 @@ impl DnsResponder {
         }
     }
 
+    #[track_caller]
     fn service(&mut self) -> bool {
         let mut progress = false;
         let mut q = [0u8; 512];

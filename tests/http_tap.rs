@@ -4,7 +4,8 @@
 //! smolsock at 192.168.69.2. Its stdout must be the bytes `curl -s -i
 //! --http1.0` gets from the same server (the `Date` value aside, which may
 //! tick between the two). Needs root, /dev/net/tun, iproute2, python3, curl;
-//! skips with a message otherwise. Every wait is bounded; children die with
+//! marked `#[ignore]` (run them as root with `-- --ignored`;
+//! they fail, saying why, if they cannot run). Every wait is bounded; children die with
 //! the namespace.
 
 mod netns;
@@ -98,6 +99,7 @@ fn have(program: &str) -> bool {
 }
 
 /// Run to completion within `limit`, killing it otherwise.
+#[track_caller]
 fn run(cmd: &mut Command, limit: Duration) -> Output {
     let mut child = cmd
         .stdin(Stdio::null())
@@ -136,6 +138,7 @@ fn run(cmd: &mut Command, limit: Duration) -> Output {
     }
 }
 
+#[track_caller]
 fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ok() {
@@ -158,6 +161,7 @@ impl Drop for Lab {
 }
 
 impl Lab {
+    #[track_caller]
     fn new(tag: &str) -> Lab {
         let dir =
             std::env::temp_dir().join(format!("smolsock-http-tap-{}-{tag}", std::process::id()));
@@ -221,6 +225,7 @@ impl Lab {
         lab
     }
 
+    #[track_caller]
     fn curl(&self, path: &str) -> Vec<u8> {
         let url = format!("http://{}:{HTTP_PORT}{path}", netns::LINUX_IP);
         let o = run(
@@ -237,6 +242,7 @@ impl Lab {
         o.stdout
     }
 
+    #[track_caller]
     fn http_get(&self, args: &[&str]) -> Output {
         let exe = netns::example("http_get");
         run(
@@ -271,6 +277,7 @@ fn without_date(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+#[track_caller]
 fn stderr_line(o: &Output) -> String {
     let s = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(s.trim_end().lines().count(), 1, "one line on stderr: {s:?}");
@@ -282,13 +289,13 @@ macro_rules! require_tools {
     () => {
         require_tap!();
         if !have("python3") || !have("curl") {
-            eprintln!("SKIPPED: TAP HTTP test needs python3 and curl (Debian: python3 curl)");
-            return;
+            panic!("this TAP HTTP test needs python3 and curl (Debian: python3 curl)");
         }
     };
 }
 
 #[test]
+#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn http_get_over_tap_matches_curl_and_reports_errors() {
     require_tools!();
     let lab = Lab::new("main");
@@ -375,6 +382,7 @@ fn http_get_over_tap_matches_curl_and_reports_errors() {
 }
 
 #[test]
+#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn http_get_over_tap_reports_a_name_that_does_not_resolve() {
     require_tools!();
     let lab = Lab::new("nx");

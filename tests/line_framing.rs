@@ -64,6 +64,7 @@ fn own(f: Frame<'_>) -> Out {
     }
 }
 
+#[track_caller]
 fn frame_chunks<const N: usize>(limit: usize, chunks: &[&[u8]], finish: bool) -> Vec<Out> {
     let mut f = LineFramer::<N>::with_limit(limit);
     let mut out = Vec::new();
@@ -147,6 +148,7 @@ proptest! {
 }
 
 /// What the server printed, as the example prints it.
+#[track_caller]
 fn printed_over_sockets(data: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
     with_stack::<16, _>(|stack, clock| {
         let mut server = LineServer::<1, 32>::new(stack, LineConfig::default()).unwrap();

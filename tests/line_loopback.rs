@@ -43,6 +43,7 @@ impl Rec {
 }
 
 /// A client connected (handshake done) to 127.0.0.1:`port`, blocking.
+#[track_caller]
 fn client<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> Socket<'s, 'a> {
     let c = start_connect(stack, port);
     stack.poll(stack.now());
@@ -60,15 +61,18 @@ fn tick(stack: &Stack<'_>, clock: &SimClock) {
 }
 
 /// `send_all`, then let it reach the server.
+#[track_caller]
 fn say(c: &Socket<'_, '_>, clock: &SimClock, data: &[u8]) {
     c.send_all(data).unwrap();
     tick(c.stack(), clock);
 }
 
+#[track_caller]
 fn server<'s, 'a>(stack: &'s Stack<'a>) -> LineServer<'s, 'a> {
     LineServer::new(stack, LineConfig::default()).expect("line server")
 }
 
+#[track_caller]
 fn poll(server: &mut LineServer<'_, '_>, rec: &mut Rec) -> Status {
     server.poll(&mut rec.handler()).expect("poll")
 }

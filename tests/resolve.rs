@@ -141,6 +141,7 @@ fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
 
 /// Run `f` on a loopback stack whose DNS server (127.0.0.1:53) answers A
 /// queries per `a` and AAAA queries per `aaaa`; the query types it saw.
+#[track_caller]
 fn with_dns<R>(
     a: Answer,
     aaaa: Answer,

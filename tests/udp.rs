@@ -3,6 +3,7 @@ mod common;
 use common::*;
 use smoltcp::time::Duration;
 
+#[track_caller]
 fn udp<'s, 'a>(stack: &'s Stack<'a>, at: &str) -> Socket<'s, 'a> {
     let u = Socket::new(stack, Domain::for_address(addr(at)), Type::DGRAM).unwrap();
     u.bind(addr(at)).unwrap();

@@ -109,7 +109,7 @@ fn smolsock(lines: usize, limit: Duration) -> R<(f64, Duration)> {
             return Err("server stopped".into());
         }
         rounds += 1;
-        if rounds % 256 == 0 {
+        if rounds.is_multiple_of(256) {
             check_limit(start, limit, "smolsock line rate")?;
         }
     }

@@ -215,7 +215,7 @@ fn smolsock_mode(total: usize, nonblocking: bool, zero_copy: bool, limit: Durati
             Err(e) => return Err(format!("recv: {e:?}")),
         }
         rounds += 1;
-        if rounds % 1024 == 0 {
+        if rounds.is_multiple_of(1024) {
             check_limit(start, limit, "smolsock throughput")?;
         }
     }
@@ -290,7 +290,7 @@ fn raw_smoltcp(total: usize, copy: bool, limit: Duration) -> R<f64> {
             .map_err(|e| format!("send: {e:?}"))?;
         }
         rounds += 1;
-        if rounds % 1024 == 0 {
+        if rounds.is_multiple_of(1024) {
             check_limit(t0, limit, "raw smoltcp throughput")?;
         }
     }

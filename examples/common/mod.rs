@@ -1,8 +1,13 @@
 //! What the TAP examples share: the common flags (`--tap`, `--ip`,
-//! `--gateway`, `--dns`, `--pcap`), opening the TAP device with a clear
-//! error, and building a `Stack` on it with a wall clock that sleeps on the
-//! device's file descriptor.
+//! `--gateway`, `--dns`, `--pcap`; parsed and checked in `args.rs`), opening
+//! the TAP device with an error that says what really happened, and building
+//! a `Stack` on it with a wall clock that sleeps on the device's file
+//! descriptor.
 #![allow(dead_code)]
+
+pub mod args;
+pub mod long_line;
+pub use args::NetOpts;
 
 use smolsock::smoltcp::phy::{Device, Medium, PcapMode, PcapWriter, TunTapInterface};
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
@@ -12,59 +17,6 @@ use std::os::unix::io::AsRawFd;
 /// Socket slots and buffer size of the examples' stack.
 pub const SLOTS: usize = 16;
 pub const BUF: usize = 8192;
-
-/// The flags every TAP example takes.
-#[derive(Debug, Clone)]
-pub struct NetOpts {
-    pub tap: Option<String>,
-    pub ip: IpCidr,
-    pub gateway: IpAddress,
-    pub dns: IpAddress,
-    pub pcap: Option<String>,
-}
-
-impl Default for NetOpts {
-    fn default() -> Self {
-        NetOpts {
-            tap: None,
-            ip: IpCidr::new(IpAddress::v4(192, 168, 69, 2), 24),
-            gateway: IpAddress::v4(192, 168, 69, 1),
-            dns: IpAddress::v4(192, 168, 69, 1),
-            pcap: None,
-        }
-    }
-}
-
-impl NetOpts {
-    /// Take `flag` (with its value from `args`) if it is one of the shared
-    /// flags. `Ok(false)`: not a shared flag; `Err`: a bad value.
-    pub fn take(
-        &mut self,
-        flag: &str,
-        args: &mut impl Iterator<Item = String>,
-    ) -> Result<bool, String> {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag {
-            "--tap" => self.tap = Some(value()?),
-            "--ip" => {
-                self.ip = value()?
-                    .parse()
-                    .map_err(|_| "--ip: not an address/prefix (e.g. 192.168.69.2/24)".to_string())?
-            }
-            "--gateway" => self.gateway = parse_ip("--gateway", &value()?)?,
-            "--dns" => self.dns = parse_ip("--dns", &value()?)?,
-            "--pcap" => self.pcap = Some(value()?),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-}
-
-fn parse_ip(flag: &str, v: &str) -> Result<IpAddress, String> {
-    v.parse::<std::net::IpAddr>()
-        .map(IpAddress::from)
-        .map_err(|_| format!("{flag}: not an IP address: {v}"))
-}
 
 /// Print one clear line on stderr and exit non-zero.
 pub fn die(msg: impl std::fmt::Display) -> ! {
@@ -84,32 +36,77 @@ fn mac_for(ip: &IpCidr) -> [u8; 6] {
     [0x02, 0x00, o[0], o[1], o[2], o[3]]
 }
 
+/// Linux's `IFF_TAP` bit in /sys/class/net/NAME/tun_flags.
+const IFF_TAP: u32 = 0x0002;
+
+fn sys_hex(name: &str, file: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/{file}")).ok()?;
+    u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).ok()
+}
+
+/// Open TAP device `name`, or say exactly why not: no such device (never
+/// created here: as root, opening a missing name would make a new device
+/// that nobody configured), not a TAP device, no /dev/net/tun, permission
+/// denied, busy, down.
+fn open_tap(opts: &NetOpts, name: &str) -> Result<TunTapInterface, String> {
+    let create = args::tap_create_hint(name, opts.gateway, opts.ip.prefix_len());
+    if !std::path::Path::new("/sys/class/net").join(name).exists() {
+        return Err(format!(
+            "no network device named '{name}'; create it with: {create}"
+        ));
+    }
+    match sys_hex(name, "tun_flags") {
+        Some(f) if f & IFF_TAP != 0 => {}
+        Some(_) => {
+            return Err(format!(
+                "'{name}' is a TUN device, not a TAP device; replace it with: \
+                 sudo ip tuntap del dev {name} mode tun && {create}"
+            ))
+        }
+        None => {
+            let other = if name == "tap0" { "tap1" } else { "tap0" };
+            let create = args::tap_create_hint(other, opts.gateway, opts.ip.prefix_len());
+            return Err(format!(
+                "'{name}' is not a TAP device; give --tap a TAP device, e.g. one made with: {create}"
+            ));
+        }
+    }
+    if let Err(e) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/net/tun")
+    {
+        return Err(match e.raw_os_error() {
+            Some(1 | 13) => "permission denied opening /dev/net/tun, the TUN/TAP control \
+                             device: run as root, or let your user open it (usually mode 0666)"
+                .to_string(),
+            _ => format!("cannot open /dev/net/tun, the TUN/TAP control device: {e}"),
+        });
+    }
+    let tap = TunTapInterface::new(name, Medium::Ethernet)
+        .map_err(|e| args::tap_open_error(name, &e, &create))?;
+    // smoltcp's TAP device panics on a write to a link that is down (EIO):
+    // say so clearly instead.
+    let up = sys_hex(name, "flags").is_some_and(|f| f & 1 != 0);
+    if !up {
+        return Err(format!(
+            "TAP device '{name}' is down; bring it up with: sudo ip link set {name} up"
+        ));
+    }
+    Ok(tap)
+}
+
 /// Open the TAP device named in `opts` and run `f` with a stack on it (and a
 /// pcap capture when `--pcap` is given). Exits with one clear line on error.
 pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
+    if let Err(e) = opts.check() {
+        die(e);
+    }
     let name = opts
         .tap
         .as_deref()
         .unwrap_or_else(|| die("--tap TAP is required"));
-    let tap = TunTapInterface::new(name, Medium::Ethernet).unwrap_or_else(|e| {
-        die(format_args!(
-            "cannot open TAP device '{name}': {e}; create it with: sudo ip tuntap add dev {name} mode tap user $USER && sudo ip link set {name} up && sudo ip addr add {}/{} dev {name}",
-            opts.gateway,
-            opts.ip.prefix_len()
-        ))
-    });
-    // smoltcp's TAP device panics on a write to a link that is down (EIO):
-    // say so clearly instead.
-    let flags = std::fs::read_to_string(format!("/sys/class/net/{name}/flags")).unwrap_or_default();
-    let up =
-        u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).is_ok_and(|f| f & 1 != 0);
-    if !up {
-        die(format_args!(
-            "TAP device '{name}' is down; bring it up with: sudo ip link set {name} up && sudo ip addr add {}/{} dev {name}",
-            opts.gateway,
-            opts.ip.prefix_len()
-        ));
-    }
+    let tap = open_tap(opts, name).unwrap_or_else(|e| die(e));
     let clock = StdClock::with_fd(tap.as_raw_fd());
     let config = Config::ethernet(mac_for(&opts.ip))
         .with_address(opts.ip)

@@ -270,6 +270,7 @@ impl<'a> Inner<'a> {
         // Like Linux, an accepted socket inherits TCP_NODELAY from its listener.
         if let Ok(t) = self.tcp_at(d) {
             t.set_nagle_enabled(!h.has(flag::NODELAY));
+            t.set_timeout(None);
         }
         self.id_of(d)
     }

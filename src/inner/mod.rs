@@ -11,6 +11,8 @@
 //! - `poll.rs`: moving packets and running timers.
 
 mod backlog;
+#[cfg(feature = "dns")]
+mod dns;
 mod lifecycle;
 mod observe;
 mod poll;
@@ -19,7 +21,6 @@ mod ports;
 use crate::error::{Error, Result};
 use crate::resources::BufPool;
 use crate::slot::{Owner, Slot, SlotId};
-use crate::stack::Stats;
 use smoltcp::iface::{Context, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::tcp::{self, State};
 #[cfg(feature = "udp")]
@@ -28,11 +29,29 @@ use smoltcp::socket::{AnySocket, Socket as AnySock};
 use smoltcp::time::Instant;
 
 pub use backlog::MAX_BACKLOG;
+#[cfg(feature = "dns")]
+pub(crate) use dns::Resolver;
 pub(crate) use poll::Driver;
 
-/// Most slots a stack can have: slot indices are `u16`, and `u16::MAX`
-/// names no slot (a closed handle).
-pub const MAX_SLOTS: usize = u16::MAX as usize - 1;
+/// How the stack's socket slots are used at one moment ([`Stack::stats`](crate::Stack::stats)):
+/// a soak test checks that usage returns to its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct Stats {
+    /// All slots (`SOCKETS` of the [`StackResources`](crate::StackResources)).
+    pub slots: usize,
+    /// Never used yet (no smoltcp socket made for them).
+    pub unused: usize,
+    /// Made once, now free for the next socket.
+    pub free: usize,
+    /// Held by a user's `Socket` (a listener's own slot included).
+    pub user: usize,
+    /// Armed in LISTEN (or holding a connection not yet accepted) for a listener's backlog.
+    pub backlog: usize,
+    /// Closed by the user, still finishing the TCP close (FIN-WAIT, TIME-WAIT).
+    pub closing: usize,
+}
 
 pub(crate) struct Inner<'a> {
     pub iface: Interface,
@@ -42,7 +61,7 @@ pub(crate) struct Inner<'a> {
     pub pool: BufPool<'a>,
     /// The stub resolver: its socket (outside the set between queries) and servers.
     #[cfg(feature = "dns")]
-    pub resolver: crate::resolve::Resolver<'a>,
+    pub resolver: Resolver<'a>,
     /// A socket lent out of the set while the resolver's socket uses its place.
     #[cfg_attr(not(feature = "dns"), allow(dead_code))]
     parked: Option<(u16, AnySock<'a>)>,
@@ -102,7 +121,7 @@ impl<'a> Inner<'a> {
         slots: &'a mut [Slot],
         device: &'a mut dyn Driver,
         pool: BufPool<'a>,
-        #[cfg(feature = "dns")] resolver: crate::resolve::Resolver<'a>,
+        #[cfg(feature = "dns")] resolver: Resolver<'a>,
         seed: u64,
     ) -> Self {
         Inner {

@@ -49,6 +49,13 @@ impl Inner<'_> {
                     let seq = self.next_seq();
                     self.edit(i, |s| s.seq = seq);
                 }
+                if !matches!(state, State::Listen | State::SynReceived | State::Closed) {
+                    // Past the handshake: the half-open give-up no longer
+                    // applies (a connection may wait for accept as long as it likes).
+                    if let Ok(t) = self.tcp_at(i) {
+                        t.set_timeout(None);
+                    }
+                }
                 if state == State::Closed {
                     // A pending connection died before accept: re-arm at once.
                     let head = match s.owner {

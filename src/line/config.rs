@@ -20,9 +20,63 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// per-session buffer size of [`LineServer`](super::LineServer).
 pub const DEFAULT_MAX_LINE: usize = 1024;
 
+/// Most peer addresses a [`RemoteStop::Only`] list holds.
+pub const MAX_STOP_PEERS: usize = 8;
+
+/// Who may stop the server by sending `stop`.
+///
+/// The seed let any client stop it, and that stays the default. A `stop`
+/// from a client that may not stop the server closes that client's
+/// connection (reason [`CloseReason::StopRefused`](super::CloseReason::StopRefused))
+/// and the server keeps serving.
+///
+/// ```
+/// use smolsock::line::RemoteStop;
+/// use core::net::{IpAddr, Ipv4Addr};
+/// let admin = IpAddr::V4(Ipv4Addr::new(192, 168, 69, 1));
+/// let only = RemoteStop::only(&[admin]).expect("at most MAX_STOP_PEERS");
+/// assert!(only.allows(admin));
+/// assert!(!only.allows(IpAddr::V4(Ipv4Addr::new(192, 168, 69, 7))));
+/// assert!(!RemoteStop::Nobody.allows(admin));
+/// assert!(RemoteStop::Anyone.allows(admin));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RemoteStop {
+    /// Any client may stop the server (the seed's behaviour).
+    #[default]
+    Anyone,
+    /// No client may; only [`LineServer::stop`](super::LineServer::stop) stops it.
+    Nobody,
+    /// Only clients from these addresses may.
+    Only(heapless::Vec<IpAddr, MAX_STOP_PEERS>),
+}
+
+impl RemoteStop {
+    /// Only clients from `peers` may stop the server; `None` if there are
+    /// more than [`MAX_STOP_PEERS`] of them.
+    pub fn only(peers: &[IpAddr]) -> Option<Self> {
+        heapless::Vec::from_slice(peers).ok().map(RemoteStop::Only)
+    }
+
+    /// May a client at `peer` stop the server? An IPv4 client seen as an
+    /// IPv4-mapped IPv6 address counts as its IPv4 address.
+    pub fn allows(&self, peer: IpAddr) -> bool {
+        let canon = |a: IpAddr| match a {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+            v4 => v4,
+        };
+        match self {
+            RemoteStop::Anyone => true,
+            RemoteStop::Nobody => false,
+            RemoteStop::Only(list) => list.iter().any(|a| canon(*a) == canon(peer)),
+        }
+    }
+}
+
 /// Line server settings. The defaults are the seed's: port 10001 on every
-/// address, backlog 5, idle timeout 5 s, one session at a time, and a line
-/// limit of 1024 bytes.
+/// address, backlog 5, idle timeout 5 s, one session at a time, a line
+/// limit of 1024 bytes, no limit on a session's length, and any client may
+/// send `stop`.
 ///
 /// ```
 /// use smolsock::line::LineConfig;
@@ -51,6 +105,21 @@ pub struct LineConfig {
     /// Connections served at once (1: the seed's one at a time). Capped by
     /// the server's session count.
     pub max_sessions: usize,
+    /// A connection is closed this long after it was accepted, whatever it
+    /// sends ([`CloseReason::SessionLimit`](super::CloseReason::SessionLimit);
+    /// `None`: never, the seed's behaviour). Bounds how long one client can
+    /// hold a one-at-a-time server.
+    pub session_limit: Option<Duration>,
+    /// The minimum line rate: a connection that takes longer than this to
+    /// complete a line (counted from its previous line, or from being
+    /// accepted) is closed ([`CloseReason::LineTimeout`](super::CloseReason::LineTimeout);
+    /// `None`: no minimum, the seed's behaviour). Each piece of an overlong
+    /// line counts as a line. Unlike the idle timeout, a byte that does not
+    /// complete a line does not restart it, so a client trickling one byte
+    /// every few seconds is closed.
+    pub line_timeout: Option<Duration>,
+    /// Who may stop the server with `stop` (default: anyone, as the seed).
+    pub remote_stop: RemoteStop,
 }
 
 impl Default for LineConfig {
@@ -62,6 +131,9 @@ impl Default for LineConfig {
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             max_line: DEFAULT_MAX_LINE,
             max_sessions: 1,
+            session_limit: None,
+            line_timeout: None,
+            remote_stop: RemoteStop::Anyone,
         }
     }
 }
@@ -84,7 +156,9 @@ impl LineConfig {
         self
     }
 
-    /// Set the listen backlog.
+    /// Set the listen backlog. [`LineServer::new`](super::LineServer::new)
+    /// lowers it to what the stack's slot pool can grant; read the granted
+    /// value back from [`LineServer::config`](super::LineServer::config).
     pub fn with_backlog(mut self, backlog: usize) -> Self {
         self.backlog = backlog;
         self
@@ -105,6 +179,25 @@ impl LineConfig {
     /// Set how many connections are served at once.
     pub fn with_max_sessions(mut self, n: usize) -> Self {
         self.max_sessions = n;
+        self
+    }
+
+    /// Close every connection this long after it was accepted (`None`: never).
+    pub fn with_session_limit(mut self, limit: Option<Duration>) -> Self {
+        self.session_limit = limit;
+        self
+    }
+
+    /// Close a connection that takes longer than this to complete a line
+    /// (`None`: no minimum line rate).
+    pub fn with_line_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.line_timeout = timeout;
+        self
+    }
+
+    /// Choose who may stop the server with `stop`.
+    pub fn with_remote_stop(mut self, who: RemoteStop) -> Self {
+        self.remote_stop = who;
         self
     }
 

@@ -24,6 +24,16 @@ pub enum CloseReason {
     Eof,
     /// Nothing was received for the configured idle timeout.
     IdleTimeout,
+    /// The connection reached the configured session limit
+    /// ([`LineConfig::session_limit`](super::LineConfig::session_limit)).
+    SessionLimit,
+    /// The client took longer than the configured line timeout to complete
+    /// a line ([`LineConfig::line_timeout`](super::LineConfig::line_timeout)).
+    LineTimeout,
+    /// The client sent `stop` but may not stop the server
+    /// ([`LineConfig::remote_stop`](super::LineConfig::remote_stop)): its
+    /// connection is closed, the server keeps serving.
+    StopRefused,
     /// The client reset the connection.
     Reset,
     /// Another session's `stop`, or [`LineServer::stop`](super::LineServer::stop).

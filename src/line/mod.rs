@@ -53,8 +53,8 @@ mod handler;
 mod server;
 
 pub use config::{
-    LineConfig, DEFAULT_ADDRESS, DEFAULT_BACKLOG, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LINE,
-    DEFAULT_PORT,
+    LineConfig, RemoteStop, DEFAULT_ADDRESS, DEFAULT_BACKLOG, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_LINE, DEFAULT_PORT, MAX_STOP_PEERS,
 };
 pub use framing::{strip, Command, Frame, Line, LineFramer};
 pub use handler::{CloseReason, Event, LineHandler, SessionInfo};

@@ -7,12 +7,10 @@ use smoltcp::wire::{
     DnsRepr, IpAddress,
 };
 
+pub(crate) use crate::resources::DNS_MAX_QUERY as MAX_QUERY;
+
 /// Longest encoded name (RFC 1035: 255 octets).
-const MAX_NAME: usize = 255;
-/// Header (12) + name + type and class (4).
-pub const MAX_QUERY: usize = 12 + MAX_NAME + 4;
-/// A classic DNS reply over UDP is at most 512 bytes.
-pub const MAX_REPLY: usize = 512;
+pub const MAX_NAME: usize = 255;
 
 /// `name` as DNS labels (`www.example.com` → `3www7example3com0`) into
 /// `out`; the encoded length. A trailing dot is allowed.

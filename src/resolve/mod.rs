@@ -4,43 +4,20 @@
 //! deadline bounds the whole resolution, the A and AAAA queries and every
 //! retry included.
 //!
-//! The resolver's socket sits outside the socket set between queries; a
-//! resolution borrows a place in the set (`Inner::park` lends out a free
-//! slot's socket if needed) and gives it back when it ends, whatever the
-//! outcome.
+//! The resolver's socket and its place in the socket set are the core's
+//! business (`inner/dns.rs`); this module speaks DNS over it.
 
 mod message;
 
 use crate::error::ResolveError;
 use crate::inner::Inner;
-use crate::slot::Kind;
 use crate::stack::{Stack, WaitEnd};
 use crate::time;
-use message::{Reply, MAX_QUERY, MAX_REPLY};
+use message::{Reply, MAX_NAME, MAX_QUERY};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint};
-
-/// The resolver's socket memory, inside [`StackResources`](crate::StackResources):
-/// room for two classic (512-byte) replies and one query.
-pub(crate) struct Storage {
-    rx: [u8; 2 * MAX_REPLY],
-    tx: [u8; MAX_QUERY],
-    rx_meta: [udp::PacketMetadata; 2],
-    tx_meta: [udp::PacketMetadata; 1],
-}
-
-impl Storage {
-    pub const fn new() -> Self {
-        Storage {
-            rx: [0; 2 * MAX_REPLY],
-            tx: [0; MAX_QUERY],
-            rx_meta: [udp::PacketMetadata::EMPTY; 2],
-            tx_meta: [udp::PacketMetadata::EMPTY; 1],
-        }
-    }
-}
 
 /// The DNS port.
 const PORT: u16 = 53;
@@ -57,54 +34,6 @@ impl From<WaitEnd> for ResolveError {
             WaitEnd::Stalled => ResolveError::Stalled,
             WaitEnd::Busy => ResolveError::Busy,
         }
-    }
-}
-
-/// The resolver's state in the core: its socket (outside the set between
-/// queries), the servers, the next transaction id.
-pub(crate) struct Resolver<'a> {
-    socket: Option<udp::Socket<'a>>,
-    servers: heapless::Vec<IpAddress, { crate::config::MAX_DNS }>,
-    next_id: u16,
-}
-
-impl<'a> Resolver<'a> {
-    pub fn new(storage: &'a mut Storage, servers: &[IpAddress], seed: u64) -> Self {
-        let Storage {
-            rx,
-            tx,
-            rx_meta,
-            tx_meta,
-        } = storage;
-        let socket = udp::Socket::new(
-            udp::PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
-            udp::PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
-        );
-        let mut r = Resolver {
-            socket: Some(socket),
-            servers: heapless::Vec::new(),
-            next_id: (seed >> 16) as u16 ^ seed as u16,
-        };
-        r.set_servers(servers);
-        r
-    }
-
-    /// Replace the servers (those beyond `MAX_DNS` are left out).
-    pub fn set_servers(&mut self, servers: &[IpAddress]) {
-        self.servers.clear();
-        for s in servers.iter().take(self.servers.capacity()) {
-            let _ = self.servers.push(*s);
-        }
-    }
-
-    /// A transaction id that does not repeat soon (xorshift).
-    fn id(&mut self) -> u16 {
-        let mut x = self.next_id | 1;
-        x ^= x << 7;
-        x ^= x >> 9;
-        x ^= x << 8;
-        self.next_id = x;
-        x
     }
 }
 
@@ -126,7 +55,21 @@ pub fn parse_literal(name: &str) -> Option<IpAddress> {
     None
 }
 
-pub(crate) fn resolve(
+impl Stack<'_> {
+    /// Resolve `name` to an address (Python's `getaddrinfo`, first answer).
+    /// IP literals need no DNS. `timeout` bounds the whole resolution, every
+    /// query included (`None`: until the DNS servers have all been tried;
+    /// `Some(0)`: literals only, a name is [`ResolveError::TimedOut`](crate::ResolveError::TimedOut)).
+    pub fn resolve(
+        &self,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+    ) -> Result<IpAddress, crate::error::ResolveError> {
+        resolve(self, name, timeout)
+    }
+}
+
+fn resolve(
     stack: &Stack<'_>,
     name: &str,
     timeout: Option<core::time::Duration>,
@@ -134,11 +77,11 @@ pub(crate) fn resolve(
     if let Some(ip) = parse_literal(name) {
         return Ok(ip);
     }
-    let mut encoded = [0; 255];
+    let mut encoded = [0; MAX_NAME];
     let len = message::encode_name(name, &mut encoded)?;
     let name = encoded.get(..len).ok_or(ResolveError::InvalidName)?;
     let deadline = time::deadline(stack.now(), timeout);
-    let (h, servers) = stack.with(begin)?;
+    let (h, servers) = stack.with(|i| i.dns_begin())?;
     #[cfg(feature = "proto-ipv4")]
     let r = query(stack, h, &servers, name, DnsQueryType::A, deadline);
     #[cfg(all(feature = "proto-ipv4", feature = "proto-ipv6"))]
@@ -150,53 +93,8 @@ pub(crate) fn resolve(
     };
     #[cfg(not(feature = "proto-ipv4"))]
     let r = query(stack, h, &servers, name, DnsQueryType::Aaaa, deadline);
-    let _ = stack.try_with(|i| end(i, h));
+    let _ = stack.try_with(|i| i.dns_end(h));
     r
-}
-
-type Servers = heapless::Vec<IpAddress, { crate::config::MAX_DNS }>;
-
-/// Put the resolver's socket into the set, on a fresh port.
-fn begin(i: &mut Inner<'_>) -> Result<(SocketHandle, Servers), ResolveError> {
-    let servers = i.resolver.servers.clone();
-    if servers.is_empty() {
-        return Err(ResolveError::NoServer);
-    }
-    let port = i
-        .ephemeral_port(Kind::Udp)
-        .map_err(|_| ResolveError::NoBufferSpace)?;
-    if i.resolver.socket.is_none() || !i.park() {
-        return Err(ResolveError::NoBufferSpace);
-    }
-    let Some(mut sock) = i.resolver.socket.take() else {
-        return Err(ResolveError::NoBufferSpace);
-    };
-    if sock.bind(port).is_err() {
-        i.resolver.socket = Some(sock);
-        i.unpark();
-        return Err(ResolveError::NoBufferSpace);
-    }
-    Ok((i.set.add(sock), servers))
-}
-
-/// Take the resolver's socket out of the set and put back what was lent.
-fn end(i: &mut Inner<'_>, h: SocketHandle) {
-    if let smoltcp::socket::Socket::Udp(mut s) = i.set.remove(h) {
-        s.close();
-        i.resolver.socket = Some(s);
-    }
-    i.unpark();
-}
-
-fn socket<'s, 'a>(i: &'s mut Inner<'a>, h: SocketHandle) -> Option<&'s mut udp::Socket<'a>> {
-    i.set
-        .iter_mut()
-        .find(|(x, _)| *x == h)
-        .and_then(|(_, s)| match s {
-            smoltcp::socket::Socket::Udp(u) => Some(u),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        })
 }
 
 /// Ask for `name`'s `ty` record: each server in turn, waits doubling per
@@ -244,11 +142,11 @@ fn send(
     name: &[u8],
     ty: DnsQueryType,
 ) -> Result<u16, ResolveError> {
-    let id = i.resolver.id();
+    let id = i.resolver.next_id();
     let mut buf = [0; MAX_QUERY];
     let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
     let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
-    let s = socket(i, h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
     // A full buffer (the previous try still queued) just skips this try.
     let _ = s.send_slice(data, to);
     Ok(id)
@@ -262,7 +160,7 @@ fn receive(
     id: u16,
     ty: DnsQueryType,
 ) -> Result<Option<IpAddress>, ResolveError> {
-    let s = socket(i, h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
     loop {
         let (data, meta) = match s.recv() {
             Ok(x) => x,

@@ -366,6 +366,17 @@ impl<'s, 'a> Socket<'s, 'a> {
         Ok(())
     }
 
+    /// Would the next `recv` (`write == false`) or `send` return at once?
+    /// [`Error::Unsupported`] for a datagram socket.
+    #[cfg(feature = "embedded-io")]
+    pub(crate) fn ready(&self, write: bool) -> Result<bool> {
+        match self.kind {
+            Kind::Tcp => self.tcp_ready(write),
+            #[cfg(feature = "udp")]
+            Kind::Udp => Err(Error::Unsupported),
+        }
+    }
+
     /// The stack this socket lives on.
     pub fn stack(&self) -> &'s Stack<'a> {
         self.stack

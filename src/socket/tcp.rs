@@ -46,6 +46,41 @@ fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Result<Option<()>> {
     }
 }
 
+/// Where a stream stands for reading: `Some(true)` bytes to read,
+/// `Some(false)` end of stream, an error, or `None`: nothing yet.
+fn recv_state(s: &Slot, t: &tcp::Socket) -> Result<Option<bool>> {
+    if s.is_listener() || !s.has(flag::CONNECTED) {
+        return Err(Error::NotConnected);
+    }
+    if s.has(flag::SHUT_RD) {
+        return Ok(Some(false));
+    }
+    if t.can_recv() {
+        return Ok(Some(true));
+    }
+    match t.state() {
+        State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Ok(Some(false)),
+        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        State::Closed => Ok(Some(false)),
+        State::Listen => Err(Error::NotConnected),
+        _ => Ok(None),
+    }
+}
+
+/// Where a stream stands for writing: `Some(())` open for data (room aside),
+/// an error, or `None`: the handshake is not done yet.
+fn send_state(s: &Slot, t: &tcp::Socket) -> Result<Option<()>> {
+    if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
+        return Err(Error::BrokenPipe);
+    }
+    match t.state() {
+        State::Established | State::CloseWait => Ok(Some(())),
+        State::SynSent | State::SynReceived => Ok(None),
+        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        _ => Err(Error::BrokenPipe),
+    }
+}
+
 /// What `recv` does once the stack is polled: bytes (with the peer they came
 /// from), end of stream, an error, or `Ok(None)`: wait.
 fn try_recv(
@@ -64,18 +99,13 @@ fn try_recv(
         .peer
         .or_else(|| t.remote_endpoint())
         .ok_or(Error::NotConnected)?;
-    if s.has(flag::SHUT_RD) || empty {
+    if empty {
         return Ok(Some((0, peer)));
     }
-    if t.can_recv() {
-        return read(t).map(|n| Some((n, peer)));
-    }
-    match t.state() {
-        State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Ok(Some((0, peer))),
-        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
-        State::Closed => Ok(Some((0, peer))),
-        State::Listen => Err(Error::NotConnected),
-        _ => Ok(None),
+    match recv_state(s, t)? {
+        Some(true) => read(t).map(|n| Some((n, peer))),
+        Some(false) => Ok(Some((0, peer))),
+        None => Ok(None),
     }
 }
 
@@ -87,14 +117,9 @@ fn try_send_with(
     write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
 ) -> Result<Option<usize>> {
     let (s, t) = ready_socket(i, id)?;
-    if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
-        return Err(Error::BrokenPipe);
-    }
-    match t.state() {
-        State::Established | State::CloseWait => write(t),
-        State::SynSent | State::SynReceived => Ok(None),
-        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
-        _ => Err(Error::BrokenPipe),
+    match send_state(s, t)? {
+        Some(()) => write(t),
+        None => Ok(None),
     }
 }
 
@@ -254,6 +279,48 @@ impl Socket<'_, '_> {
                 }
             }
             Ok(Some(()))
+        })
+    }
+
+    /// Wait, within the socket's timeout, until the peer has acknowledged
+    /// every byte sent (smoltcp keeps a byte queued until it is acknowledged).
+    /// Beyond Python: embedded-io's `flush`. Datagram sockets have nothing to
+    /// flush.
+    pub fn flush(&self) -> Result<()> {
+        if self.kind != Kind::Tcp {
+            return self.stack.with(|i| i.slot(self.id.get()).map(|_| ()));
+        }
+        self.stack.wait(self.timeout.get(), |i| {
+            let (s, t) = ready_socket(i, self.id.get())?;
+            match t.state() {
+                _ if s.is_listener() || !s.has(flag::CONNECTED) => Err(Error::BrokenPipe),
+                State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+                _ if t.send_queue() == 0 => Ok(Some(())),
+                State::Closed | State::TimeWait => Err(Error::BrokenPipe),
+                _ => Ok(None),
+            }
+        })
+    }
+
+    /// Would a `recv` (`write == false`) or a `send` return at once, with
+    /// data or end of stream? The error it would return is returned. Polls
+    /// once and looks, taking nothing: an error from the background (a
+    /// refused connect) stays for the call that reports it, and counts as
+    /// ready. (embedded-io's `ReadReady`/`WriteReady`.)
+    #[cfg(feature = "embedded-io")]
+    pub(crate) fn tcp_ready(&self, write: bool) -> Result<bool> {
+        let now = self.stack.now();
+        self.stack.with(|i| {
+            i.poll(now);
+            let (s, t) = i.tcp(self.id.get())?;
+            if s.pending.is_some() {
+                return Ok(true);
+            }
+            if write {
+                Ok(send_state(s, t)?.is_some() && t.can_send())
+            } else {
+                Ok(recv_state(s, t)?.is_some())
+            }
         })
     }
 

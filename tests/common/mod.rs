@@ -11,6 +11,7 @@ pub fn with_stack<const N: usize, R>(f: impl FnOnce(&Stack<'_>, &SimClock) -> R)
     with_stack_buf::<N, 2048, R>(f)
 }
 
+#[track_caller]
 pub fn with_stack_buf<const N: usize, const B: usize, R>(
     f: impl FnOnce(&Stack<'_>, &SimClock) -> R,
 ) -> R {
@@ -21,15 +22,18 @@ pub fn with_stack_buf<const N: usize, const B: usize, R>(
     f(&stack, &clock)
 }
 
+#[track_caller]
 pub fn addr(s: &str) -> SockAddr {
     s.parse().expect("test address")
 }
 
+#[track_caller]
 pub fn tcp<'s, 'a>(stack: &'s Stack<'a>) -> Socket<'s, 'a> {
     Socket::new(stack, Domain::IPV4, Type::STREAM).expect("tcp socket")
 }
 
 /// A listener on 127.0.0.1:`port` with `backlog`.
+#[track_caller]
 pub fn listener<'s, 'a>(stack: &'s Stack<'a>, port: u16, backlog: usize) -> Socket<'s, 'a> {
     let l = tcp(stack);
     l.bind(addr(&format!("127.0.0.1:{port}"))).expect("bind");
@@ -38,6 +42,7 @@ pub fn listener<'s, 'a>(stack: &'s Stack<'a>, port: u16, backlog: usize) -> Sock
 }
 
 /// Start a non-blocking connect to 127.0.0.1:`port`.
+#[track_caller]
 pub fn start_connect<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> Socket<'s, 'a> {
     let c = tcp(stack);
     c.set_nonblocking(true).unwrap();
@@ -49,6 +54,7 @@ pub fn start_connect<'s, 'a>(stack: &'s Stack<'a>, port: u16) -> Socket<'s, 'a> 
 }
 
 /// A connected pair: (client, accepted server side), both blocking.
+#[track_caller]
 pub fn pair<'s, 'a>(
     stack: &'s Stack<'a>,
     port: u16,
@@ -69,6 +75,7 @@ pub fn pair<'s, 'a>(
 
 /// Connect and close a pair on `port` so that only the client's side is left,
 /// in TIME-WAIT (it closed first); everything else is free again.
+#[track_caller]
 pub fn leave_time_wait(stack: &Stack<'_>, port: u16) {
     let (l, c, s) = pair(stack, port);
     drop(l);
@@ -187,6 +194,7 @@ impl Device for DelayLine {
 }
 
 /// Run `f` with a stack of `N` slots on a `DelayLine` of `latency_ms`.
+#[track_caller]
 pub fn with_delay_stack<const N: usize, R>(
     latency_ms: u64,
     f: impl FnOnce(&Stack<'_>, &NetClock) -> R,

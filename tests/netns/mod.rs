@@ -34,13 +34,20 @@ pub fn unavailable() -> Option<String> {
     None
 }
 
-/// Skip the calling test with a clear message when TAP tests cannot run.
+/// Every TAP test is marked
+/// `#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]`:
+/// `cargo test` lists it as ignored (visibly, and counted), never as a
+/// silent `ok`. Run them as root with `cargo test --test line_tap --test
+/// http_tap --test tap_errors -- --ignored` (after `cargo build --examples`).
+///
+/// Fail the calling TAP test, saying why, when it cannot run here: it runs
+/// only when asked for (`--ignored`), so a missing privilege is a failure,
+/// not a quiet skip.
 #[macro_export]
 macro_rules! require_tap {
     () => {
         if let Some(why) = netns::unavailable() {
-            eprintln!("SKIPPED: TAP test needs root and /dev/net/tun: {why}");
-            return;
+            panic!("this TAP test cannot run here: {why} (it needs root and /dev/net/tun)");
         }
     };
 }
@@ -51,6 +58,7 @@ pub struct Netns {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+#[track_caller]
 fn run(args: &[&str]) -> Output {
     Command::new(args[0])
         .args(&args[1..])
@@ -60,6 +68,7 @@ fn run(args: &[&str]) -> Output {
 
 impl Netns {
     /// Create `smolsock-test-<pid>-<n>` with `tap0` up at 192.168.69.1/24.
+    #[track_caller]
     pub fn new() -> Netns {
         let name = format!(
             "smolsock-{}-{}",
@@ -87,6 +96,7 @@ impl Netns {
         c
     }
 
+    #[track_caller]
     pub fn exec_ok(&self, args: &[&str]) {
         let o = self
             .command(args[0])
@@ -120,6 +130,7 @@ impl Drop for Netns {
 }
 
 /// Path of a built example (`cargo test` builds examples into target/<profile>/examples).
+#[track_caller]
 pub fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");

@@ -22,6 +22,7 @@ fn own(f: Frame<'_>) -> (Vec<u8>, Option<Command>, bool, bool) {
     }
 }
 
+#[track_caller]
 fn run<const N: usize>(
     chunks: &[&[u8]],
     finish: bool,

@@ -2,7 +2,7 @@
 //! socket call on what is worth waiting for, so the program sleeps in the
 //! stack's single wait loop (the clock's idle hook) between events.
 
-use super::{core_dur, smol, LineServer, Status, CHUNK, MULTI_WAIT_SLICE};
+use super::{LineServer, Status, CHUNK, MULTI_WAIT_SLICE};
 use crate::line::handler::LineHandler;
 use crate::{Error, Result};
 use core::time::Duration;
@@ -30,7 +30,7 @@ impl<const S: usize, const L: usize> LineServer<'_, '_, S, L> {
         let now = self.stack.now();
         let wait = self.next_deadline().map(|d| {
             if d > now {
-                core_dur(d - now)
+                crate::time::from_smol(d - now)
             } else {
                 Duration::ZERO
             }
@@ -58,13 +58,13 @@ impl<const S: usize, const L: usize> LineServer<'_, '_, S, L> {
             };
         }
         // Full: wait on the session whose deadline comes first.
-        let idle = self.config.idle_timeout.map(smol);
+        let limits = self.limits;
         let pick = self
-            .slots
+            .sessions
             .iter()
             .enumerate()
             .filter_map(|(k, s)| s.conn.as_ref().map(|c| (k, c)))
-            .min_by_key(|(_, c)| idle.map(|t| c.last_rx + t));
+            .min_by_key(|(_, c)| limits.deadline(c));
         let Some((k, conn)) = pick else {
             return Ok(());
         };

@@ -38,10 +38,61 @@ pub enum Status {
 struct Conn<'s, 'a> {
     sock: Socket<'s, 'a>,
     info: SessionInfo,
+    /// When it was accepted (the session limit counts from here).
+    opened: Instant,
+    /// The last byte received (the idle timeout counts from here).
     last_rx: Instant,
+    /// The last line (or piece) delivered, or `opened` (the line timeout).
+    last_line: Instant,
 }
 
-struct Slot<'s, 'a, const L: usize> {
+/// The time limits of [`LineConfig`], in smoltcp time.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    idle: Option<SmolDuration>,
+    session: Option<SmolDuration>,
+    line: Option<SmolDuration>,
+}
+
+impl Limits {
+    fn of(config: &LineConfig) -> Self {
+        Limits {
+            idle: config.idle_timeout.map(smol),
+            session: config.session_limit.map(smol),
+            line: config.line_timeout.map(smol),
+        }
+    }
+
+    /// The first deadline of `conn` (`None`: no limit is set).
+    fn deadline(&self, conn: &Conn<'_, '_>) -> Option<Instant> {
+        [
+            self.session.map(|d| conn.opened + d),
+            self.line.map(|d| conn.last_line + d),
+            self.idle.map(|d| conn.last_rx + d),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// What closes `conn` at `now`, if a limit has passed. With `had_data`,
+    /// the idle timeout cannot have passed (a byte just came).
+    fn expired(&self, conn: &Conn<'_, '_>, now: Instant, had_data: bool) -> Option<CloseReason> {
+        if self.session.is_some_and(|d| now >= conn.opened + d) {
+            return Some(CloseReason::SessionLimit);
+        }
+        if self.line.is_some_and(|d| now >= conn.last_line + d) {
+            return Some(CloseReason::LineTimeout);
+        }
+        if !had_data && self.idle.is_some_and(|d| now >= conn.last_rx + d) {
+            return Some(CloseReason::IdleTimeout);
+        }
+        None
+    }
+}
+
+/// One session place: the connection being served (if any) and its framer.
+struct Session<'s, 'a, const L: usize> {
     conn: Option<Conn<'s, 'a>>,
     framer: LineFramer<L>,
 }
@@ -96,7 +147,8 @@ pub struct LineServer<'s, 'a, const S: usize = 1, const L: usize = DEFAULT_MAX_L
     stack: &'s Stack<'a>,
     config: LineConfig,
     listener: Option<Socket<'s, 'a>>,
-    slots: [Slot<'s, 'a, L>; S],
+    limits: Limits,
+    sessions: [Session<'s, 'a, L>; S],
     next_id: u32,
     /// A session stopped reading with data possibly left (fairness cap).
     more: bool,
@@ -112,13 +164,25 @@ impl<const S: usize, const L: usize> core::fmt::Debug for LineServer<'_, '_, S, 
     }
 }
 
+/// A configured time limit as the stack's duration; at most ten years, so
+/// `now + limit` always fits an `Instant`.
 fn smol(d: Duration) -> SmolDuration {
-    let us = d.min(MAX_IDLE).as_micros();
-    SmolDuration::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
+    crate::time::to_smol(d.min(MAX_IDLE))
 }
 
-fn core_dur(d: SmolDuration) -> Duration {
-    Duration::from_micros(d.total_micros())
+/// How many connections can wait while `config.max_sessions` are served,
+/// right after `listen(config.backlog)` armed slots out of the pool
+/// (`before`: armed backlog slots of the stack before it, `after`: usage now).
+///
+/// The listener's own slot and the armed ones catch connections; each
+/// session being served holds one slot of its own, taken from the free ones
+/// while there are some, else from the backlog's.
+fn granted_backlog(config: &LineConfig, before: usize, after: crate::Stats) -> usize {
+    let asked = config.backlog.clamp(1, crate::MAX_BACKLOG);
+    let armed = after.backlog.saturating_sub(before) + 1;
+    let spare = after.free + after.unused;
+    let short = config.max_sessions.saturating_sub(spare);
+    asked.min(armed.saturating_sub(short))
 }
 
 impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
@@ -136,15 +200,23 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         let listener = Socket::new(stack, Domain::for_address(addr), Type::STREAM)?;
         listener.set_reuse_address(true)?;
         listener.bind(addr)?;
+        let before = stack.stats()?.backlog;
         listener.listen(config.backlog)?;
         listener.set_nonblocking(true)?;
-        crate::log::net_debug!("line server listening on {}", addr);
+        config.backlog = granted_backlog(&config, before, stack.stats()?);
+        crate::log::net_debug!(
+            "line server listening on {}, backlog {}",
+            addr,
+            config.backlog
+        );
         let limit = config.max_line;
+        let limits = Limits::of(&config);
         Ok(LineServer {
             stack,
             config,
             listener: Some(listener),
-            slots: core::array::from_fn(|_| Slot {
+            limits,
+            sessions: core::array::from_fn(|_| Session {
                 conn: None,
                 framer: LineFramer::with_limit(limit),
             }),
@@ -168,7 +240,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
 
     /// How many connections are being served now.
     pub fn active_sessions(&self) -> usize {
-        self.slots.iter().filter(|s| s.conn.is_some()).count()
+        self.sessions.iter().filter(|s| s.conn.is_some()).count()
     }
 
     /// True once stopped.
@@ -248,10 +320,10 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let idle = smol(self.config.idle_timeout?);
-        self.slots
+        self.sessions
             .iter()
-            .filter_map(|s| s.conn.as_ref().map(|c| c.last_rx + idle))
+            .filter_map(|s| s.conn.as_ref())
+            .filter_map(|c| self.limits.deadline(c))
             .min()
     }
 
@@ -281,7 +353,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         handler: &mut impl LineHandler,
     ) -> Result<()> {
         sock.set_nonblocking(true)?;
-        let Some(slot) = self.slots.iter_mut().find(|s| s.conn.is_none()) else {
+        let Some(session) = self.sessions.iter_mut().find(|s| s.conn.is_none()) else {
             // Not reached: callers check for room. Refuse rather than panic.
             return Err(Error::NoBufferSpace);
         };
@@ -290,11 +362,14 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
             peer,
         };
         self.next_id = self.next_id.wrapping_add(1);
-        slot.framer.reset();
-        slot.conn = Some(Conn {
+        session.framer.reset();
+        let now = self.stack.now();
+        session.conn = Some(Conn {
             sock,
             info,
-            last_rx: self.stack.now(),
+            opened: now,
+            last_rx: now,
+            last_line: now,
         });
         crate::log::net_debug!("line session {} from {} opened", info.id, peer);
         handler.opened(&info);
@@ -305,7 +380,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
     fn serve(&mut self, k: usize, handler: &mut impl LineHandler) -> Served {
         let mut chunk = [0u8; CHUNK];
         for _ in 0..MAX_READS {
-            let Some(Some(conn)) = self.slots.get(k).map(|s| s.conn.as_ref()) else {
+            let Some(Some(conn)) = self.sessions.get(k).map(|s| s.conn.as_ref()) else {
                 return Served::Idle;
             };
             let r = conn.sock.recv(&mut chunk);
@@ -327,11 +402,12 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         handler: &mut impl LineHandler,
     ) -> Served {
         let now = self.stack.now();
-        let idle = self.config.idle_timeout.map(smol);
-        let Some(Slot {
+        let limits = self.limits;
+        let remote_stop = &self.config.remote_stop;
+        let Some(Session {
             conn: Some(conn),
             framer,
-        }) = self.slots.get_mut(k)
+        }) = self.sessions.get_mut(k)
         else {
             return Served::Idle;
         };
@@ -345,7 +421,10 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
                     let (used, frame) = framer.feed(data);
                     data = data.get(used..).unwrap_or(&[]);
                     match frame {
-                        Some(Frame::Line(line)) => handler.line(&conn.info, line),
+                        Some(Frame::Line(line)) => {
+                            conn.last_line = now;
+                            handler.line(&conn.info, line);
+                        }
                         Some(Frame::Command(c)) => {
                             command = Some(c);
                             break;
@@ -354,14 +433,22 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
                     }
                 }
                 match command {
-                    None => return Served::Data,
+                    // Lines that came in time are delivered; a limit that
+                    // passed meanwhile still closes (a fast sender too).
+                    None => match limits.expired(conn, now, true) {
+                        Some(why) => why,
+                        None => return Served::Data,
+                    },
                     Some(Command::Disconnect) => CloseReason::Disconnect,
-                    Some(Command::Stop) => CloseReason::Stop,
+                    Some(Command::Stop) if remote_stop.allows(conn.info.peer.ip()) => {
+                        CloseReason::Stop
+                    }
+                    Some(Command::Stop) => CloseReason::StopRefused,
                 }
             }
-            Err(Error::WouldBlock | Error::TimedOut) => match idle {
-                Some(t) if now >= conn.last_rx + t => CloseReason::IdleTimeout,
-                _ => return Served::Idle,
+            Err(Error::WouldBlock | Error::TimedOut) => match limits.expired(conn, now, false) {
+                Some(why) => why,
+                None => return Served::Idle,
             },
             Err(Error::ConnectionReset) => CloseReason::Reset,
             Err(e) => CloseReason::Error(e),
@@ -377,18 +464,21 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
     /// Close session `k`: deliver its partial line (unless it ended with a
     /// command, which is a whole line), close the socket, report.
     fn close(&mut self, k: usize, reason: CloseReason, handler: &mut impl LineHandler) {
-        let Some(slot) = self.slots.get_mut(k) else {
+        let Some(session) = self.sessions.get_mut(k) else {
             return;
         };
-        let Some(conn) = slot.conn.take() else {
+        let Some(conn) = session.conn.take() else {
             return;
         };
-        if !matches!(reason, CloseReason::Disconnect | CloseReason::Stop) {
-            if let Some(Frame::Line(line)) = slot.framer.finish() {
+        if !matches!(
+            reason,
+            CloseReason::Disconnect | CloseReason::Stop | CloseReason::StopRefused
+        ) {
+            if let Some(Frame::Line(line)) = session.framer.finish() {
                 handler.line(&conn.info, line);
             }
         }
-        slot.framer.reset();
+        session.framer.reset();
         if let Err(e) = conn.sock.close() {
             crate::log::net_warn!("line session {}: close: {}", conn.info.id, e);
         }
