@@ -36,7 +36,7 @@ const TR_NEWTX: u32 = 1 << 0;
 /// TX threshold off: a frame goes out only when NEWTX is written.
 const THR_OFF: u32 = 0x3F;
 
-/// Frames dropped because they did not fit the receive buffer.
+/// What went through the MAC.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Counters {
     /// Frames received and handed to the stack.
@@ -148,34 +148,40 @@ impl phy::RxToken for RxToken<'_> {
 
 impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut frame = [0u8; MTU];
-        let len = len.min(MTU);
-        let r = f(&mut frame[..len]);
-        if len >= HEADER {
-            send(&frame[..len]);
+        let mut buf = [0u8; MTU];
+        let frame = &mut buf[..len.min(MTU)];
+        let r = f(frame);
+        if frame.len() >= HEADER {
+            send(frame);
             self.counters.tx += 1;
         }
         r
     }
 }
 
-/// Push one frame into the TX FIFO and start it.
+/// Push one frame (at least a header long) into the TX FIFO and start it.
 fn send(frame: &[u8]) {
+    let [b0, b1, rest @ ..] = frame else {
+        return;
+    };
+    // `transmit` only hands out a token when the MAC is idle: no wait here
+    // unless a frame was started since.
     while !tx_idle() {}
-    let data_len = (frame.len() - HEADER) as u32;
-    let (head, rest) = frame.split_at(2);
+    let data_len = frame.len().saturating_sub(HEADER) as u32;
     hw::mac_write(
         Mac::Data,
-        data_len | u32::from(head[0]) << 16 | u32::from(head[1]) << 24,
+        data_len | u32::from(*b0) << 16 | u32::from(*b1) << 24,
     );
     let mut words = rest.chunks_exact(4);
     for w in &mut words {
-        hw::mac_write(Mac::Data, u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+        if let [a, b, c, d] = *w {
+            hw::mac_write(Mac::Data, u32::from_le_bytes([a, b, c, d]));
+        }
     }
+    let mut last = [0u8; 4];
     let tail = words.remainder();
-    if !tail.is_empty() {
-        let mut last = [0u8; 4];
-        last[..tail.len()].copy_from_slice(tail);
+    if let Some(dst) = last.get_mut(..tail.len()).filter(|d| !d.is_empty()) {
+        dst.copy_from_slice(tail);
         hw::mac_write(Mac::Data, u32::from_le_bytes(last));
     }
     hw::mac_write(Mac::Tr, TR_NEWTX);
@@ -189,7 +195,8 @@ impl Device for Enet {
         while frame_waiting() {
             if let Some(len) = self.pop_frame() {
                 let Enet { rx, counters } = self;
-                return Some((RxToken { frame: &rx[..len] }, TxToken { counters }));
+                let frame = rx.get(..len)?;
+                return Some((RxToken { frame }, TxToken { counters }));
             }
         }
         None

@@ -29,8 +29,7 @@ fn url(buf: &mut [u8]) -> &str {
     let n = hw::cmdline(buf).unwrap_or(0);
     let line = core::str::from_utf8(&buf[..n]).unwrap_or("");
     line.split_ascii_whitespace()
-        .filter(|w| w.contains("://"))
-        .last()
+        .rfind(|w| w.contains("://"))
         .unwrap_or(DEFAULT_URL)
 }
 
