@@ -350,6 +350,31 @@ fn http_get_in_qemu() {
     assert_eq!(run.text(), "error: connection refused\n");
     assert_eq!(status, Some(1));
 
+    // A server that sends part of a response, then resets the connection.
+    let reset = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let reset_port = reset.local_addr().expect("addr").port();
+    let resetter = thread::spawn(move || {
+        if let Ok((mut c, _)) = reset.accept() {
+            c.set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("timeout");
+            // Read only the start of the request: Linux answers a close with
+            // unread input by a reset (no SO_LINGER needed).
+            let mut start = [0u8; 4];
+            let _ = c.read_exact(&mut start);
+            let _ = c.write_all(b"HTTP/1.0 200 OK\r\n\r\npartial");
+            thread::sleep(Duration::from_millis(300));
+            drop(c);
+        }
+    });
+    let mut run = Run::start("qemu-http-get.sh", &[&reset_port.to_string()]);
+    let status = run.wait_exit(Duration::from_secs(30));
+    assert_eq!(
+        run.text(),
+        "HTTP/1.0 200 OK\r\n\r\npartial\nerror: connection reset by peer\n"
+    );
+    assert_eq!(status, Some(1));
+    let _ = resetter.join();
+
     // A server that accepts and never answers: the 20 s deadline.
     let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
     let silent_port = silent.local_addr().expect("addr").port();

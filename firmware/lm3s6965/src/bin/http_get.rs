@@ -73,11 +73,21 @@ fn main() -> ! {
     };
     let url = url(CMDLINE);
     let client = Client::new(&stack);
+    let mut last = b'\n';
     match client.get_raw(url, |chunk| {
         console::write(chunk);
+        if let Some(&b) = chunk.last() {
+            last = b;
+        }
         ControlFlow::Continue(())
     }) {
         Ok(_) => board::exit_ok(),
-        Err(e) => board::fail(describe(e)),
+        Err(e) => {
+            // The error gets a line of its own after a partial response.
+            if last != b'\n' {
+                console::write(b"\n");
+            }
+            board::fail(describe(e))
+        }
     }
 }
