@@ -49,7 +49,7 @@ if [ "${FIRMWARE_TOOLCHAIN:-}" != debian ] && command -v rustup >/dev/null 2>&1 
     && rustup target add "$TARGET" >/dev/null 2>&1; then
     LINKER="$(find_linker rustc)"
     if [ "${FIRMWARE_PREBUILT_CORE:-}" != 1 ] && rustup component add rust-src >/dev/null 2>&1; then
-        # `core` rebuilt at the firmware's opt-level "z": about 2.5 KB less
+        # `core` rebuilt at the firmware's opt-level "z": about 2.4 KB less
         # flash than rustup's prebuilt one (optimized for speed).
         log "toolchain: rustup ($(rustc --version)), core built from rust-src"
         RUSTC_BOOTSTRAP=1 CARGO_TARGET_THUMBV7M_NONE_EABI_LINKER="$LINKER" \

@@ -7,7 +7,7 @@
 //! themselves. This crate holds the only instantiations of `new()` the
 //! programs use, and the firmware's Cargo.toml compiles it at `opt-level = 2`,
 //! where the value is written straight into the static. (A library-side fix
-//! is described in firmware/lm3s6965/README.md.)
+//! would let the buffers be a separate all-zero static: see PORTING.md, §3.)
 #![no_std]
 #![deny(unsafe_code)]
 
