@@ -160,15 +160,33 @@ fn closed_within(s: &mut TcpStream, within: Duration) -> bool {
     }
 }
 
-/// The first connection: QEMU's port forward accepts before the guest is up,
-/// so retry until the firmware has printed what this connection sent.
+/// The first connection: QEMU's port forward accepts before the guest is up.
+/// If the guest was not listening yet it resets the forwarded connection and
+/// QEMU closes ours: then try again. A connection still open is never
+/// duplicated (the guest may take a SYN retransmission to see it).
 fn first_session(run: &Run, port: u16, hello: &[u8], printed: &str) -> TcpStream {
     let end = Instant::now() + Duration::from_secs(60);
     while Instant::now() < end {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            if s.write_all(hello).is_ok() && run.wait_for(printed, Duration::from_secs(3)) {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+            thread::sleep(Duration::from_millis(200));
+            continue;
+        };
+        if s.write_all(hello).is_err() {
+            continue;
+        }
+        let wait_end = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < wait_end {
+            if run.text().contains(printed) {
+                s.set_read_timeout(Some(Duration::from_secs(10)))
+                    .expect("timeout");
                 return s;
             }
+            if closed_within(&mut s, Duration::from_millis(100)) {
+                break;
+            }
+        }
+        if run.text().contains(printed) {
+            return s;
         }
         thread::sleep(Duration::from_millis(200));
     }
