@@ -1,6 +1,7 @@
 //! The seed's client, fixed: resolve, connect, send the request, half-close,
 //! read to EOF in chunks of at most 1024 bytes, all within one deadline.
 
+use super::check::BodyCheck;
 use super::{Parsed, Request, ResponseError, ResponseParser, Url, UrlError};
 use crate::{Domain, Error, ResolveError, Shutdown, SockAddr, Socket, Stack, Type};
 use core::fmt;
@@ -39,6 +40,17 @@ pub enum HttpError {
     Socket(Error),
     /// The caller's sink asked to stop.
     Aborted,
+    /// The server closed the connection without sending a single byte
+    /// (curl's "Empty reply from server", exit code 52).
+    EmptyReply,
+    /// The server closed the connection before the body reached the length
+    /// its `Content-Length` header announced (curl's exit code 18).
+    PartialBody {
+        /// The body length the `Content-Length` header announced.
+        expected: u64,
+        /// The body bytes received before the connection ended.
+        received: u64,
+    },
 }
 
 impl fmt::Display for HttpError {
@@ -59,6 +71,13 @@ impl fmt::Display for HttpError {
             HttpError::BadResponse(e) => write!(f, "bad HTTP response: {e}"),
             HttpError::Socket(e) => write!(f, "socket error: {e}"),
             HttpError::Aborted => f.write_str("stopped by the caller"),
+            HttpError::EmptyReply => {
+                f.write_str("empty reply from server (it closed the connection without a byte)")
+            }
+            HttpError::PartialBody { expected, received } => write!(
+                f,
+                "partial body: the connection closed after {received} of the {expected} bytes its Content-Length announced"
+            ),
         }
     }
 }
@@ -266,7 +285,9 @@ impl Response<'_, '_> {
     }
 
     /// The next raw bytes, at most `min(buf.len(), CHUNK)`; `Ok(0)` at the end
-    /// of the response (and for an empty `buf`).
+    /// of the response (and for an empty `buf`). This low-level call does
+    /// not judge the response; [`Response::read_raw`] and [`Response::read`]
+    /// do.
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, HttpError> {
         let len = buf.len().min(CHUNK);
         let Some(buf) = buf.get_mut(..len) else {
@@ -282,18 +303,29 @@ impl Response<'_, '_> {
     }
 
     /// Read to the end, handing each raw chunk to `sink`; the byte count.
+    ///
+    /// The bytes are not parsed, but the end is judged: a server that closes
+    /// without sending a byte is [`HttpError::EmptyReply`]; an `HTTP/`
+    /// response whose body stops short of its `Content-Length` is
+    /// [`HttpError::PartialBody`] (all bytes that came were handed on
+    /// first); one that ends inside its headers is
+    /// [`HttpError::BadResponse`]`(`[`ResponseError::Incomplete`]`)`. A reply
+    /// that does not start with `HTTP/` is handed on as it is, unjudged.
     pub fn read_raw(
         mut self,
         mut sink: impl FnMut(&[u8]) -> ControlFlow<()>,
     ) -> Result<u64, HttpError> {
         let mut chunk = [0u8; CHUNK];
         let mut total = 0u64;
+        let mut check = BodyCheck::new();
         loop {
             let n = self.recv(&mut chunk)?;
             let Some(data) = chunk.get(..n).filter(|d| !d.is_empty()) else {
+                check.finish()?;
                 return Ok(total);
             };
             total += n as u64;
+            check.push(data);
             if sink(data).is_break() {
                 return Err(HttpError::Aborted);
             }
@@ -301,7 +333,9 @@ impl Response<'_, '_> {
     }
 
     /// Read to the end through `parser`: `on_part` gets the head once, then
-    /// the body chunks. Returns the body length.
+    /// the body chunks. Returns the body length. The end is judged as in
+    /// [`Response::read_raw`]; a reply that is not HTTP is
+    /// [`HttpError::BadResponse`].
     pub fn read<const N: usize>(
         self,
         parser: &mut ResponseParser<N>,

@@ -16,7 +16,11 @@
 //!   (request sent, read the [`Response`] later).
 //!
 //! No heap is used anywhere; errors are [`HttpError`], one variant per cause.
+//! A failed exchange is never a success: a server that closes without a
+//! byte is [`HttpError::EmptyReply`], a body cut short of its
+//! `Content-Length` is [`HttpError::PartialBody`].
 
+mod check;
 mod client;
 mod request;
 mod response;
