@@ -13,6 +13,7 @@ mod addr;
 mod error;
 pub mod http;
 mod inner;
+pub mod io;
 pub mod line;
 mod resolve;
 mod resources;
