@@ -625,8 +625,16 @@ fn the_sink_can_stop_the_exchange() {
 fn bad_urls_fail_before_any_network_use() {
     let (net, clock) = world(false);
     let client = Client::new(net);
+    // https:// needs TLS (feature `tls`, `get_raw_tls`); never a crash.
     assert_eq!(
         get_raw(&client, "https://example.com/").0,
+        Err(HttpError::HttpsNotSupported)
+    );
+    assert!(HttpError::HttpsNotSupported
+        .to_string()
+        .contains("https:// is not supported"));
+    assert_eq!(
+        get_raw(&client, "ftp://example.com/").0,
         Err(HttpError::UnsupportedScheme)
     );
     assert!(matches!(

@@ -2,7 +2,7 @@
 //! read to EOF in chunks of at most 1024 bytes, all within one deadline.
 
 use super::check::BodyCheck;
-use super::{Parsed, Request, ResponseError, ResponseParser, Url, UrlError};
+use super::{Parsed, Request, ResponseError, ResponseParser, Scheme, Url, UrlError};
 use crate::{Domain, Error, ResolveError, Shutdown, SockAddr, Socket, Stack, Type};
 use core::fmt;
 use core::ops::ControlFlow;
@@ -20,8 +20,12 @@ pub const CHUNK: usize = 1024;
 pub enum HttpError {
     /// The URL is malformed.
     BadUrl(UrlError),
-    /// Not an `http://` URL (`https://` needs TLS, which this client has not).
+    /// Neither an `http://` nor an `https://` URL.
     UnsupportedScheme,
+    /// An `https://` URL where TLS is not available: smolsock built without
+    /// the `tls` feature, or a call without TLS ([`Client::get_raw`],
+    /// [`Client::get`]; `get_raw_tls`/`get_tls` take `https://`).
+    HttpsNotSupported,
     /// The host name does not resolve (Python's `gaierror`).
     NameNotResolved,
     /// The URL names a host but the stack has no DNS server.
@@ -40,6 +44,8 @@ pub enum HttpError {
     Socket(Error),
     /// The caller's sink asked to stop.
     Aborted,
+    /// The TLS connection failed (`https://`, feature `tls`).
+    Tls(TlsFailure),
     /// The server closed the connection without sending a single byte
     /// (curl's "Empty reply from server", exit code 52).
     EmptyReply,
@@ -57,9 +63,14 @@ impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HttpError::BadUrl(e) => write!(f, "bad URL: {e}"),
-            HttpError::UnsupportedScheme => f.write_str(
-                "unsupported URL scheme: only http:// is supported (https:// is not supported)",
-            ),
+            HttpError::UnsupportedScheme => {
+                f.write_str("URL scheme not supported: only http:// and https:// are")
+            }
+            HttpError::HttpsNotSupported => f.write_str(if cfg!(feature = "tls") {
+                "https:// is not supported by this call: use Client::get_raw_tls or get_tls"
+            } else {
+                "https:// is not supported: smolsock was built without the `tls` feature"
+            }),
             HttpError::NameNotResolved => {
                 f.write_str("name not resolved: name or service not known")
             }
@@ -71,6 +82,7 @@ impl fmt::Display for HttpError {
             HttpError::BadResponse(e) => write!(f, "bad HTTP response: {e}"),
             HttpError::Socket(e) => write!(f, "socket error: {e}"),
             HttpError::Aborted => f.write_str("stopped by the caller"),
+            HttpError::Tls(e) => write!(f, "TLS: {e}"),
             HttpError::EmptyReply => {
                 f.write_str("empty reply from server (it closed the connection without a byte)")
             }
@@ -81,6 +93,49 @@ impl fmt::Display for HttpError {
         }
     }
 }
+
+/// Why a TLS connection failed (feature `tls`; see the README's HTTPS
+/// section for what is verified).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The server's certificate did not verify: not signed by the trusted
+    /// CA, not issued for the host, or its handshake signature is wrong.
+    Certificate,
+    /// The certificate or the handshake uses a signature algorithm this
+    /// build cannot verify (ECDSA P-256 with SHA-256 only).
+    UnsupportedAlgorithm,
+    /// The server ended the handshake with this TLS alert (e.g. 40: no
+    /// common parameters; the client speaks TLS 1.3 only).
+    Alert(u8),
+    /// The server closed the connection during the handshake.
+    ClosedInHandshake,
+    /// A record or certificate did not fit the buffers.
+    BufferTooSmall,
+    /// A malformed or unexpected TLS message.
+    Protocol,
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsFailure::Certificate => f.write_str(
+                "certificate verification failed (not signed by the trusted CA, or not for this host)",
+            ),
+            TlsFailure::UnsupportedAlgorithm => f.write_str(
+                "certificate or handshake signed with an algorithm that cannot be verified here (only ECDSA P-256/SHA-256)",
+            ),
+            TlsFailure::Alert(code) => write!(f, "the server ended the handshake (alert {code})"),
+            TlsFailure::ClosedInHandshake => {
+                f.write_str("the server closed the connection during the handshake")
+            }
+            TlsFailure::BufferTooSmall => f.write_str("a TLS record does not fit the buffers"),
+            TlsFailure::Protocol => f.write_str("malformed or unexpected TLS message"),
+        }
+    }
+}
+
+impl core::error::Error for TlsFailure {}
 
 impl core::error::Error for HttpError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
@@ -159,8 +214,9 @@ pub enum Part<'r> {
 /// // Nothing listens on port 8080 here.
 /// let r = client.get_raw("http://127.0.0.1:8080/", |_chunk| ControlFlow::Continue(()));
 /// assert_eq!(r, Err(HttpError::ConnectionRefused));
+/// // https:// needs the `tls` feature and `Client::get_raw_tls`.
 /// assert_eq!(client.get_raw("https://example.com/", |_| ControlFlow::Continue(())),
-///            Err(HttpError::UnsupportedScheme));
+///            Err(HttpError::HttpsNotSupported));
 /// ```
 #[derive(Clone, Copy)]
 pub struct Client<'s, 'a> {
@@ -226,23 +282,10 @@ impl<'s, 'a> Client<'s, 'a> {
     /// server too (one thread, one stack).
     pub fn send(&self, url: &str) -> Result<Response<'s, 'a>, HttpError> {
         let url = Url::parse(url)?;
-        let deadline = self.stack.now() + to_smol(self.timeout);
-        let stack = self.stack;
-        let ip = match url.ip() {
-            Some(ip) => ip,
-            None => stack
-                .resolve(url.host(), Some(remaining(stack, deadline)?))?
-                .into(),
-        };
-        let to = SockAddr::new(ip, url.port());
-        let sock = Socket::new(stack, Domain::for_address(to), Type::STREAM)?;
-        let resp = Response {
-            sock,
-            deadline,
-            eof: false,
-        };
-        resp.arm()?;
-        resp.sock.connect(to)?;
+        if url.scheme() != Scheme::Http {
+            return Err(HttpError::HttpsNotSupported);
+        }
+        let resp = self.connect(&url)?;
         let mut w = Writer {
             resp: &resp,
             buf: [0; 256],
@@ -260,13 +303,35 @@ impl<'s, 'a> Client<'s, 'a> {
         let _ = resp.sock.shutdown(Shutdown::Write);
         Ok(resp)
     }
+
+    /// Resolve the URL's host and connect, all within a new deadline.
+    pub(super) fn connect(&self, url: &Url<'_>) -> Result<Response<'s, 'a>, HttpError> {
+        let deadline = self.stack.now() + to_smol(self.timeout);
+        let stack = self.stack;
+        let ip = match url.ip() {
+            Some(ip) => ip,
+            None => stack
+                .resolve(url.host(), Some(remaining(stack, deadline)?))?
+                .into(),
+        };
+        let to = SockAddr::new(ip, url.port());
+        let sock = Socket::new(stack, Domain::for_address(to), Type::STREAM)?;
+        let resp = Response {
+            sock,
+            deadline,
+            eof: false,
+        };
+        resp.arm()?;
+        resp.sock.connect(to)?;
+        Ok(resp)
+    }
 }
 
 /// The request is sent; the response is read from here, within the
 /// exchange's deadline. Dropping it closes the connection.
 #[derive(Debug)]
 pub struct Response<'s, 'a> {
-    sock: Socket<'s, 'a>,
+    pub(super) sock: Socket<'s, 'a>,
     deadline: Instant,
     eof: bool,
 }
@@ -278,7 +343,7 @@ impl Response<'_, '_> {
     }
 
     /// Set the socket's timeout to what is left of the deadline.
-    fn arm(&self) -> Result<(), HttpError> {
+    pub(super) fn arm(&self) -> Result<(), HttpError> {
         let left = remaining(self.sock.stack(), self.deadline)?;
         self.sock.set_timeout(Some(left))?;
         Ok(())

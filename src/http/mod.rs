@@ -14,6 +14,11 @@
 //! - [`Client`]: [`Client::get_raw`] (the seed: raw chunks to a sink),
 //!   [`Client::get`] (parsed: head, then body chunks), [`Client::send`]
 //!   (request sent, read the [`Response`] later).
+//! - With the `tls` feature, `https://` through embedded-tls (TLS 1.3, no
+//!   heap): `Client::get_raw_tls` and `Client::get_tls` with an `Https`
+//!   setup (buffers, a random number generator, and a CA certificate or
+//!   `Verify::Insecure`). Without it, `https://` is
+//!   [`HttpError::HttpsNotSupported`].
 //!
 //! No heap is used anywhere; errors are [`HttpError`], one variant per cause.
 //! A failed exchange is never a success: a server that closes without a
@@ -24,9 +29,13 @@ mod check;
 mod client;
 mod request;
 mod response;
+#[cfg(feature = "tls")]
+mod tls;
 mod url;
 
-pub use client::{Client, HttpError, Part, Response, CHUNK, DEFAULT_TIMEOUT};
+pub use client::{Client, HttpError, Part, Response, TlsFailure, CHUNK, DEFAULT_TIMEOUT};
 pub use request::{Request, USER_AGENT};
 pub use response::{Head, Parsed, ResponseError, ResponseParser, DEFAULT_HEAD_MAX, MAX_HEADERS};
-pub use url::{Url, UrlError, DEFAULT_PORT};
+#[cfg(feature = "tls")]
+pub use tls::{CryptoRngCore, Https, TlsBuffers, Verify, TLS_READ_BUF, TLS_WRITE_BUF};
+pub use url::{Scheme, Url, UrlError, DEFAULT_HTTPS_PORT, DEFAULT_PORT};
