@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! cargo run --release --example http_get -- --tap TAP [--ip CIDR] [--gateway IP]
-//!     [--dns IP] [--timeout SECS] [--pcap FILE] URL
+//!     [--dns IP] [--timeout SECS] [--pcap FILE] [--cacert FILE | --insecure] URL
 //! ```
+//!
+//! `https://` URLs need the `tls` feature (`--features tls`); without it
+//! they are a clear "not supported" error.
 //!
 //! stdout: the raw response bytes exactly as received (status line, headers,
 //! body). Exits 0 when the response was read to its end, whatever its status;
@@ -13,13 +16,13 @@
 mod common;
 
 use common::{with_tap_stack, NetOpts};
-use smolsock::http::{Client, HttpError, Url, DEFAULT_TIMEOUT};
+use smolsock::http::{Client, HttpError, Scheme, Url, DEFAULT_TIMEOUT};
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
 const USAGE: &str = "usage: http_get --tap TAP [--ip CIDR] [--gateway IP] [--dns IP] \
-[--timeout SECS] [--pcap FILE] URL";
+[--timeout SECS] [--pcap FILE] [--cacert FILE | --insecure] URL";
 
 /// What `--help` prints after the usage line.
 const HELP: &str = "\
@@ -32,12 +35,21 @@ Fetch URL with HTTP/1.0 GET over the TAP device and print the raw response
   --dns IP         the DNS server (default 192.168.69.1)
   --timeout SECS   deadline for the whole exchange, name resolution included
                    (default 20; a number of seconds > 0 and <= 1000000000)
-  --pcap FILE      write every packet sent and received to FILE (pcap)
+  --pcap FILE      write every packet sent and received to FILE (pcap;
+                   read it with: tshark -r FILE)
+  --cacert FILE    https://: the CA certificate (PEM or DER) the server's
+                   certificate must be signed by (ECDSA P-256); required
+                   for https:// unless --insecure
+  --insecure       https://: do not verify the server's certificate at all
+
+https:// needs a build with the `tls` feature (cargo run --features tls ...);
+without it, an https:// URL is a \"not supported\" error (exit 2).
 
 exit codes:
   0   the response was read to its end (whatever its HTTP status)
   2   any other error: bad option or URL, name not resolved, connection
-      refused, timed out, connection reset, TAP device unusable, ...
+      refused, timed out, connection reset, TAP device unusable, TLS
+      failure (certificate not verified, ...), https:// not supported, ...
   18  partial body: the server closed before the Content-Length was reached
   52  empty reply: the server closed without sending a byte";
 
@@ -55,6 +67,8 @@ struct Args {
     net: NetOpts,
     timeout: Duration,
     url: String,
+    cacert: Option<String>,
+    insecure: bool,
 }
 
 /// One clear line on stderr, then exit with `code`.
@@ -94,6 +108,8 @@ fn parse_args() -> Result<Args, String> {
     let mut net = NetOpts::default();
     let mut timeout = DEFAULT_TIMEOUT;
     let mut url = None;
+    let mut cacert = None;
+    let mut insecure = false;
     let mut args = argv.into_iter();
     while let Some(arg) = args.next() {
         if net.take(&arg, &mut args)? {
@@ -104,6 +120,8 @@ fn parse_args() -> Result<Args, String> {
                 let v = args.next().ok_or("--timeout needs a value")?;
                 timeout = parse_timeout(&v)?;
             }
+            "--cacert" => cacert = Some(args.next().ok_or("--cacert needs a value")?),
+            "--insecure" | "-k" => insecure = true,
             "-h" | "--help" => {
                 println!("{USAGE}\n\n{HELP}");
                 std::process::exit(0);
@@ -124,7 +142,16 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     let url = url.ok_or_else(|| format!("no URL given; {USAGE}"))?;
-    Ok(Args { net, timeout, url })
+    if cacert.is_some() && insecure {
+        return Err("--cacert and --insecure exclude each other".into());
+    }
+    Ok(Args {
+        net,
+        timeout,
+        url,
+        cacert,
+        insecure,
+    })
 }
 
 fn main() {
@@ -138,19 +165,21 @@ fn main() {
         )
     });
     let host = url.host();
+    let ca = trust(&args, &url).unwrap_or_else(|e| fail(EXIT_ERROR, e));
 
     let mut stdout = std::io::stdout().lock();
     let mut write_error = None;
     let result = with_tap_stack(&args.net, |stack| {
-        Client::new(stack)
-            .with_timeout(args.timeout)
-            .get_raw(&args.url, |chunk| match stdout.write_all(chunk) {
+        let client = Client::new(stack).with_timeout(args.timeout);
+        fetch(&client, &args.url, ca.as_deref(), |chunk| {
+            match stdout.write_all(chunk) {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(e) => {
                     write_error = Some(e);
                     ControlFlow::Break(())
                 }
-            })
+            }
+        })
     });
     if let Some(e) = write_error {
         fail(EXIT_ERROR, format_args!("cannot write to stdout: {e}"));
@@ -178,4 +207,93 @@ fn main() {
         ),
         Err(e) => fail(EXIT_ERROR, format_args!("{url}: {e}")),
     }
+}
+
+/// The CA certificate (DER) an `https://` URL is verified against; `None`
+/// for `http://` and `--insecure`. Checked before the TAP device is touched.
+fn trust(args: &Args, url: &Url<'_>) -> Result<Option<Vec<u8>>, String> {
+    if url.scheme() != Scheme::Https {
+        return Ok(None);
+    }
+    if !cfg!(feature = "tls") {
+        return Err(format!(
+            "{}: {} (rebuild with --features tls)",
+            args.url,
+            HttpError::HttpsNotSupported
+        ));
+    }
+    if args.insecure {
+        return Ok(None);
+    }
+    let Some(path) = &args.cacert else {
+        return Err(format!(
+            "{}: https:// needs --cacert FILE (the CA certificate that signed the server's, PEM or DER) or --insecure",
+            args.url
+        ));
+    };
+    let bytes = std::fs::read(path).map_err(|e| format!("--cacert: cannot read '{path}': {e}"))?;
+    pem_or_der(&bytes).ok_or_else(|| {
+        format!("--cacert: '{path}' holds no certificate (expected PEM \"BEGIN CERTIFICATE\" or DER)")
+    }).map(Some)
+}
+
+/// The first certificate of a PEM file, or the bytes of a DER file.
+fn pem_or_der(bytes: &[u8]) -> Option<Vec<u8>> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    if bytes.first() == Some(&0x30) {
+        return Some(bytes.to_vec()); // a DER SEQUENCE
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let body = text.split_once(BEGIN)?.1.split_once(END)?.0;
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in body
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// GET `url` raw: over TLS for `https://` (feature `tls`), verified against
+/// `ca` unless it is `None` (`--insecure`).
+#[cfg(feature = "tls")]
+fn fetch(
+    client: &Client<'_, '_>,
+    url: &str,
+    ca: Option<&[u8]>,
+    sink: impl FnMut(&[u8]) -> ControlFlow<()>,
+) -> Result<u64, HttpError> {
+    use smolsock::http::{Https, TlsBuffers, Verify};
+    let mut buffers = Box::new(TlsBuffers::<{ smolsock::http::TLS_READ_BUF }>::new());
+    let verify = ca.map_or(Verify::Insecure, Verify::Ca);
+    let mut https = Https::new(&mut buffers, rand_core::OsRng, verify);
+    client.get_raw_tls(url, &mut https, sink)
+}
+
+/// GET `url` raw (`http://` only: built without the `tls` feature).
+#[cfg(not(feature = "tls"))]
+fn fetch(
+    client: &Client<'_, '_>,
+    url: &str,
+    _ca: Option<&[u8]>,
+    sink: impl FnMut(&[u8]) -> ControlFlow<()>,
+) -> Result<u64, HttpError> {
+    client.get_raw(url, sink)
 }

@@ -100,6 +100,7 @@ fn bad_flags_and_urls_are_one_line_and_exit_2() {
         (&["--tap", "tap0", "http://h:99999/"], "bad URL"),
         (&["--tap", "tap0", "192.168.69.1/"], "bad URL"),
         (&["--tap", "tap0", "ftp://h/"], "not supported"),
+        (&["--tap", "tap0", "--cacert"], "--cacert needs a value"),
     ];
     for (args, want) in cases {
         let os: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
@@ -112,6 +113,55 @@ fn bad_flags_and_urls_are_one_line_and_exit_2() {
         );
         assert!(o.stdout.is_empty(), "{args:?}");
     }
+    // https://: "not supported" without the `tls` feature; with it, a CA
+    // certificate or --insecure is required, and checked before the TAP.
+    let junk = std::env::temp_dir().join(format!("smolsock-junk-{}.pem", std::process::id()));
+    std::fs::write(&junk, "no certificate here\n").unwrap();
+    let junk = junk.to_str().unwrap();
+    let https: &[(&[&str], &str)] = if cfg!(feature = "tls") {
+        &[
+            (&["--tap", "tap0", "https://h/"], "needs --cacert FILE"),
+            (
+                &[
+                    "--tap",
+                    "tap0",
+                    "--cacert",
+                    "/nonexistent/ca.pem",
+                    "https://h/",
+                ],
+                "cannot read",
+            ),
+            (
+                &["--tap", "tap0", "--cacert", junk, "https://h/"],
+                "holds no certificate",
+            ),
+            (
+                &[
+                    "--tap",
+                    "tap0",
+                    "--cacert",
+                    junk,
+                    "--insecure",
+                    "https://h/",
+                ],
+                "exclude each other",
+            ),
+        ]
+    } else {
+        &[(
+            &["--tap", "tap0", "https://h/"],
+            "https:// is not supported",
+        )]
+    };
+    for (args, want) in https {
+        let os: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let o = http_get(&os);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        let line = stderr_line(&o);
+        assert!(line.contains(want), "{args:?}: {line}");
+    }
+    let _ = std::fs::remove_file(junk);
+
     let o = http_get(&[OsStr::from_bytes(b"http://h/\xff")]);
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     assert!(stderr_line(&o).contains("not valid UTF-8"));
