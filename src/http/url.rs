@@ -14,7 +14,7 @@ pub enum Scheme {
     /// `http://`: plain TCP.
     Http,
     /// `https://`: TLS over TCP (fetched only with the `tls` feature, through
-    /// [`Client::get_raw_tls`](super::Client::get_raw_tls)).
+    /// `Client::get_raw_tls`).
     Https,
 }
 
