@@ -86,7 +86,9 @@ impl BodyCheck {
                 if b"HTTP/".get(usize::from(n)) != Some(&b) {
                     State::NotHttp
                 } else if n == 4 {
-                    self.status[..5].copy_from_slice(b"HTTP/");
+                    if let Some(s) = self.status.get_mut(..5) {
+                        s.copy_from_slice(b"HTTP/");
+                    }
                     State::Status(5)
                 } else {
                     State::Magic(n + 1)

@@ -406,29 +406,39 @@ impl Response<'_, '_> {
         parser: &mut ResponseParser<N>,
         mut on_part: impl FnMut(Part<'_>) -> ControlFlow<()>,
     ) -> Result<u64, HttpError> {
-        let mut failed = None;
-        let r = self.read_raw(|chunk| match parser.push(chunk) {
-            Ok(Parsed::NeedMore) => ControlFlow::Continue(()),
-            Ok(Parsed::Head { body }) => match parser.head() {
-                Some(head) => match on_part(Part::Head(&head)) {
-                    ControlFlow::Continue(()) if !body.is_empty() => on_part(Part::Body(body)),
-                    flow => flow,
-                },
-                None => ControlFlow::Continue(()),
+        parsed(parser, |sink| self.read_raw(sink), &mut on_part)
+    }
+}
+
+/// Run a raw read (`read`) through `parser`, handing the head and the body
+/// chunks to `on_part`; the body length. Shared by the plain and TLS paths.
+pub(super) fn parsed<const N: usize>(
+    parser: &mut ResponseParser<N>,
+    read: impl FnOnce(&mut dyn FnMut(&[u8]) -> ControlFlow<()>) -> Result<u64, HttpError>,
+    on_part: &mut dyn FnMut(Part<'_>) -> ControlFlow<()>,
+) -> Result<u64, HttpError> {
+    let mut failed = None;
+    let r = read(&mut |chunk| match parser.push(chunk) {
+        Ok(Parsed::NeedMore) => ControlFlow::Continue(()),
+        Ok(Parsed::Head { body }) => match parser.head() {
+            Some(head) => match on_part(Part::Head(&head)) {
+                ControlFlow::Continue(()) if !body.is_empty() => on_part(Part::Body(body)),
+                flow => flow,
             },
-            Ok(Parsed::Body(body)) => on_part(Part::Body(body)),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        });
-        match (r, failed) {
-            (_, Some(e)) => Err(e.into()),
-            (Err(e), None) => Err(e),
-            (Ok(_), None) => {
-                parser.finish()?;
-                Ok(parser.body_len())
-            }
+            None => ControlFlow::Continue(()),
+        },
+        Ok(Parsed::Body(body)) => on_part(Part::Body(body)),
+        Err(e) => {
+            failed = Some(e);
+            ControlFlow::Break(())
+        }
+    });
+    match (r, failed) {
+        (_, Some(e)) => Err(e.into()),
+        (Err(e), None) => Err(e),
+        (Ok(_), None) => {
+            parser.finish()?;
+            Ok(parser.body_len())
         }
     }
 }

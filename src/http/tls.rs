@@ -8,8 +8,8 @@
 //! verifier checks and what it does not.
 
 use super::check::BodyCheck;
-use super::client::{Client, HttpError, Part, Response, TlsFailure, CHUNK};
-use super::{Parsed, Request, ResponseParser, Scheme, Url};
+use super::client::{parsed, Client, HttpError, Part, Response, TlsFailure, CHUNK};
+use super::{Request, ResponseParser, Scheme, Url};
 use crate::Error;
 use core::cell::Cell;
 use core::fmt;
@@ -343,29 +343,10 @@ impl<'s, 'a> Client<'s, 'a> {
         parser: &mut ResponseParser<N>,
         mut on_part: impl FnMut(Part<'_>) -> ControlFlow<()>,
     ) -> Result<u64, HttpError> {
-        let mut failed = None;
-        let r = self.get_raw_tls(url, tls, |chunk| match parser.push(chunk) {
-            Ok(Parsed::NeedMore) => ControlFlow::Continue(()),
-            Ok(Parsed::Head { body }) => match parser.head() {
-                Some(head) => match on_part(Part::Head(&head)) {
-                    ControlFlow::Continue(()) if !body.is_empty() => on_part(Part::Body(body)),
-                    flow => flow,
-                },
-                None => ControlFlow::Continue(()),
-            },
-            Ok(Parsed::Body(body)) => on_part(Part::Body(body)),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        });
-        match (r, failed) {
-            (_, Some(e)) => Err(e.into()),
-            (Err(e), None) => Err(e),
-            (Ok(_), None) => {
-                parser.finish()?;
-                Ok(parser.body_len())
-            }
-        }
+        parsed(
+            parser,
+            |sink| self.get_raw_tls(url, tls, sink),
+            &mut on_part,
+        )
     }
 }
