@@ -38,8 +38,9 @@ Fetch URL with HTTP/1.0 GET over the TAP device and print the raw response
   --pcap FILE      write every packet sent and received to FILE (pcap;
                    read it with: tshark -r FILE)
   --cacert FILE    https://: the CA certificate (PEM or DER) the server's
-                   certificate must be signed by (ECDSA P-256); required
-                   for https:// unless --insecure
+                   certificate must be signed by (ECDSA P-256); its name
+                   and validity dates are checked too; required for
+                   https:// unless --insecure
   --insecure       https://: do not verify the server's certificate at all
 
 https:// needs a build with the `tls` feature (cargo run --features tls ...);
@@ -280,10 +281,11 @@ fn fetch(
     ca: Option<&[u8]>,
     sink: impl FnMut(&[u8]) -> ControlFlow<()>,
 ) -> Result<u64, HttpError> {
-    use smolsock::http::{Https, TlsBuffers, Verify};
+    use smolsock::http::{Https, SystemClock, TlsBuffers, Verify};
     let mut buffers = Box::new(TlsBuffers::<{ smolsock::http::TLS_READ_BUF }>::new());
     let verify = ca.map_or(Verify::Insecure, Verify::Ca);
-    let mut https = Https::new(&mut buffers, rand_core::OsRng, verify);
+    // Validity dates checked against the system's calendar time.
+    let mut https = Https::new(&mut buffers, rand_core::OsRng, verify).with_clock::<SystemClock>();
     client.get_raw_tls(url, &mut https, sink)
 }
 

@@ -17,7 +17,7 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::ServerConnection;
 use smolsock::http::{
-    Client, HttpError, Https, Part, ResponseParser, TlsBuffers, TlsFailure, Verify, CHUNK,
+    Client, HttpError, Https, Part, ResponseParser, TlsBuffers, TlsClock, TlsFailure, Verify, CHUNK,
 };
 use smolsock::{Clock, Config, Domain, Error, Idle, SimClock, Socket, Stack, StackResources, Type};
 use smoltcp::phy::{Loopback, Medium};
@@ -113,6 +113,11 @@ struct Pki {
 }
 
 fn pki(alg: &'static SignatureAlgorithm, names: &[&str]) -> Pki {
+    pki_valid(alg, names, None)
+}
+
+/// `pki`, with the server certificate valid from one year to another.
+fn pki_valid(alg: &'static SignatureAlgorithm, names: &[&str], years: Option<(i32, i32)>) -> Pki {
     let ca_key = KeyPair::generate_for(alg).unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -126,6 +131,10 @@ fn pki(alg: &'static SignatureAlgorithm, names: &[&str]) -> Pki {
     params
         .distinguished_name
         .push(DnType::CommonName, "smolsock test server");
+    if let Some((from, to)) = years {
+        params.not_before = rcgen::date_time_ymd(from, 1, 1);
+        params.not_after = rcgen::date_time_ymd(to, 1, 1);
+    }
     let cert = params.signed_by(&key, &issuer).unwrap();
     Pki {
         ca_der: ca_cert.der().to_vec(),
@@ -519,4 +528,49 @@ fn a_server_that_never_answers_times_out_at_the_one_deadline() {
         seen.borrow().requests,
         vec![request_for("/", "localhost:8444")]
     );
+}
+
+/// A fixed calendar clock: 2030-01-01 (Unix time 1 893 456 000).
+struct In2030;
+
+impl TlsClock for In2030 {
+    fn now() -> Option<u64> {
+        Some(1_893_456_000)
+    }
+}
+
+/// Validity dates are checked only with a clock (`Https::with_clock`):
+/// without one (the default; the stack has no calendar time) an expired
+/// certificate passes, with one it is refused, and a current one passes.
+#[test]
+fn validity_dates_are_checked_with_a_clock_only() {
+    /// GET from a fresh world whose server has a certificate valid
+    /// `years`, with the 2030 clock or without a clock.
+    fn get(years: (i32, i32), with_clock: bool) -> (Result<u64, HttpError>, Vec<u8>) {
+        let (net, clock) = world();
+        let pki = pki_valid(&rcgen::PKCS_ECDSA_P256_SHA256, &["localhost"], Some(years));
+        TlsServer::start(net, clock, 8443, &pki, PAGE, End::CloseNotify);
+        let mut buffers = Box::new(TlsBuffers::<16640, 4096>::new());
+        let https = Https::new(&mut buffers, TestRng(3), Verify::Ca(&pki.ca_der));
+        let mut got = Vec::new();
+        let client = Client::new(net);
+        let url = "https://localhost:8443/";
+        let sink = |chunk: &[u8]| {
+            got.extend_from_slice(chunk);
+            ControlFlow::Continue(())
+        };
+        let r = if with_clock {
+            client.get_raw_tls(url, &mut https.with_clock::<In2030>(), sink)
+        } else {
+            let mut https = https;
+            client.get_raw_tls(url, &mut https, sink)
+        };
+        (r, got)
+    }
+    let ok = (Ok(PAGE.len() as u64), PAGE.to_vec());
+    let refused = (Err(HttpError::Tls(TlsFailure::Certificate)), vec![]);
+    assert_eq!(get((2000, 2001), false), ok, "expired, no clock: passes");
+    assert_eq!(get((2000, 2001), true), refused, "expired");
+    assert_eq!(get((2025, 2035), true), ok, "current");
+    assert_eq!(get((2031, 2035), true), refused, "not yet valid");
 }

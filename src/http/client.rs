@@ -100,7 +100,8 @@ impl fmt::Display for HttpError {
 #[non_exhaustive]
 pub enum TlsFailure {
     /// The server's certificate did not verify: not signed by the trusted
-    /// CA, not issued for the host, or its handshake signature is wrong.
+    /// CA, not issued for the host, outside its validity dates (checked
+    /// with a clock only), or its handshake signature is wrong.
     Certificate,
     /// The certificate or the handshake uses a signature algorithm this
     /// build cannot verify (ECDSA P-256 with SHA-256 only).
@@ -120,7 +121,7 @@ impl fmt::Display for TlsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TlsFailure::Certificate => f.write_str(
-                "certificate verification failed (not signed by the trusted CA, or not for this host)",
+                "certificate verification failed (not signed by the trusted CA, not for this host, or expired)",
             ),
             TlsFailure::UnsupportedAlgorithm => f.write_str(
                 "certificate or handshake signed with an algorithm that cannot be verified here (only ECDSA P-256/SHA-256)",

@@ -36,6 +36,10 @@ mod url;
 pub use client::{Client, HttpError, Part, Response, TlsFailure, CHUNK, DEFAULT_TIMEOUT};
 pub use request::{Request, USER_AGENT};
 pub use response::{Head, Parsed, ResponseError, ResponseParser, DEFAULT_HEAD_MAX, MAX_HEADERS};
+#[cfg(all(feature = "tls", feature = "std"))]
+pub use tls::SystemClock;
 #[cfg(feature = "tls")]
-pub use tls::{CryptoRngCore, Https, TlsBuffers, Verify, TLS_READ_BUF, TLS_WRITE_BUF};
+pub use tls::{
+    CryptoRngCore, Https, NoClock, TlsBuffers, TlsClock, Verify, TLS_READ_BUF, TLS_WRITE_BUF,
+};
 pub use url::{Scheme, Url, UrlError, DEFAULT_HTTPS_PORT, DEFAULT_PORT};

@@ -13,10 +13,11 @@ use super::{Request, ResponseParser, Scheme, Url};
 use crate::Error;
 use core::cell::Cell;
 use core::fmt;
+use core::marker::PhantomData;
 use core::ops::ControlFlow;
 use embedded_tls::blocking::{
-    Aes128GcmSha256, Certificate, CryptoProvider, NoClock, TlsConfig, TlsConnection, TlsContext,
-    TlsError, TlsVerifier,
+    Aes128GcmSha256, Certificate, CryptoProvider, TlsConfig, TlsConnection, TlsContext, TlsError,
+    TlsVerifier,
 };
 use embedded_tls::pki::CertVerifier;
 
@@ -24,6 +25,27 @@ use embedded_tls::pki::CertVerifier;
 /// `CryptoRng + RngCore`, re-exported from embedded-tls): firmware passes its
 /// hardware RNG, Linux programs `rand_core::OsRng`.
 pub use embedded_tls::CryptoRngCore;
+
+/// Where certificate validity dates come from: `now()` is the Unix time in
+/// seconds, or `None` (embedded-tls's trait, re-exported). With
+/// [`NoClock`] (the default of [`Https`]) dates are not checked; on Linux
+/// `SystemClock` (feature `std`) checks them against the system time.
+pub use embedded_tls::{NoClock, TlsClock};
+
+/// The system's calendar time for certificate validity dates (feature `std`).
+#[cfg(feature = "std")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+#[cfg(feature = "std")]
+impl TlsClock for SystemClock {
+    fn now() -> Option<u64> {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
+    }
+}
 
 /// Size of the record read buffer: the largest TLS record (16 KiB of
 /// plaintext plus 256 bytes of expansion and the 5-byte header) fits.
@@ -79,16 +101,18 @@ pub enum Verify<'c> {
 }
 
 /// What an `https://` exchange needs beyond a plain one: the buffers, a
-/// random number generator and the trust setting. One `Https` serves any
-/// number of exchanges, one at a time.
-pub struct Https<'b, R> {
+/// random number generator, the trust setting and (type `C`) the clock for
+/// certificate validity dates. One `Https` serves any number of exchanges,
+/// one at a time.
+pub struct Https<'b, R, C = NoClock> {
     read: &'b mut [u8],
     write: &'b mut [u8],
     rng: R,
     verify: Verify<'b>,
+    clock: PhantomData<C>,
 }
 
-impl<R> fmt::Debug for Https<'_, R> {
+impl<R, C> fmt::Debug for Https<'_, R, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Https")
             .field("read", &self.read.len())
@@ -99,7 +123,9 @@ impl<R> fmt::Debug for Https<'_, R> {
 }
 
 impl<'b, R: CryptoRngCore> Https<'b, R> {
-    /// TLS in `buffers`, with `rng` for the key exchange, verifying as `verify` says.
+    /// TLS in `buffers`, with `rng` for the key exchange, verifying as
+    /// `verify` says; certificate validity dates are not checked (no clock:
+    /// see [`Https::with_clock`]).
     pub fn new<const READ: usize, const WRITE: usize>(
         buffers: &'b mut TlsBuffers<READ, WRITE>,
         rng: R,
@@ -110,6 +136,22 @@ impl<'b, R: CryptoRngCore> Https<'b, R> {
             write: &mut buffers.write,
             rng,
             verify,
+            clock: PhantomData,
+        }
+    }
+}
+
+impl<'b, R: CryptoRngCore, C: TlsClock> Https<'b, R, C> {
+    /// Check certificate validity dates (`notBefore`, `notAfter` of every
+    /// certificate in the chain) against clock `C2`'s Unix time, e.g.
+    /// `SystemClock` (feature `std`) on Linux or a clock over an RTC in firmware.
+    pub fn with_clock<C2: TlsClock>(self) -> Https<'b, R, C2> {
+        Https {
+            read: self.read,
+            write: self.write,
+            rng: self.rng,
+            verify: self.verify,
+            clock: PhantomData,
         }
     }
 }
@@ -176,15 +218,15 @@ impl embedded_io::Write for Transport<'_, '_, '_> {
     }
 }
 
-type Verifier<'c> = CertVerifier<'c, Aes128GcmSha256, NoClock, CERT_CHAIN_MAX>;
+type Verifier<'c, C> = CertVerifier<'c, Aes128GcmSha256, C, CERT_CHAIN_MAX>;
 
 /// embedded-tls's view of the RNG and the verifier.
-struct Provider<'c, R> {
+struct Provider<'c, R, C: TlsClock> {
     rng: &'c mut R,
-    verifier: Option<Verifier<'c>>,
+    verifier: Option<Verifier<'c, C>>,
 }
 
-impl<R: CryptoRngCore> CryptoProvider for Provider<'_, R> {
+impl<R: CryptoRngCore, C: TlsClock> CryptoProvider for Provider<'_, R, C> {
     type CipherSuite = Aes128GcmSha256;
     type Signature = &'static [u8];
 
@@ -250,10 +292,10 @@ impl<'s, 'a> Client<'s, 'a> {
     /// The response ends with the server's `close_notify` or, without one,
     /// with the end of the TCP stream (a body cut short of its
     /// `Content-Length` is still [`HttpError::PartialBody`]).
-    pub fn get_raw_tls<R: CryptoRngCore>(
+    pub fn get_raw_tls<R: CryptoRngCore, C: TlsClock>(
         &self,
         url: &str,
-        tls: &mut Https<'_, R>,
+        tls: &mut Https<'_, R, C>,
         mut sink: impl FnMut(&[u8]) -> ControlFlow<()>,
     ) -> Result<u64, HttpError> {
         let parsed = Url::parse(url)?;
@@ -277,7 +319,7 @@ impl<'s, 'a> Client<'s, 'a> {
         }
         let verifier = match tls.verify {
             Verify::Ca(der) => {
-                let mut v = Verifier::new(Certificate::X509(der));
+                let mut v = Verifier::<C>::new(Certificate::X509(der));
                 if parsed.ip().is_some() {
                     TlsVerifier::<Aes128GcmSha256>::set_hostname_verification(
                         &mut v,
@@ -336,10 +378,10 @@ impl<'s, 'a> Client<'s, 'a> {
     /// [`Client::get`] for `http://` and `https://` URLs (feature `tls`):
     /// the decrypted response parsed by `parser`, `on_part` gets the head
     /// once, then the body chunks. Returns the body length.
-    pub fn get_tls<R: CryptoRngCore, const N: usize>(
+    pub fn get_tls<R: CryptoRngCore, C: TlsClock, const N: usize>(
         &self,
         url: &str,
-        tls: &mut Https<'_, R>,
+        tls: &mut Https<'_, R, C>,
         parser: &mut ResponseParser<N>,
         mut on_part: impl FnMut(Part<'_>) -> ControlFlow<()>,
     ) -> Result<u64, HttpError> {
