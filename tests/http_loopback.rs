@@ -514,19 +514,95 @@ fn a_404_is_a_response_not_an_error() {
     assert_eq!((r, got.as_slice()), (Ok(resp.len() as u64), &resp[..]));
 }
 
+/// Issue 10: a server that closes without sending a byte was a success
+/// (`Ok(0)`, exit 0 with nothing printed). It is `EmptyReply`, raw or parsed.
 #[test]
-fn an_empty_response_is_incomplete_when_parsed() {
+fn an_empty_reply_is_an_error_not_a_success() {
     let (net, clock) = world(false);
-    start(
+    let seen = start(
         clock,
         HttpServer::new(listen(net, "127.0.0.1:8080"), Payload::bytes(b"")),
     );
     let client = Client::new(net);
     assert_eq!(
-        get(&client, "http://127.0.0.1:8080/").0,
-        Err(HttpError::BadResponse(ResponseError::Incomplete))
+        get_raw(&client, "http://127.0.0.1:8080/"),
+        (Err(HttpError::EmptyReply), vec![], 0)
     );
-    assert_eq!(get_raw(&client, "http://127.0.0.1:8080/").0, Ok(0));
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8080/"),
+        (Err(HttpError::EmptyReply), 0, vec![])
+    );
+    assert_eq!(seen.requests.borrow().len(), 2, "both requests were served");
+    assert!(!HttpError::EmptyReply.to_string().contains('\n'));
+}
+
+/// Issue 10: a body cut short of its `Content-Length` by an orderly close
+/// (FIN) was a success. It is `PartialBody`, after every byte that came was
+/// handed on, raw or parsed; a body that is complete (or longer) is fine.
+#[test]
+fn a_body_short_of_its_content_length_is_a_partial_body() {
+    let (net, clock) = world(false);
+    let mut cut = b"HTTP/1.0 200 OK\r\nContent-Length: 10000\r\n\r\n".to_vec();
+    let head_len = cut.len();
+    cut.extend((0..3000u32).map(|i| (i % 251) as u8));
+    start(
+        clock,
+        HttpServer::new(listen(net, "127.0.0.1:8080"), Payload::bytes(&cut)),
+    );
+    let client = Client::new(net);
+    let short = HttpError::PartialBody {
+        expected: 10000,
+        received: 3000,
+    };
+    let partial = Err(short);
+    let (r, got, _) = get_raw(&client, "http://127.0.0.1:8080/");
+    assert_eq!(r, partial);
+    assert!(got == cut, "got {} of {} bytes", got.len(), cut.len());
+    let (r, code, body) = get(&client, "http://127.0.0.1:8080/");
+    assert_eq!((r, code), (partial, 200));
+    assert!(body == cut[head_len..], "body differs");
+    assert_eq!(
+        short.to_string(),
+        "partial body: the connection closed after 3000 of the 10000 bytes its Content-Length announced"
+    );
+
+    // Exactly the announced length, or more: a response.
+    let exact = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    start(
+        clock,
+        HttpServer::new(listen(net, "127.0.0.1:8081"), Payload::bytes(exact)),
+    );
+    assert_eq!(
+        get_raw(&client, "http://127.0.0.1:8081/").0,
+        Ok(exact.len() as u64)
+    );
+    let longer = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhello";
+    start(
+        clock,
+        HttpServer::new(listen(net, "127.0.0.1:8082"), Payload::bytes(longer)),
+    );
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8082/"),
+        (Ok(5), 200, b"hello".to_vec())
+    );
+}
+
+/// A reply that ends inside its headers is incomplete in raw mode too.
+#[test]
+fn a_reply_cut_inside_its_head_is_incomplete() {
+    let (net, clock) = world(false);
+    let cut = b"HTTP/1.0 200 OK\r\nContent-Ty";
+    start(
+        clock,
+        HttpServer::new(listen(net, "127.0.0.1:8080"), Payload::bytes(cut)),
+    );
+    let client = Client::new(net);
+    let incomplete = Err(HttpError::BadResponse(ResponseError::Incomplete));
+    assert_eq!(
+        get_raw(&client, "http://127.0.0.1:8080/"),
+        (incomplete, cut.to_vec(), cut.len())
+    );
+    assert_eq!(get(&client, "http://127.0.0.1:8080/").0, incomplete);
 }
 
 #[test]
@@ -554,8 +630,16 @@ fn the_sink_can_stop_the_exchange() {
 fn bad_urls_fail_before_any_network_use() {
     let (net, clock) = world(false);
     let client = Client::new(net);
+    // https:// needs TLS (feature `tls`, `get_raw_tls`); never a crash.
     assert_eq!(
         get_raw(&client, "https://example.com/").0,
+        Err(HttpError::HttpsNotSupported)
+    );
+    assert!(HttpError::HttpsNotSupported
+        .to_string()
+        .contains("https:// is not supported"));
+    assert_eq!(
+        get_raw(&client, "ftp://example.com/").0,
         Err(HttpError::UnsupportedScheme)
     );
     assert!(matches!(

@@ -22,7 +22,7 @@ pub fn run() {
 
 fn exchange() -> Result<(), Box<dyn std::error::Error>> {
     let clock = StdClock::new();
-    let mut dev = Loopback::new(Medium::Ip);
+    let mut dev = super::capture(Loopback::new(Medium::Ip));
     let mut res = Box::new(StackResources::<4, 4096>::new());
     let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
 

@@ -52,7 +52,7 @@ fn send(c: &Socket<'_, '_>, name: &str, data: &[u8]) {
 pub fn run() {
     println!("== line server on loopback 127.0.0.1:10001 (simulated clock) ==");
     let clock = SimClock::new();
-    let mut dev = Loopback::new(Medium::Ip);
+    let mut dev = super::capture(Loopback::new(Medium::Ip));
     let mut res = Box::new(StackResources::<12, 2048>::new());
     let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     let mut server: LineServer = LineServer::new(&stack, LineConfig::default()).expect("listen");

@@ -1,7 +1,8 @@
 //! The seed's client, fixed: resolve, connect, send the request, half-close,
 //! read to EOF in chunks of at most 1024 bytes, all within one deadline.
 
-use super::{Parsed, Request, ResponseError, ResponseParser, Url, UrlError};
+use super::check::BodyCheck;
+use super::{Parsed, Request, ResponseError, ResponseParser, Scheme, Url, UrlError};
 use crate::{Domain, Error, ResolveError, Shutdown, SockAddr, Socket, Stack, Type};
 use core::fmt;
 use core::ops::ControlFlow;
@@ -19,8 +20,12 @@ pub const CHUNK: usize = 1024;
 pub enum HttpError {
     /// The URL is malformed.
     BadUrl(UrlError),
-    /// Not an `http://` URL (`https://` needs TLS, which this client has not).
+    /// Neither an `http://` nor an `https://` URL.
     UnsupportedScheme,
+    /// An `https://` URL where TLS is not available: smolsock built without
+    /// the `tls` feature, or a call without TLS ([`Client::get_raw`],
+    /// [`Client::get`]; `get_raw_tls`/`get_tls` take `https://`).
+    HttpsNotSupported,
     /// The host name does not resolve (Python's `gaierror`).
     NameNotResolved,
     /// The URL names a host but the stack has no DNS server.
@@ -39,15 +44,33 @@ pub enum HttpError {
     Socket(Error),
     /// The caller's sink asked to stop.
     Aborted,
+    /// The TLS connection failed (`https://`, feature `tls`).
+    Tls(TlsFailure),
+    /// The server closed the connection without sending a single byte
+    /// (curl's "Empty reply from server", exit code 52).
+    EmptyReply,
+    /// The server closed the connection before the body reached the length
+    /// its `Content-Length` header announced (curl's exit code 18).
+    PartialBody {
+        /// The body length the `Content-Length` header announced.
+        expected: u64,
+        /// The body bytes received before the connection ended.
+        received: u64,
+    },
 }
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HttpError::BadUrl(e) => write!(f, "bad URL: {e}"),
-            HttpError::UnsupportedScheme => f.write_str(
-                "unsupported URL scheme: only http:// is supported (https:// is not supported)",
-            ),
+            HttpError::UnsupportedScheme => {
+                f.write_str("URL scheme not supported: only http:// and https:// are")
+            }
+            HttpError::HttpsNotSupported => f.write_str(if cfg!(feature = "tls") {
+                "https:// is not supported by this call: use Client::get_raw_tls or get_tls"
+            } else {
+                "https:// is not supported: smolsock was built without the `tls` feature"
+            }),
             HttpError::NameNotResolved => {
                 f.write_str("name not resolved: name or service not known")
             }
@@ -59,9 +82,61 @@ impl fmt::Display for HttpError {
             HttpError::BadResponse(e) => write!(f, "bad HTTP response: {e}"),
             HttpError::Socket(e) => write!(f, "socket error: {e}"),
             HttpError::Aborted => f.write_str("stopped by the caller"),
+            HttpError::Tls(e) => write!(f, "TLS: {e}"),
+            HttpError::EmptyReply => {
+                f.write_str("empty reply from server (it closed the connection without a byte)")
+            }
+            HttpError::PartialBody { expected, received } => write!(
+                f,
+                "partial body: the connection closed after {received} of the {expected} bytes its Content-Length announced"
+            ),
         }
     }
 }
+
+/// Why a TLS connection failed (feature `tls`; see the README's HTTPS
+/// section for what is verified).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The server's certificate did not verify: not signed by the trusted
+    /// CA, not issued for the host, outside its validity dates (checked
+    /// with a clock only), or its handshake signature is wrong.
+    Certificate,
+    /// The certificate or the handshake uses a signature algorithm this
+    /// build cannot verify (ECDSA P-256 with SHA-256 only).
+    UnsupportedAlgorithm,
+    /// The server ended the handshake with this TLS alert (e.g. 40: no
+    /// common parameters; the client speaks TLS 1.3 only).
+    Alert(u8),
+    /// The server closed the connection during the handshake.
+    ClosedInHandshake,
+    /// A record or certificate did not fit the buffers.
+    BufferTooSmall,
+    /// A malformed or unexpected TLS message.
+    Protocol,
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsFailure::Certificate => f.write_str(
+                "certificate verification failed (not signed by the trusted CA, not for this host, or expired)",
+            ),
+            TlsFailure::UnsupportedAlgorithm => f.write_str(
+                "certificate or handshake signed with an algorithm that cannot be verified here (only ECDSA P-256/SHA-256)",
+            ),
+            TlsFailure::Alert(code) => write!(f, "the server ended the handshake (alert {code})"),
+            TlsFailure::ClosedInHandshake => {
+                f.write_str("the server closed the connection during the handshake")
+            }
+            TlsFailure::BufferTooSmall => f.write_str("a TLS record does not fit the buffers"),
+            TlsFailure::Protocol => f.write_str("malformed or unexpected TLS message"),
+        }
+    }
+}
+
+impl core::error::Error for TlsFailure {}
 
 impl core::error::Error for HttpError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
@@ -140,8 +215,9 @@ pub enum Part<'r> {
 /// // Nothing listens on port 8080 here.
 /// let r = client.get_raw("http://127.0.0.1:8080/", |_chunk| ControlFlow::Continue(()));
 /// assert_eq!(r, Err(HttpError::ConnectionRefused));
+/// // https:// needs the `tls` feature and `Client::get_raw_tls`.
 /// assert_eq!(client.get_raw("https://example.com/", |_| ControlFlow::Continue(())),
-///            Err(HttpError::UnsupportedScheme));
+///            Err(HttpError::HttpsNotSupported));
 /// ```
 #[derive(Clone, Copy)]
 pub struct Client<'s, 'a> {
@@ -207,23 +283,10 @@ impl<'s, 'a> Client<'s, 'a> {
     /// server too (one thread, one stack).
     pub fn send(&self, url: &str) -> Result<Response<'s, 'a>, HttpError> {
         let url = Url::parse(url)?;
-        let deadline = self.stack.now() + to_smol(self.timeout);
-        let stack = self.stack;
-        let ip = match url.ip() {
-            Some(ip) => ip,
-            None => stack
-                .resolve(url.host(), Some(remaining(stack, deadline)?))?
-                .into(),
-        };
-        let to = SockAddr::new(ip, url.port());
-        let sock = Socket::new(stack, Domain::for_address(to), Type::STREAM)?;
-        let resp = Response {
-            sock,
-            deadline,
-            eof: false,
-        };
-        resp.arm()?;
-        resp.sock.connect(to)?;
+        if url.scheme() != Scheme::Http {
+            return Err(HttpError::HttpsNotSupported);
+        }
+        let resp = self.connect(&url)?;
         let mut w = Writer {
             resp: &resp,
             buf: [0; 256],
@@ -241,13 +304,35 @@ impl<'s, 'a> Client<'s, 'a> {
         let _ = resp.sock.shutdown(Shutdown::Write);
         Ok(resp)
     }
+
+    /// Resolve the URL's host and connect, all within a new deadline.
+    pub(super) fn connect(&self, url: &Url<'_>) -> Result<Response<'s, 'a>, HttpError> {
+        let deadline = self.stack.now() + to_smol(self.timeout);
+        let stack = self.stack;
+        let ip = match url.ip() {
+            Some(ip) => ip,
+            None => stack
+                .resolve(url.host(), Some(remaining(stack, deadline)?))?
+                .into(),
+        };
+        let to = SockAddr::new(ip, url.port());
+        let sock = Socket::new(stack, Domain::for_address(to), Type::STREAM)?;
+        let resp = Response {
+            sock,
+            deadline,
+            eof: false,
+        };
+        resp.arm()?;
+        resp.sock.connect(to)?;
+        Ok(resp)
+    }
 }
 
 /// The request is sent; the response is read from here, within the
 /// exchange's deadline. Dropping it closes the connection.
 #[derive(Debug)]
 pub struct Response<'s, 'a> {
-    sock: Socket<'s, 'a>,
+    pub(super) sock: Socket<'s, 'a>,
     deadline: Instant,
     eof: bool,
 }
@@ -259,14 +344,16 @@ impl Response<'_, '_> {
     }
 
     /// Set the socket's timeout to what is left of the deadline.
-    fn arm(&self) -> Result<(), HttpError> {
+    pub(super) fn arm(&self) -> Result<(), HttpError> {
         let left = remaining(self.sock.stack(), self.deadline)?;
         self.sock.set_timeout(Some(left))?;
         Ok(())
     }
 
     /// The next raw bytes, at most `min(buf.len(), CHUNK)`; `Ok(0)` at the end
-    /// of the response (and for an empty `buf`).
+    /// of the response (and for an empty `buf`). This low-level call does
+    /// not judge the response; [`Response::read_raw`] and [`Response::read`]
+    /// do.
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, HttpError> {
         let len = buf.len().min(CHUNK);
         let Some(buf) = buf.get_mut(..len) else {
@@ -282,18 +369,29 @@ impl Response<'_, '_> {
     }
 
     /// Read to the end, handing each raw chunk to `sink`; the byte count.
+    ///
+    /// The bytes are not parsed, but the end is judged: a server that closes
+    /// without sending a byte is [`HttpError::EmptyReply`]; an `HTTP/`
+    /// response whose body stops short of its `Content-Length` is
+    /// [`HttpError::PartialBody`] (all bytes that came were handed on
+    /// first); one that ends inside its headers is
+    /// [`HttpError::BadResponse`]`(`[`ResponseError::Incomplete`]`)`. A reply
+    /// that does not start with `HTTP/` is handed on as it is, unjudged.
     pub fn read_raw(
         mut self,
         mut sink: impl FnMut(&[u8]) -> ControlFlow<()>,
     ) -> Result<u64, HttpError> {
         let mut chunk = [0u8; CHUNK];
         let mut total = 0u64;
+        let mut check = BodyCheck::new();
         loop {
             let n = self.recv(&mut chunk)?;
             let Some(data) = chunk.get(..n).filter(|d| !d.is_empty()) else {
+                check.finish()?;
                 return Ok(total);
             };
             total += n as u64;
+            check.push(data);
             if sink(data).is_break() {
                 return Err(HttpError::Aborted);
             }
@@ -301,35 +399,47 @@ impl Response<'_, '_> {
     }
 
     /// Read to the end through `parser`: `on_part` gets the head once, then
-    /// the body chunks. Returns the body length.
+    /// the body chunks. Returns the body length. The end is judged as in
+    /// [`Response::read_raw`]; a reply that is not HTTP is
+    /// [`HttpError::BadResponse`].
     pub fn read<const N: usize>(
         self,
         parser: &mut ResponseParser<N>,
         mut on_part: impl FnMut(Part<'_>) -> ControlFlow<()>,
     ) -> Result<u64, HttpError> {
-        let mut failed = None;
-        let r = self.read_raw(|chunk| match parser.push(chunk) {
-            Ok(Parsed::NeedMore) => ControlFlow::Continue(()),
-            Ok(Parsed::Head { body }) => match parser.head() {
-                Some(head) => match on_part(Part::Head(&head)) {
-                    ControlFlow::Continue(()) if !body.is_empty() => on_part(Part::Body(body)),
-                    flow => flow,
-                },
-                None => ControlFlow::Continue(()),
+        parsed(parser, |sink| self.read_raw(sink), &mut on_part)
+    }
+}
+
+/// Run a raw read (`read`) through `parser`, handing the head and the body
+/// chunks to `on_part`; the body length. Shared by the plain and TLS paths.
+pub(super) fn parsed<const N: usize>(
+    parser: &mut ResponseParser<N>,
+    read: impl FnOnce(&mut dyn FnMut(&[u8]) -> ControlFlow<()>) -> Result<u64, HttpError>,
+    on_part: &mut dyn FnMut(Part<'_>) -> ControlFlow<()>,
+) -> Result<u64, HttpError> {
+    let mut failed = None;
+    let r = read(&mut |chunk| match parser.push(chunk) {
+        Ok(Parsed::NeedMore) => ControlFlow::Continue(()),
+        Ok(Parsed::Head { body }) => match parser.head() {
+            Some(head) => match on_part(Part::Head(&head)) {
+                ControlFlow::Continue(()) if !body.is_empty() => on_part(Part::Body(body)),
+                flow => flow,
             },
-            Ok(Parsed::Body(body)) => on_part(Part::Body(body)),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        });
-        match (r, failed) {
-            (_, Some(e)) => Err(e.into()),
-            (Err(e), None) => Err(e),
-            (Ok(_), None) => {
-                parser.finish()?;
-                Ok(parser.body_len())
-            }
+            None => ControlFlow::Continue(()),
+        },
+        Ok(Parsed::Body(body)) => on_part(Part::Body(body)),
+        Err(e) => {
+            failed = Some(e);
+            ControlFlow::Break(())
+        }
+    });
+    match (r, failed) {
+        (_, Some(e)) => Err(e.into()),
+        (Err(e), None) => Err(e),
+        (Ok(_), None) => {
+            parser.finish()?;
+            Ok(parser.body_len())
         }
     }
 }
@@ -374,8 +484,7 @@ impl fmt::Write for Writer<'_, '_, '_> {
 
 fn to_smol(d: Duration) -> smoltcp::time::Duration {
     // Capped so that adding it to any instant cannot overflow (~36 years).
-    let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
-    smoltcp::time::Duration::from_micros(micros.min(1 << 50))
+    crate::time::to_smol(d.min(Duration::from_micros(1 << 50)))
 }
 
 /// What is left until `deadline`, never zero (zero would mean non-blocking).
@@ -384,5 +493,5 @@ fn remaining(stack: &Stack<'_>, deadline: Instant) -> Result<Duration, HttpError
     if now >= deadline {
         return Err(HttpError::TimedOut);
     }
-    Ok(Duration::from_micros((deadline - now).total_micros()))
+    Ok(crate::time::from_smol(deadline - now))
 }

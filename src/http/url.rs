@@ -1,10 +1,32 @@
-//! `http://host[:port]/path?query`, parsed without allocating.
+//! `http://host[:port]/path?query` (and `https://`), parsed without allocating.
 
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// The port a URL without one talks to.
+/// The port an `http://` URL without one talks to.
 pub const DEFAULT_PORT: u16 = 80;
+/// The port an `https://` URL without one talks to.
+pub const DEFAULT_HTTPS_PORT: u16 = 443;
+
+/// A URL's scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// `http://`: plain TCP.
+    Http,
+    /// `https://`: TLS over TCP (fetched only with the `tls` feature, through
+    /// `Client::get_raw_tls`).
+    Https,
+}
+
+impl Scheme {
+    /// The port a URL of this scheme without one talks to (80 or 443).
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => DEFAULT_PORT,
+            Scheme::Https => DEFAULT_HTTPS_PORT,
+        }
+    }
+}
 
 /// Why a URL was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -12,7 +34,7 @@ pub const DEFAULT_PORT: u16 = 80;
 pub enum UrlError {
     /// No `scheme://` at the start.
     MissingScheme,
-    /// A scheme other than `http://` (e.g. `https://`: there is no TLS here).
+    /// A scheme other than `http://` and `https://` (e.g. `ftp://`).
     UnsupportedScheme,
     /// `user:password@` in the URL.
     UserInfo,
@@ -32,7 +54,7 @@ impl fmt::Display for UrlError {
         f.write_str(match self {
             UrlError::MissingScheme => "missing scheme (expected http://host/path)",
             UrlError::UnsupportedScheme => {
-                "unsupported scheme: only http:// is supported (https:// is not supported)"
+                "unsupported scheme: only http:// and https:// URLs are supported"
             }
             UrlError::UserInfo => "user name or password in the URL is not supported",
             UrlError::MissingHost => "missing host",
@@ -47,7 +69,7 @@ impl fmt::Display for UrlError {
 
 impl core::error::Error for UrlError {}
 
-/// A parsed `http://` URL, borrowing the text it came from.
+/// A parsed `http://` or `https://` URL, borrowing the text it came from.
 ///
 /// ```
 /// use smolsock::http::Url;
@@ -61,6 +83,7 @@ impl core::error::Error for UrlError {}
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Url<'u> {
+    scheme: Scheme,
     host: &'u str,
     port: Option<u16>,
     path: &'u str,
@@ -69,8 +92,9 @@ pub struct Url<'u> {
 }
 
 impl<'u> Url<'u> {
-    /// Parse `http://host[:port][/path][?query][#fragment]`. The scheme is
-    /// case-insensitive; the fragment is dropped (it is never sent).
+    /// Parse `http://host[:port][/path][?query][#fragment]` (or `https://`).
+    /// The scheme is case-insensitive; the fragment is dropped (it is never
+    /// sent).
     pub fn parse(text: &'u str) -> Result<Self, UrlError> {
         let (scheme, rest) = text.split_once("://").ok_or(UrlError::MissingScheme)?;
         if scheme.is_empty()
@@ -80,9 +104,13 @@ impl<'u> Url<'u> {
         {
             return Err(UrlError::MissingScheme);
         }
-        if !scheme.eq_ignore_ascii_case("http") {
+        let scheme = if scheme.eq_ignore_ascii_case("http") {
+            Scheme::Http
+        } else if scheme.eq_ignore_ascii_case("https") {
+            Scheme::Https
+        } else {
             return Err(UrlError::UnsupportedScheme);
-        }
+        };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, rest) = rest.split_at(end);
         let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
@@ -102,6 +130,7 @@ impl<'u> Url<'u> {
         }
         let (host, port, ip) = split_authority(authority)?;
         Ok(Url {
+            scheme,
             host,
             port,
             path,
@@ -110,14 +139,19 @@ impl<'u> Url<'u> {
         })
     }
 
+    /// `http://` or `https://`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
     /// The host as written, without the brackets of an IPv6 literal.
     pub fn host(&self) -> &'u str {
         self.host
     }
 
-    /// The port (80 when the URL names none).
+    /// The port (80, or 443 for `https://`, when the URL names none).
     pub fn port(&self) -> u16 {
-        self.port.unwrap_or(DEFAULT_PORT)
+        self.port.unwrap_or(self.scheme.default_port())
     }
 
     /// The path as written; empty when the URL has none (the request then asks for `/`).
@@ -153,7 +187,7 @@ impl<'u> Url<'u> {
     }
 
     /// The `Host` header's value: the host (IPv6 in brackets), and `:port`
-    /// unless the port is 80.
+    /// unless the port is the scheme's default (80, or 443 for `https://`).
     ///
     /// ```
     /// use smolsock::http::Url;
@@ -167,7 +201,7 @@ impl<'u> Url<'u> {
         HostHeader {
             host: self.host,
             v6: matches!(self.ip, Some(IpAddr::V6(_))),
-            port: self.port.filter(|p| *p != DEFAULT_PORT),
+            port: self.port.filter(|p| *p != self.scheme.default_port()),
         }
     }
 }
@@ -330,8 +364,7 @@ mod tests {
     fn errors() {
         use UrlError::*;
         let cases: &[(&str, UrlError)] = &[
-            ("https://example.com/", UnsupportedScheme),
-            ("HTTPS://example.com/", UnsupportedScheme),
+            ("ftps://example.com/", UnsupportedScheme),
             ("ftp://example.com/", UnsupportedScheme),
             ("example.com/index.html", MissingScheme),
             ("", MissingScheme),
@@ -366,8 +399,20 @@ mod tests {
     }
 
     #[test]
+    fn https_default_port_443() {
+        let u = Url::parse("HTTPS://example.com/x").unwrap();
+        assert_eq!((u.scheme(), u.port()), (Scheme::Https, 443));
+        assert_eq!(show(u.host_header()), "example.com");
+        let u = Url::parse("https://example.com:80/").unwrap();
+        assert_eq!(show(u.host_header()), "example.com:80");
+        let u = Url::parse("https://example.com:443/").unwrap();
+        assert_eq!(show(u.host_header()), "example.com");
+        assert_eq!(Url::parse("http://h/").unwrap().scheme(), Scheme::Http);
+    }
+
+    #[test]
     fn display_is_one_line() {
-        assert!(show(UrlError::UnsupportedScheme).contains("not supported"));
+        assert!(show(UrlError::UnsupportedScheme).contains("only http:// and https://"));
         assert!(!show(UrlError::InvalidPath).contains('\n'));
     }
 }

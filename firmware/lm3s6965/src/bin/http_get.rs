@@ -43,6 +43,11 @@ fn describe(e: HttpError) -> &'static [u8] {
         HttpError::NameNotResolved | HttpError::NoDnsServer | HttpError::Resolve(_) => {
             b"name not resolved (this firmware has no DNS: use an IP address)"
         }
+        HttpError::HttpsNotSupported => b"https:// is not supported by this firmware",
+        HttpError::EmptyReply => b"empty reply from server",
+        HttpError::PartialBody { .. } => {
+            b"partial body: the connection closed before Content-Length bytes arrived"
+        }
         HttpError::BadResponse(_) => b"bad HTTP response",
         HttpError::Socket(_) => b"socket error",
         _ => b"request failed",
