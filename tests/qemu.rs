@@ -405,6 +405,7 @@ fn http_get_in_qemu() {
     let mut run = Run::start("qemu-http-get.sh", &[&silent_port.to_string()]);
     let status = run.wait_exit(Duration::from_secs(40));
     let took = t0.elapsed().as_secs_f64();
+    eprintln!("HTTP deadline in QEMU: {took:.2} s of wall time (boot included)");
     assert_eq!(run.text(), "error: timed out\n");
     assert_eq!(status, Some(1));
     assert!(
