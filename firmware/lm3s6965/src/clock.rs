@@ -9,10 +9,11 @@ use cortex_m::peripheral::SYST;
 use smolsock::smoltcp::time::Instant;
 use smolsock::{Clock, Idle};
 
-/// The core clock QEMU's `lm3s6965evb` runs at out of reset (12 MHz; SysTick
-/// measured against the wall clock). A board that sets up its PLL passes its
-/// own frequency to [`SysTickClock::start`].
-pub const RESET_CORE_HZ: u32 = 12_000_000;
+/// The core clock of QEMU's `lm3s6965evb` out of reset: QEMU derives it from
+/// RCC as 200 MHz / (SYSDIV + 1), and the reset SYSDIV is 15: 12.5 MHz. Real
+/// silicon runs from its oscillator until the PLL is set up: a board passes
+/// its own frequency to [`SysTickClock::start`].
+pub const RESET_CORE_HZ: u32 = 12_500_000;
 
 static TICKS: AtomicU32 = AtomicU32::new(0);
 
