@@ -121,6 +121,13 @@ ARP_REPLY = eth(
     struct.pack(">HHBBH", 1, 0x0800, 6, 4, 2) + PEER_MAC + bytes([10, 0, 0, 1]) + OUR_MAC + bytes([10, 0, 0, 2]),
     0x0806,
 )
+# Neighbor advertisement: fd00::1 is at PEER_MAC (checksum fixed by op 1).
+_na = struct.pack(">BBHI", 136, 0, 0, 0x60000000) + b"\xfd" + bytes(14) + b"\x01" + bytes([2, 1]) + PEER_MAC
+NA = eth(
+    struct.pack(">IHBB", 0x60000000, len(_na), 58, 255)
+    + b"\xfd" + bytes(14) + b"\x01" + b"\xfd" + bytes(14) + b"\x02" + _na,
+    0x86DD,
+)
 SYN, ACK, PSH, FIN, RST = 0x02, 0x10, 0x08, 0x01, 0x04
 
 
@@ -130,6 +137,8 @@ def frames_seed(ethernet, v6):
     out = bytes([(1 if ethernet else 0) | (2 if v6 else 0)])
     if ethernet and not v6:
         out += rec(0, ARP_REPLY)
+    if ethernet and v6:
+        out += rec(1, NA)
     # The HTTP client's exchange: SYN-ACK, the response, FIN.
     out += rec(2, wrap(ip(tcp(80, 0, 5000, 0, SYN | ACK))))
     out += rec(2, wrap(ip(tcp(80, 0, 0, 0, ACK | PSH, b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi"))))

@@ -87,6 +87,9 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(n) = r {
             assert_eq!(n, body as u64);
         }
+        if debug() {
+            eprintln!("client: {r:?}, body {body}, records left {}", clock.left());
+        }
 
         // Then the line server, one record per round.
         loop {
@@ -106,9 +109,18 @@ fuzz_target!(|data: &[u8]| {
     }
     stack.poll(clock.now());
     let stats = stack.stats();
+    if debug() {
+        eprintln!("lines: {lines}, frames sent: {}, {stats:?}", w.borrow().sent);
+    }
     assert_eq!(
         (stats.user, stats.backlog),
         (0, 0),
         "every socket dropped: {stats:?}"
     );
 });
+
+/// `FUZZ_DEBUG=1`: say what happened (to check that seeds get deep).
+fn debug() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("FUZZ_DEBUG").is_some())
+}
