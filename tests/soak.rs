@@ -1,0 +1,215 @@
+//! Soak on the simulated clock, against a fixed pool: 100,000 sequential
+//! connections through the line server, and 1,000 bursts of clients beyond
+//! its backlog. Every line arrives exactly once and in order, every extra
+//! client is refused, no slot leaks (pool usage returns to its baseline:
+//! `Stack::stats`), nothing panics, and the server still answers at the end.
+//!
+//! Counts: the full 100,000 / 1,000 in release builds or with `SOAK_FULL=1`;
+//! in a debug build (`cargo test`) 20,000 / 1,000 unless `SOAK_FULL=1`.
+
+mod common;
+use common::*;
+use smolsock::line::{CloseReason, Event, LineConfig, LineServer, Status};
+use smolsock::Stats;
+use smoltcp::time::Duration;
+use std::time::Instant as WallClock;
+
+const FULL_SEQUENTIAL: usize = 100_000;
+const DEBUG_SEQUENTIAL: usize = 20_000;
+const BURSTS: usize = 1_000;
+/// Clients per burst: the backlog (5) plus three that must be refused.
+const BURST: usize = 8;
+
+fn full() -> bool {
+    !cfg!(debug_assertions) || std::env::var_os("SOAK_FULL").is_some()
+}
+
+/// What the line server reported.
+#[derive(Default)]
+struct Log {
+    lines: Vec<String>,
+    closes: Vec<CloseReason>,
+}
+
+impl Log {
+    fn handler(&mut self) -> impl FnMut(Event<'_>) + '_ {
+        move |e| match e {
+            Event::Line(_, l) => self
+                .lines
+                .push(String::from_utf8_lossy(l.as_bytes()).into_owned()),
+            Event::Closed(_, why) => self.closes.push(why),
+            Event::Opened(_) => {}
+        }
+    }
+}
+
+/// Poll the stack and the server until `closes` sessions have closed in all.
+fn serve_until(stack: &Stack<'_>, server: &mut LineServer<'_, '_>, log: &mut Log, closes: usize) {
+    for _ in 0..1000 {
+        stack.poll(stack.now());
+        assert_eq!(server.poll(&mut log.handler()), Ok(Status::Running));
+        if log.closes.len() >= closes {
+            return;
+        }
+    }
+    panic!(
+        "the server did not finish: {} of {closes} sessions closed",
+        log.closes.len()
+    );
+}
+
+/// One client: connect, say `line`, close.
+fn one_connection(stack: &Stack<'_>, line: &str) {
+    let c = start_connect(stack, 10001);
+    stack.poll(stack.now());
+    assert_eq!(c.connect(addr("127.0.0.1:10001")), Ok(()));
+    c.set_nonblocking(false).unwrap();
+    c.send_all(line.as_bytes()).unwrap();
+    c.close().unwrap();
+}
+
+/// Pool usage: (user, backlog, closing, available). A never-used slot and
+/// a made-and-freed one are both available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Usage {
+    user: usize,
+    backlog: usize,
+    closing: usize,
+    available: usize,
+}
+
+fn usage(s: Stats) -> Usage {
+    assert_eq!(s.user + s.backlog + s.closing + s.free + s.unused, s.slots);
+    Usage {
+        user: s.user,
+        backlog: s.backlog,
+        closing: s.closing,
+        available: s.free + s.unused,
+    }
+}
+
+/// Let every TIME-WAIT and closing connection finish: the pool usage then.
+fn settle(stack: &Stack<'_>, clock: &SimClock) -> Usage {
+    for _ in 0..4 {
+        clock.advance(Duration::from_secs(60));
+        stack.poll(clock.now());
+    }
+    usage(stack.stats())
+}
+
+#[test]
+fn sequential_connections_leave_no_slot_behind() {
+    let n = if full() {
+        FULL_SEQUENTIAL
+    } else {
+        DEBUG_SEQUENTIAL
+    };
+    let wall = WallClock::now();
+    // The README's connection benchmark pool: 8 slots.
+    with_stack_buf::<8, 1024, _>(|stack, clock| {
+        let mut server: LineServer = LineServer::new(stack, LineConfig::default()).unwrap();
+        let mut log = Log::default();
+        // Warm up (slots made once), then the baseline.
+        for i in 0..8 {
+            one_connection(stack, &format!("warm {i}\r\n"));
+            serve_until(stack, &mut server, &mut log, i + 1);
+        }
+        let baseline = settle(stack, clock);
+        assert_eq!(baseline.closing, 0);
+        let (lines0, closes0) = (log.lines.len(), log.closes.len());
+        let t0 = clock.now();
+
+        for i in 0..n {
+            one_connection(stack, &format!("conn {i}\r\n"));
+            serve_until(stack, &mut server, &mut log, closes0 + i + 1);
+            // Never more than one connection's worth of slots in use.
+            let s = stack.stats();
+            assert!(s.closing <= 2, "connection {i}: {s:?}");
+        }
+        let sim = clock.now() - t0;
+
+        // Exactly once, in order, each closed by its end of stream.
+        assert_eq!(log.lines.len() - lines0, n);
+        for (i, l) in log.lines[lines0..].iter().enumerate() {
+            assert_eq!(l, &format!("conn {i}"));
+        }
+        assert!(log.closes[closes0..].iter().all(|c| *c == CloseReason::Eof));
+        assert_eq!(settle(stack, clock), baseline, "pool back to its baseline");
+
+        // The server still answers.
+        one_connection(stack, "still here\r\n");
+        serve_until(stack, &mut server, &mut log, closes0 + n + 1);
+        assert_eq!(log.lines.last().unwrap(), "still here");
+        assert_eq!(settle(stack, clock), baseline);
+        println!(
+            "SOAK sequential connections={n} simulated={sim} wall={:.2?}",
+            wall.elapsed()
+        );
+    });
+}
+
+#[test]
+fn bursts_beyond_the_backlog_are_refused_and_leave_no_slot_behind() {
+    let wall = WallClock::now();
+    // Listener + backlog 5 + a burst of 8 clients + their TIME-WAITs.
+    with_stack_buf::<16, 1024, _>(|stack, clock| {
+        let mut server: LineServer = LineServer::new(stack, LineConfig::default()).unwrap();
+        assert_eq!(server.config().backlog, 5);
+        let mut log = Log::default();
+        let burst = |b: usize, log: &mut Log, server: &mut LineServer<'_, '_>| {
+            let before = log.closes.len();
+            let lines_before = log.lines.len();
+            // The server is busy: eight clients arrive in the same instant,
+            // one after the other (each SYN leaves at its own poll: in one
+            // poll they would leave in slot order, not in connect order).
+            let clients: Vec<_> = (0..BURST)
+                .map(|_| {
+                    let c = start_connect(stack, 10001);
+                    stack.poll(stack.now());
+                    c
+                })
+                .collect();
+            let outcomes: Vec<_> = clients
+                .iter()
+                .map(|c| c.connect(addr("127.0.0.1:10001")))
+                .collect();
+            let mut want = vec![Ok(()); 5];
+            want.extend([Err(Error::ConnectionRefused); BURST - 5]);
+            assert_eq!(
+                outcomes, want,
+                "burst {b}: the first five wait, the rest are refused"
+            );
+            for (k, c) in clients.iter().enumerate().take(5) {
+                c.set_nonblocking(false).unwrap();
+                c.send_all(format!("burst {b} client {k}\r\n").as_bytes())
+                    .unwrap();
+            }
+            drop(clients); // graceful close (nothing unread), refused ones freed
+            serve_until(stack, server, log, before + 5);
+            let got = &log.lines[lines_before..];
+            let want: Vec<String> = (0..5).map(|k| format!("burst {b} client {k}")).collect();
+            assert_eq!(
+                got,
+                want.as_slice(),
+                "burst {b}: once each, in arrival order"
+            );
+        };
+        burst(0, &mut log, &mut server);
+        let baseline = settle(stack, clock);
+        let t0 = clock.now();
+        for b in 1..=BURSTS {
+            burst(b, &mut log, &mut server);
+        }
+        let sim = clock.now() - t0;
+        assert_eq!(settle(stack, clock), baseline, "pool back to its baseline");
+        one_connection(stack, "still here\r\n");
+        let closes = log.closes.len();
+        serve_until(stack, &mut server, &mut log, closes + 1);
+        assert_eq!(log.lines.last().unwrap(), "still here");
+        assert_eq!(settle(stack, clock), baseline);
+        println!(
+            "SOAK bursts={BURSTS} clients_per_burst={BURST} backlog=5 simulated={sim} wall={:.2?}",
+            wall.elapsed()
+        );
+    });
+}
