@@ -65,7 +65,7 @@ for name, r in responses.items():
     write("http_response", name + "_small", bytes([0, 3]) + r)
     write("http_response", name + "_large", bytes([1, 11]) + r)
 
-# ---- dns_answer: records [op][len][data] (see net::dns_replies) ----
+# ---- dns_answer: records [op][len][data] (see net::dns_payload) ----
 A = bytes.fromhex("c00c 0001 0001 0000003c 0004 7f000001".replace(" ", ""))
 AAAA = bytes.fromhex("c00c 001c 0001 0000003c 0010".replace(" ", "")) + bytes(15) + b"\x01"
 CNAME = bytes.fromhex("c00c 0005 0001 0000003c 0006".replace(" ", "")) + b"\x01b\xc0\x0c"

@@ -231,6 +231,8 @@ pub struct Wire {
     pub sent: usize,
     /// Answers a DNS query gets (UDP to port 53 never loops back).
     pub dns: VecDeque<Record>,
+    /// Every DNS reply payload sent to the stack.
+    pub dns_sent: Vec<Vec<u8>>,
 }
 
 pub type Shared = Rc<RefCell<Wire>>;
@@ -243,6 +245,7 @@ pub fn wire(medium: Medium, loop_back: bool) -> Shared {
         last_tcp: None,
         sent: 0,
         dns: VecDeque::new(),
+        dns_sent: Vec::new(),
     }))
 }
 
@@ -269,9 +272,11 @@ impl phy::TxToken for Tx {
         }
         if let Some((query, sport)) = dns_query(&buf, eth) {
             if let Some(rec) = w.dns.pop_front() {
-                for reply in dns_replies(&query, sport, &rec) {
-                    w.rx.push_back(reply);
+                let (payload, copies) = dns_payload(&query, &rec);
+                for _ in 0..copies {
+                    w.rx.push_back(udp_reply(&payload, sport));
                 }
+                w.dns_sent.push(payload);
             }
         } else if w.loop_back {
             w.rx.push_back(buf);
@@ -324,7 +329,7 @@ fn dns_query(frame: &[u8], eth: bool) -> Option<(Vec<u8>, u16)> {
 /// `data[0]`, one question, `data[1]` answers, then the query's question and
 /// `data[2..]` as the answer section; 3: as 2, but the question is the
 /// fuzzer's too (`data[2..]`). `op & 4`: the reply comes twice.
-pub fn dns_replies(query: &[u8], sport: u16, rec: &Record) -> Vec<Vec<u8>> {
+pub fn dns_payload(query: &[u8], rec: &Record) -> (Vec<u8>, usize) {
     let id = [
         query.first().copied().unwrap_or(0),
         query.get(1).copied().unwrap_or(0),
@@ -351,7 +356,7 @@ pub fn dns_replies(query: &[u8], sport: u16, rec: &Record) -> Vec<Vec<u8>> {
         }
     };
     let copies = if rec.op & 4 != 0 { 2 } else { 1 };
-    (0..copies).map(|_| udp_reply(&payload, sport)).collect()
+    (payload, copies)
 }
 
 /// 127.0.0.1:53 → 127.0.0.1:`dport`, IP medium.
