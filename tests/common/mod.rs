@@ -309,11 +309,14 @@ pub enum Service {
     Sleep(Option<Instant>),
 }
 
+/// What a [`HookClock`] runs before it lets time pass.
+pub type ClockHook<'h> = Box<dyn FnMut(Instant) -> Service + 'h>;
+
 /// A clock over a shared `SimClock` that runs a hook (serve the far end of
 /// a wire: poll its stack, run its server) before it lets time pass.
 pub struct HookClock<'h> {
     pub base: &'h SimClock,
-    hook: std::cell::RefCell<Option<Box<dyn FnMut(Instant) -> Service + 'h>>>,
+    hook: std::cell::RefCell<Option<ClockHook<'h>>>,
 }
 
 impl<'h> HookClock<'h> {
