@@ -7,8 +7,9 @@
 //! a raw frame, a frame with fixed checksums, a reply to the stack's last
 //! TCP segment (ports, addresses, ACK and sequence numbers filled in), or
 //! time passing. The records the client leaves are then played to the line
-//! server's poll loop. Nothing may panic, and once every socket is dropped
-//! no slot is held by a user or a backlog.
+//! server's poll loop. Nothing may panic; once every socket is dropped no
+//! slot is held by a user or a backlog, and ten silent minutes later none is
+//! still closing.
 //!
 //! Input: byte 0: bit 0 Ethernet (else IP medium), bit 1 IPv6 target;
 //! then records `[op][len u16][bytes]`, `op % 4`: 0 raw, 1 fix checksums,
@@ -116,6 +117,18 @@ fuzz_target!(|data: &[u8]| {
         (stats.user, stats.backlog),
         (0, 0),
         "every socket dropped: {stats:?}"
+    );
+    // Closing connections end within the orphan timeout (60 s), TIME-WAIT
+    // sooner, whatever the peer does: ten silent minutes free every slot.
+    for _ in 0..20 {
+        clock.sim.advance(SimDuration::from_secs(30));
+        stack.poll(clock.now());
+    }
+    let stats = stack.stats();
+    assert_eq!(
+        (stats.user, stats.backlog, stats.closing),
+        (0, 0, 0),
+        "ten minutes later: {stats:?}"
     );
 });
 
