@@ -1,6 +1,7 @@
 //! Soak on the simulated clock, against a fixed pool: 100,000 sequential
 //! connections through the line server, and 1,000 bursts of clients beyond
-//! its backlog. Every line arrives exactly once and in order, every extra
+//! its backlog, and 10,000 clients of mixed behaviour (a line, half a line,
+//! `disconnect`, silence until the idle timeout). Every line arrives exactly once and in order, every extra
 //! client is refused, no slot leaks (pool usage returns to its baseline:
 //! `Stack::stats`), nothing panics, and the server still answers at the end.
 //!
@@ -202,6 +203,108 @@ fn bursts_beyond_the_backlog_are_refused_and_leave_no_slot_behind() {
         assert_eq!(settle(stack, clock), baseline);
         println!(
             "SOAK bursts={BURSTS} clients_per_burst={BURST} backlog=5 simulated={sim} wall={:.2?}",
+            wall.elapsed()
+        );
+    });
+}
+
+/// How a client of the mixed soak behaves.
+#[derive(Debug, Clone, Copy)]
+enum Behaviour {
+    /// One line, then close.
+    Line,
+    /// Half a line, then close: the server prints it at end of stream.
+    Partial,
+    /// `disconnect`: the server closes first.
+    Disconnect,
+    /// Says nothing: the server's 5 s idle timeout closes it.
+    Silent,
+}
+
+const MIXED: usize = 10_000;
+
+#[test]
+fn mixed_client_behaviours_leave_no_slot_behind() {
+    let wall = WallClock::now();
+    with_stack_buf::<8, 1024, _>(|stack, clock| {
+        let mut server: LineServer = LineServer::new(stack, LineConfig::default()).unwrap();
+        let mut log = Log::default();
+        let mut rng = 0x2545_f491_u32;
+        let mut counts = [0usize; 4];
+        let run = |i: usize, b: Behaviour, log: &mut Log, server: &mut LineServer<'_, '_>| {
+            let closes = log.closes.len();
+            let lines = log.lines.len();
+            let c = start_connect(stack, 10001);
+            stack.poll(stack.now());
+            assert_eq!(c.connect(addr("127.0.0.1:10001")), Ok(()));
+            c.set_nonblocking(false).unwrap();
+            let (want_line, want_close) = match b {
+                Behaviour::Line => {
+                    c.send_all(format!("line {i}\r\n").as_bytes()).unwrap();
+                    c.close().unwrap();
+                    (Some(format!("line {i}")), CloseReason::Eof)
+                }
+                Behaviour::Partial => {
+                    c.send_all(format!("partial {i}").as_bytes()).unwrap();
+                    c.close().unwrap();
+                    (Some(format!("partial {i}")), CloseReason::Eof)
+                }
+                Behaviour::Disconnect => {
+                    c.send_all(b"disconnect\r\n").unwrap();
+                    serve_until(stack, server, log, closes + 1);
+                    let mut buf = [0u8; 8];
+                    assert_eq!(c.recv(&mut buf), Ok(0), "the server closed first");
+                    c.close().unwrap();
+                    (None, CloseReason::Disconnect)
+                }
+                Behaviour::Silent => {
+                    stack.poll(stack.now());
+                    assert_eq!(server.poll(&mut log.handler()), Ok(Status::Running));
+                    clock.advance(Duration::from_secs(5));
+                    serve_until(stack, server, log, closes + 1);
+                    let mut buf = [0u8; 8];
+                    assert_eq!(c.recv(&mut buf), Ok(0), "the idle timeout closed it");
+                    c.close().unwrap();
+                    (None, CloseReason::IdleTimeout)
+                }
+            };
+            serve_until(stack, server, log, closes + 1);
+            assert_eq!(log.closes[closes..], [want_close], "client {i} ({b:?})");
+            let got: Vec<&String> = log.lines[lines..].iter().collect();
+            assert_eq!(
+                got,
+                want_line.iter().collect::<Vec<_>>(),
+                "client {i} ({b:?})"
+            );
+        };
+        let all = [
+            Behaviour::Line,
+            Behaviour::Partial,
+            Behaviour::Disconnect,
+            Behaviour::Silent,
+        ];
+        for (i, b) in all.into_iter().enumerate() {
+            run(i, b, &mut log, &mut server);
+        }
+        let baseline = settle(stack, clock);
+        let t0 = clock.now();
+        for i in 0..MIXED {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            let k = rng as usize % 4;
+            counts[k] += 1;
+            run(i, all[k], &mut log, &mut server);
+        }
+        let sim = clock.now() - t0;
+        assert_eq!(settle(stack, clock), baseline, "pool back to its baseline");
+        one_connection(stack, "still here\r\n");
+        let closes = log.closes.len();
+        serve_until(stack, &mut server, &mut log, closes + 1);
+        assert_eq!(log.lines.last().unwrap(), "still here");
+        assert_eq!(settle(stack, clock), baseline);
+        println!(
+            "SOAK mixed clients={MIXED} line/partial/disconnect/silent={counts:?} simulated={sim} wall={:.2?}",
             wall.elapsed()
         );
     });
