@@ -1,14 +1,15 @@
-//! Soak on the simulated clock, against a fixed pool: 100,000 sequential
-//! connections through the line server, and 1,000 bursts of clients beyond
+//! Soak on the simulated clock, against fixed pools, through the line
+//! server: 100,000 sequential connections, 1,000 bursts of clients beyond
 //! its backlog, and 10,000 clients of mixed behaviour (a line, half a line,
-//! `disconnect`, silence until the idle timeout). Every line arrives exactly once and in order, every extra
-//! client is refused, no slot leaks (pool usage returns to its baseline:
-//! `Stack::stats`), nothing panics, and the server still answers at the end.
+//! `disconnect`, silence until the idle timeout). Every line arrives exactly
+//! once and in order, every extra client is refused, no slot leaks (pool
+//! usage returns to its baseline: `Stack::stats`), nothing panics, and the
+//! server still answers at the end.
 //!
-//! The full counts run in `cargo test` (debug: about 12 s and 3 s on an idle
-//! 2-vCPU machine; release: 0.7 s and 0.2 s). The loopback never has to
-//! wait, so no simulated time passes except where the tests let TIME-WAIT
-//! expire.
+//! The full counts run in `cargo test` (debug: about 12 s, 3 s and 3 s on
+//! an idle 2-vCPU machine; release: 0.7 s, 0.2 s, 0.2 s). The loopback never
+//! has to wait, so no simulated time passes except for idle timeouts and
+//! where the tests let TIME-WAIT expire.
 
 mod common;
 use common::*;
