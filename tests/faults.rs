@@ -62,7 +62,11 @@ type Faulty = Counting<FaultInjector<WireEnd>>;
 
 /// Stack A's device: the wire end behind the injector, with counters above it.
 fn faulty(end: WireEnd) -> (Faulty, Counts) {
-    let mut f = FaultInjector::new(end, seed());
+    faulty_seeded(end, seed())
+}
+
+fn faulty_seeded(end: WireEnd, seed: u32) -> (Faulty, Counts) {
+    let mut f = FaultInjector::new(end, seed);
     f.set_drop_chance(drop_pct());
     f.set_corrupt_chance(CORRUPT_PCT);
     let counts = Counts::default();
@@ -248,10 +252,35 @@ impl End<'_, '_> {
 
 #[test]
 fn ten_mib_each_way_arrive_byte_exact_through_loss_and_corruption() {
+    bulk_each_way(seed());
+}
+
+/// Found by running the bulk test with other seeds (`FAULT_SEED=12`): all
+/// 10 MiB arrive both ways, both ends call `shutdown(Write)`, and then the
+/// transfer stalls for ever: neither stack has a timer or a packet in
+/// flight (`poll_at()` is `None` on both), neither side ever reads EOF.
+/// smoltcp's log shows why: each end is in FIN-WAIT-1 and its FIN|ACK was
+/// dropped; its data is all acknowledged; the peer's duplicate ACKs (for
+/// the data's end) start a fast retransmit; smoltcp 0.14's fast retransmit
+/// resends only unacknowledged *data* (`pending_fast_retransmit`), finds
+/// none, sends nothing, and sets the retransmit timer idle
+/// (`tcp.rs`, dispatch: "retransmitting for fast-retransmit" then
+/// `timer.set_for_idle`). The FIN is never retransmitted. A blocking `recv`
+/// waiting for EOF then hangs (with `SimClock`: `Error::Stalled`).
+/// Root cause in smoltcp; smolsock could guard against it (e.g. re-arm a
+/// retransmission for a socket in FIN-WAIT-1/CLOSING/LAST-ACK whose FIN is
+/// unacknowledged while smoltcp reports no timer).
+#[test]
+#[ignore = "bug: smoltcp 0.14 never retransmits a FIN lost after a fast retransmit; FAULT seed 12 stalls with both ends in FIN-WAIT-1 and no timer"]
+fn ten_mib_each_way_with_fault_seed_12_reaches_eof() {
+    bulk_each_way(12);
+}
+
+fn bulk_each_way(seed: u32) {
     let wall = WallClock::now();
     let clock = SimClock::new();
     let (end_a, mut end_b, w) = wire(LATENCY_MS);
-    let (mut dev_a, counts) = faulty(end_a);
+    let (mut dev_a, counts) = faulty_seeded(end_a, seed);
     let mut res_a = Box::new(StackResources::<2, 65536>::new());
     let mut res_b = Box::new(StackResources::<2, 65536>::new());
     let a = Stack::new(&mut dev_a, &clock, &mut res_a, config(1)).unwrap();
