@@ -8,8 +8,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smolsock_fuzz::framing::Chunker;
 use smolsock::http::ResponseError;
+use smolsock_fuzz::framing::Chunker;
 use smolsock_fuzz::response::{outcome, reference, Outcome};
 
 fuzz_target!(|data: &[u8]| {
@@ -27,8 +27,16 @@ fn check<const N: usize>(resp: &[u8], seed: u8) {
     let whole = outcome::<N>(resp, Chunker::fixed(usize::MAX));
     let chunked = outcome::<N>(resp, Chunker::new(seed));
     let bytewise = outcome::<N>(resp, Chunker::fixed(1));
-    assert_eq!(known(chunked), known(whole.clone()), "chunked vs whole: {resp:?}");
-    assert_eq!(known(bytewise), known(whole.clone()), "byte-wise vs whole: {resp:?}");
+    assert_eq!(
+        known(chunked),
+        known(whole.clone()),
+        "chunked vs whole: {resp:?}"
+    );
+    assert_eq!(
+        known(bytewise),
+        known(whole.clone()),
+        "byte-wise vs whole: {resp:?}"
+    );
     reference::<N>(resp, &whole);
 }
 

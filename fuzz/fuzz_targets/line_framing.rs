@@ -20,5 +20,8 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(got, want, "limit {limit}, input {stream:?}");
     // Byte at a time and all at once agree too.
     assert_eq!(run_framer::<64>(stream, limit, Chunker::fixed(1)), want);
-    assert_eq!(run_framer::<64>(stream, limit, Chunker::fixed(usize::MAX)), want);
+    assert_eq!(
+        run_framer::<64>(stream, limit, Chunker::fixed(usize::MAX)),
+        want
+    );
 });

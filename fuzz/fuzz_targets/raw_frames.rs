@@ -111,7 +111,10 @@ fuzz_target!(|data: &[u8]| {
     stack.poll(clock.now());
     let stats = stack.stats();
     if debug() {
-        eprintln!("lines: {lines}, frames sent: {}, {stats:?}", w.borrow().sent);
+        eprintln!(
+            "lines: {lines}, frames sent: {}, {stats:?}",
+            w.borrow().sent
+        );
     }
     assert_eq!(
         (stats.user, stats.backlog),

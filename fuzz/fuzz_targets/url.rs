@@ -23,7 +23,9 @@ fuzz_target!(|data: &[u8]| {
     let (host, path, query) = (url.host(), url.path(), url.query());
     assert!(!host.is_empty());
     assert!(url.port() >= 1);
-    assert!(path.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#'));
+    assert!(path
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#'));
     if let Some(q) = query {
         assert!(q.bytes().all(|b| b.is_ascii_graphic() && b != b'#'));
     }

@@ -39,7 +39,10 @@ pub fn model(input: &[u8], limit: usize) -> Vec<F> {
         // End of stream: a `\r` that would only start a piece of its own is
         // dropped (it is whitespace; the framer documents this).
         let mut content = rest;
-        if content.len() > limit && content.ends_with(b"\r") && (content.len() - 1) % limit == 0 {
+        if content.len() > limit
+            && content.ends_with(b"\r")
+            && (content.len() - 1).is_multiple_of(limit)
+        {
             content = &content[..content.len() - 1];
         }
         emit(&mut out, content, limit, false);
@@ -122,7 +125,10 @@ pub fn run_framer<const N: usize>(input: &[u8], limit: usize, mut chunks: Chunke
         rest = &rest[n..];
         while !chunk.is_empty() {
             calls += 1;
-            assert!(calls <= 2 * input.len() + 2, "the framer stopped making progress");
+            assert!(
+                calls <= 2 * input.len() + 2,
+                "the framer stopped making progress"
+            );
             let (used, frame) = f.feed(chunk);
             assert!(used <= chunk.len(), "consumed more than it was given");
             assert!(

@@ -5,8 +5,8 @@ use smolsock::{Clock, Idle, SimClock};
 use smoltcp::phy::{self, ChecksumCapabilities, Device, DeviceCapabilities, Medium};
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{
-    Icmpv4Packet, Icmpv6Packet, IpAddress, IpProtocol, Ipv4Packet,
-    Ipv4Repr, Ipv6Packet, TcpPacket, TcpSeqNumber, UdpPacket, UdpRepr,
+    Icmpv4Packet, Icmpv6Packet, IpAddress, IpProtocol, Ipv4Packet, Ipv4Repr, Ipv6Packet, TcpPacket,
+    TcpSeqNumber, UdpPacket, UdpRepr,
 };
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -347,7 +347,20 @@ pub fn dns_payload(query: &[u8], rec: &Record) -> (Vec<u8>, usize) {
         mode => {
             let rcode = d.first().copied().unwrap_or(0) & 0x0f;
             let answers = d.get(1).copied().unwrap_or(1);
-            let mut p = vec![id[0], id[1], 0x81, 0x80 | rcode, 0, 1, 0, answers, 0, 0, 0, 0];
+            let mut p = vec![
+                id[0],
+                id[1],
+                0x81,
+                0x80 | rcode,
+                0,
+                1,
+                0,
+                answers,
+                0,
+                0,
+                0,
+                0,
+            ];
             if mode == 2 {
                 p.extend_from_slice(query.get(12..).unwrap_or(&[]));
             }

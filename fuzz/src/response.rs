@@ -110,7 +110,11 @@ pub fn reference<const N: usize>(resp: &[u8], got: &Outcome) {
             assert_eq!(Some(*code), r.code);
             assert_eq!(Some(*version), r.version);
             assert_eq!(raw.as_slice(), &resp[..n]);
-            assert_eq!(body.as_slice(), &resp[n..], "the body is every byte after the head");
+            assert_eq!(
+                body.as_slice(),
+                &resp[n..],
+                "the body is every byte after the head"
+            );
             let want: Vec<(String, Vec<u8>)> = r
                 .headers
                 .iter()
