@@ -7,7 +7,9 @@
 //! a raw frame, a frame with fixed checksums, a reply to the stack's last
 //! TCP segment (ports, addresses, ACK and sequence numbers filled in), or
 //! time passing. The records the client leaves are then played to the line
-//! server's poll loop. Nothing may panic; once every socket is dropped no
+//! server's poll loop. (One thread: while the blocking client runs, the line
+//! server's listener and backlog are live in the stack — handshakes and
+//! early data complete into the backlog — and its own poll loop runs after.) Nothing may panic; once every socket is dropped no
 //! slot is held by a user or a backlog, and ten silent minutes later none is
 //! still closing.
 //!
