@@ -179,14 +179,9 @@ impl<const N: usize> ResponseParser<N> {
         let buf = self.buf.get(..self.len).unwrap_or(&[]);
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut resp = httparse::Response::new(&mut headers);
-        let head_len = match resp.parse(buf) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) => return Ok(None),
-            Err(httparse::Error::TooManyHeaders) => return Err(ResponseError::TooManyHeaders),
-            Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {
-                return Err(ResponseError::MalformedHeader)
-            }
-            Err(_) => return Err(ResponseError::NotHttp),
+        let head_len = match resp.parse(buf).map_err(head_error)? {
+            httparse::Status::Complete(n) => n,
+            httparse::Status::Partial => return Ok(None),
         };
         let base = buf.as_ptr() as usize;
         let span = |s: &[u8]| {
@@ -226,13 +221,34 @@ impl<const N: usize> ResponseParser<N> {
         self.body
     }
 
-    /// Call at end of stream: an error if the head never completed.
+    /// Call at end of stream: an error if the head never completed. What is
+    /// still buffered is judged too, so the error does not depend on how the
+    /// bytes were split (a bad byte after the last line end is
+    /// `MalformedHeader` however it arrived).
     pub fn finish(&self) -> Result<(), ResponseError> {
         match self.state {
             State::Body { .. } => Ok(()),
             State::Failed(e) => Err(e),
-            State::Head => Err(ResponseError::Incomplete),
+            State::Head => {
+                let buf = self.buf.get(..self.len).unwrap_or(&[]);
+                let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                httparse::Response::new(&mut headers)
+                    .parse(buf)
+                    .map_err(head_error)?;
+                Err(ResponseError::Incomplete)
+            }
         }
+    }
+}
+
+/// What an httparse error means for a response head.
+fn head_error(e: httparse::Error) -> ResponseError {
+    match e {
+        httparse::Error::TooManyHeaders => ResponseError::TooManyHeaders,
+        httparse::Error::HeaderName | httparse::Error::HeaderValue => {
+            ResponseError::MalformedHeader
+        }
+        _ => ResponseError::NotHttp,
     }
 }
 
