@@ -111,7 +111,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = server.poll(&mut handler);
     }
     stack.poll(clock.now());
-    let stats = stack.stats();
+    let stats = stack.stats().expect("not busy");
     if debug() {
         eprintln!(
             "lines: {lines}, frames sent: {}, {stats:?}",
@@ -129,7 +129,7 @@ fuzz_target!(|data: &[u8]| {
         clock.sim.advance(SimDuration::from_secs(30));
         stack.poll(clock.now());
     }
-    let stats = stack.stats();
+    let stats = stack.stats().expect("not busy");
     assert_eq!(
         (stats.user, stats.backlog, stats.closing),
         (0, 0, 0),
