@@ -70,6 +70,14 @@ impl Inner<'_> {
         sent
     }
 
+    /// Egress only (what a `send` just queued leaves now), then a look at
+    /// what egress changed (a connect timing out fires here).
+    pub fn transmit(&mut self, now: Instant) {
+        self.now = now;
+        self.flush_egress(now);
+        self.observe(Phase::Egress);
+    }
+
     /// When the next `poll` is due.
     pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
         self.iface.poll_at(now, &self.set)
