@@ -66,10 +66,10 @@ impl<'a> Stack<'a> {
     /// Fails, before touching the device, on a configuration smoltcp would
     /// panic on (a multicast interface address, a multicast MAC) or could
     /// not hold (too many addresses or routes).
-    pub fn new<D: Device + 'a, const N: usize, const B: usize>(
+    pub fn new<D: Device + 'a, const N: usize, const B: usize, const U: usize>(
         device: &'a mut D,
         clock: &'a dyn Clock,
-        resources: &'a mut StackResources<'a, N, B>,
+        resources: &'a mut StackResources<'a, N, B, U>,
         config: Config,
     ) -> Result<Self, ConfigError> {
         config.validate()?;

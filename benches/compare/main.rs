@@ -33,6 +33,9 @@ pub struct Plan {
     pub rtt_samples: usize,
     /// Upper bound on any one measurement loop (a hang becomes an error).
     pub limit: Duration,
+    /// Interleaved rounds of each smolsock/reference pair (the median
+    /// ratio is reported, so one noisy round cannot make or break it).
+    pub reps: usize,
 }
 
 impl Plan {
@@ -41,9 +44,10 @@ impl Plan {
             quick: false,
             bulk_bytes: 1 << 30,
             conn_time: Duration::from_secs(5),
-            lines: 1_000_000,
+            lines: 4_000_000,
             rtt_samples: 50_000,
             limit: Duration::from_secs(120),
+            reps: 5,
         }
     }
 
@@ -55,6 +59,7 @@ impl Plan {
             lines: 100_000,
             rtt_samples: 5_000,
             limit: Duration::from_secs(20),
+            reps: 3,
         }
     }
 }

@@ -7,7 +7,9 @@
 //! and receiver in two threads.
 
 use crate::report::Report;
-use crate::util::{check_limit, ctx, gbps, io_ctx, set_kernel_bufs, smol_pair, BUF64K, R};
+use crate::util::{
+    check_limit, ctx, gbps, io_ctx, median, set_kernel_bufs, smol_pair, spread, BUF64K, R,
+};
 use crate::Plan;
 use smolsock::{Config, Error, Stack, StackResources, StdClock};
 use smoltcp::iface::{Interface, SocketSet, SocketStorage};
@@ -23,23 +25,44 @@ const SECTION: &str = "1. Bulk TCP throughput, 64 KiB socket buffers";
 pub fn run(plan: &Plan, report: &mut Report) {
     let total = plan.bulk_bytes;
     println!(
-        "[throughput] {} MiB each, 64 KiB socket buffers",
-        total >> 20
+        "[throughput] {} MiB each, 64 KiB socket buffers, {} interleaved rounds",
+        total >> 20,
+        plan.reps
     );
-    let smol = measure(report, "smolsock blocking", || {
-        smolsock(total, false, plan.limit)
-    });
+    // Each smolsock/raw pair runs back to back, `reps` times, so a burst of
+    // load from other programs hits both sides of a ratio alike; the ratio
+    // reported is the median of the per-round ratios.
+    let (mut smol, mut raw_copy, mut smol_zc, mut raw) = (vec![], vec![], vec![], vec![]);
+    let (mut r_copy, mut r_zc, mut r_raw) = (vec![], vec![], vec![]);
+    for _ in 0..plan.reps {
+        let s = measure(report, "smolsock blocking send/recv", || {
+            smolsock(total, false, plan.limit)
+        });
+        let rc = measure(report, "raw smoltcp, copying", || {
+            raw_smoltcp(total, true, plan.limit)
+        });
+        let z = measure(report, "smolsock zero-copy", || {
+            smolsock_mode(total, true, true, plan.limit)
+        });
+        let r = measure(report, "raw smoltcp zero-copy", || {
+            raw_smoltcp(total, false, plan.limit)
+        });
+        if let (Some(s), Some(rc)) = (s, rc) {
+            r_copy.push(s / rc);
+        }
+        if let (Some(z), Some(r)) = (z, r) {
+            r_zc.push(z / r);
+        }
+        if let (Some(s), Some(r)) = (s, r) {
+            r_raw.push(s / r);
+        }
+        smol.extend(s);
+        raw_copy.extend(rc);
+        smol_zc.extend(z);
+        raw.extend(r);
+    }
     let smol_nb = measure(report, "smolsock non-blocking", || {
         smolsock(total, true, plan.limit)
-    });
-    let smol_zc = measure(report, "smolsock zero-copy", || {
-        smolsock_mode(total, true, true, plan.limit)
-    });
-    let raw = measure(report, "raw smoltcp", || {
-        raw_smoltcp(total, false, plan.limit)
-    });
-    let raw_copy = measure(report, "raw smoltcp, copying", || {
-        raw_smoltcp(total, true, plan.limit)
     });
     let kernel = measure(report, "kernel", || {
         kernel_tcp(total, Some(BUF64K), plan.limit)
@@ -47,11 +70,12 @@ pub fn run(plan: &Plan, report: &mut Report) {
     let kernel_auto = measure(report, "kernel (default buffers)", || {
         kernel_tcp(total, None, plan.limit)
     });
+    let smol = median(&smol);
     if let Some(v) = smol {
         report.result(
             SECTION,
             "throughput_gbps_smolsock",
-            "smolsock, blocking send/recv, 64 KiB user buffer, Loopback(Ip)",
+            "smolsock, blocking send/recv, 64 KiB user buffer, Loopback(Ip) (median)",
             v,
             "Gbit/s",
         );
@@ -64,35 +88,28 @@ pub fn run(plan: &Plan, report: &mut Report) {
             "Gbit/s",
         );
     }
-    if let Some(v) = smol_zc {
+    if let Some(v) = median(&smol_zc) {
         report.extra(
             SECTION,
-            "smolsock, non-blocking send_with/recv_with (zero-copy, as raw smoltcp)",
+            "smolsock, non-blocking send_with/recv_with (zero-copy, as raw smoltcp) (median)",
             v,
             "Gbit/s",
         );
-        if let Some(r) = raw {
-            report.extra(
-                SECTION,
-                "ratio smolsock zero-copy / raw smoltcp zero-copy",
-                v / r,
-                "x",
-            );
-        }
     }
+    let raw = median(&raw);
     if let Some(v) = raw {
         report.result(
             SECTION,
             "throughput_gbps_raw_smoltcp",
-            "raw smoltcp, zero-copy closures, same device and settings",
+            "raw smoltcp, zero-copy closures, same device and settings (median)",
             v,
             "Gbit/s",
         );
     }
-    if let Some(v) = raw_copy {
+    if let Some(v) = median(&raw_copy) {
         report.extra(
             SECTION,
-            "raw smoltcp, copying through 64 KiB user buffers (send_slice/recv_slice)",
+            "raw smoltcp, copying through 64 KiB user buffers (send_slice/recv_slice) (median)",
             v,
             "Gbit/s",
         );
@@ -114,23 +131,24 @@ pub fn run(plan: &Plan, report: &mut Report) {
             "Gbit/s",
         );
     }
-    if let (Some(s), Some(r)) = (smol, raw) {
-        report.result(
-            SECTION,
-            "throughput_ratio_vs_raw",
-            "ratio smolsock / raw smoltcp (target >= 0.95)",
-            s / r,
-            "x",
-        );
-    }
-    if let (Some(s), Some(r)) = (smol, raw_copy) {
-        report.extra(
-            SECTION,
-            "ratio smolsock / raw smoltcp copying (the API's own cost)",
-            s / r,
-            "x",
-        );
-    }
+    ratio(
+        report,
+        "throughput_ratio_copy_vs_raw_copy",
+        "smolsock send/recv / raw smoltcp send_slice/recv_slice (target >= 0.95)",
+        &r_copy,
+    );
+    ratio(
+        report,
+        "throughput_ratio_zerocopy_vs_raw",
+        "smolsock send_with/recv_with / raw smoltcp closures (target >= 0.95)",
+        &r_zc,
+    );
+    ratio(
+        report,
+        "throughput_ratio_vs_raw",
+        "smolsock send/recv (copying) / raw smoltcp zero-copy",
+        &r_raw,
+    );
     if let (Some(s), Some(k)) = (smol, kernel) {
         report.result(
             SECTION,
@@ -140,6 +158,21 @@ pub fn run(plan: &Plan, report: &mut Report) {
             "x",
         );
     }
+}
+
+/// A `RESULT` ratio: the median of per-round ratios, with their spread.
+fn ratio(report: &mut Report, name: &'static str, label: &str, rounds: &[f64]) {
+    let Some(m) = median(rounds) else { return };
+    let (lo, hi) = spread(rounds);
+    report.result(
+        SECTION,
+        name,
+        format!("{label}; median of {} rounds", rounds.len()),
+        m,
+        "x",
+    );
+    report.extra(SECTION, format!("  spread of `{name}` (min)"), lo, "x");
+    report.extra(SECTION, format!("  spread of `{name}` (max)"), hi, "x");
 }
 
 fn measure(report: &mut Report, what: &str, f: impl FnOnce() -> R<f64>) -> Option<f64> {

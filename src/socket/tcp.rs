@@ -264,8 +264,9 @@ impl Socket<'_, '_> {
         if data.is_empty() {
             return self.stack.with(|i| i.tcp(self.id.get()).map(|_| 0));
         }
-        self.stack
-            .wait_ready(self.timeout.get(), true, |i| try_send(i, self.id.get(), data))
+        self.stack.wait_ready(self.timeout.get(), true, |i| {
+            try_send(i, self.id.get(), data)
+        })
     }
 
     pub(super) fn tcp_send_all(&self, data: &[u8]) -> Result<()> {
