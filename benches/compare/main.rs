@@ -23,11 +23,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
     pub quick: bool,
-    /// Bytes moved by each throughput run.
+    /// Bytes moved by each throughput variant (in `reps` rounds for the
+    /// smolsock/raw pairs).
     pub bulk_bytes: usize,
     /// Wall time each connection-rate loop runs.
     pub conn_time: Duration,
-    /// Lines sent through each line server.
+    /// Lines sent through each line server, per round.
     pub lines: usize,
     /// Echo round trips timed (after a warm-up).
     pub rtt_samples: usize,
@@ -44,10 +45,10 @@ impl Plan {
             quick: false,
             bulk_bytes: 1 << 30,
             conn_time: Duration::from_secs(5),
-            lines: 4_000_000,
+            lines: 2_000_000,
             rtt_samples: 50_000,
             limit: Duration::from_secs(120),
-            reps: 5,
+            reps: 9,
         }
     }
 

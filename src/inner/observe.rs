@@ -4,8 +4,9 @@
 
 use super::Inner;
 use crate::error::Error;
-use crate::slot::{flag, Kind, Owner};
-use smoltcp::socket::tcp::State;
+use crate::slot::{flag, Kind, Owner, Slot};
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::socket::AnySocket;
 
 /// After what `observe` runs, which decides what a change means and who is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +20,41 @@ pub(super) enum Phase {
     Egress,
 }
 
+/// Whether `observe` has anything to do for slot `s` whose socket is `t`.
+fn worth_a_look(s: &Slot, t: &tcp::Socket<'_>, phase: Phase) -> bool {
+    if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
+        return false;
+    }
+    if phase == Phase::Packet && !s.is_listening() {
+        return false;
+    }
+    let state = t.state();
+    state != s.last_state
+        || (s.owner == Owner::Orphan && (state == State::CloseWait || t.can_recv()))
+}
+
 impl Inner<'_> {
+    /// The common case first: one pass over the socket set, no change
+    /// anywhere, nothing to do (the data calls poll often).
+    fn anything_to_observe(&self, phase: Phase) -> bool {
+        self.set.iter().any(|(h, sock)| {
+            let Some(t) = tcp::Socket::downcast(sock) else {
+                return false;
+            };
+            self.slots
+                .iter()
+                .find(|s| s.handle == Some(h))
+                .is_some_and(|s| worth_a_look(s, t, phase))
+        })
+    }
+
     /// Look at every TCP slot's state change since the last look.
     pub(super) fn observe(&mut self, phase: Phase) {
+        if !self.anything_to_observe(phase) {
+            return;
+        }
         for i in 0..self.slots.len() {
-            let Some(&s) = self.slots.get(i) else {
+            let Some(s) = self.slots.get(i) else {
                 continue;
             };
             if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
@@ -32,6 +63,7 @@ impl Inner<'_> {
             if phase == Phase::Packet && !s.is_listening() {
                 continue;
             }
+            let s = *s;
             let Some((state, unread)) = self.tcp_ref(i).map(|t| (t.state(), t.can_recv())) else {
                 continue;
             };

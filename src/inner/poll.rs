@@ -48,7 +48,10 @@ impl Inner<'_> {
                 }
             }
             self.observe(Phase::Ingress);
-            progress |= self.flush_egress(now);
+            // One egress pass per round: the round repeats while anything
+            // moved, so what is left goes out on the next one (after the
+            // ingress of what this one sent, on a loopback).
+            progress |= self.device.egress(&mut self.iface, &mut self.set, now);
             self.observe(Phase::Egress);
             if !progress {
                 break;
