@@ -240,11 +240,10 @@ impl<'a> Stack<'a> {
         transmit: bool,
         mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
     ) -> Result<T, E> {
-        let now = self.clock.now();
         let first = self.with::<_, E>(|i| {
             let r = op(i)?;
             if transmit && r.is_some() {
-                i.transmit(now);
+                i.transmit(self.clock.now());
             }
             Ok(r)
         })?;

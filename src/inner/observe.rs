@@ -37,6 +37,15 @@ impl Inner<'_> {
     /// The common case first: one pass over the socket set, no change
     /// anywhere, nothing to do (the data calls poll often).
     fn anything_to_observe(&self, phase: Phase) -> bool {
+        if phase == Phase::Packet {
+            // After each packet: the listeners' slots only (few).
+            return self.slots.iter().any(|s| {
+                s.is_listening()
+                    && s.handle
+                        .and_then(|h| super::socket_ref::<tcp::Socket>(&self.set, h))
+                        .is_some_and(|t| worth_a_look(s, t, phase))
+            });
+        }
         self.set.iter().any(|(h, sock)| {
             let Some(t) = tcp::Socket::downcast(sock) else {
                 return false;

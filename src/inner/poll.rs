@@ -37,27 +37,35 @@ impl Inner<'_> {
         // only after each batch.
         let listening = self.slots.iter().any(|s| s.is_listener());
         for _ in 0..MAX_ROUNDS {
-            let mut progress = false;
+            let mut ingressed = false;
             // Bounded, so a flood of packets cannot keep `poll` from returning.
             let mut budget = MAX_INGRESS;
             while budget > 0 && self.device.ingress(&mut self.iface, &mut self.set, now) {
                 budget -= 1;
-                progress = true;
+                ingressed = true;
                 if listening {
                     self.observe(Phase::Packet);
                 }
             }
-            self.observe(Phase::Ingress);
+            // Only packets change a state in ingress.
+            if ingressed {
+                self.observe(Phase::Ingress);
+            }
             // One egress pass per round: the round repeats while anything
             // moved, so what is left goes out on the next one (after the
             // ingress of what this one sent, on a loopback).
-            progress |= self.device.egress(&mut self.iface, &mut self.set, now);
-            self.observe(Phase::Egress);
-            if !progress {
+            let sent = self.device.egress(&mut self.iface, &mut self.set, now);
+            if sent {
+                self.observe(Phase::Egress);
+            }
+            if !(ingressed || sent) {
                 break;
             }
             any = true;
         }
+        // Egress timers can change a state without sending (TIME-WAIT
+        // ending), and so can the program's own calls since the last poll.
+        self.observe(Phase::Egress);
         if self.rearm_pending {
             self.rearm_all();
         }
