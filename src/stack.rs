@@ -263,9 +263,9 @@ impl<'a> Stack<'a> {
         timeout: Timeout,
         mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
     ) -> Result<T, E> {
-        let deadline = time::deadline(self.clock.now(), timeout);
+        let mut now = self.clock.now();
+        let deadline = time::deadline(now, timeout);
         loop {
-            let now = self.clock.now();
             let next = self.with::<_, E>(|i| {
                 i.poll(now);
                 Ok(match op(i)? {
@@ -286,6 +286,7 @@ impl<'a> Stack<'a> {
             if self.clock.idle(time::wake_at(now, deadline, next)) == Idle::Stalled {
                 return Err(WaitEnd::Stalled.into());
             }
+            now = self.clock.now();
         }
     }
 }

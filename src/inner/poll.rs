@@ -83,9 +83,13 @@ impl Inner<'_> {
 
     /// Egress only (what a `send` just queued leaves now), then a look at
     /// what egress changed (a connect timing out fires here).
+    ///
+    /// One egress pass: each socket sends one segment (a whole window on a
+    /// loopback; the first segment on a small-MTU link, the rest go with
+    /// the next poll, which the next blocking call or `Stack::poll` runs).
     pub fn transmit(&mut self, now: Instant) {
         self.now = now;
-        self.flush_egress(now);
+        self.device.egress(&mut self.iface, &mut self.set, now);
         self.observe(Phase::Egress);
     }
 
