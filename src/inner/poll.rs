@@ -5,6 +5,7 @@ use super::observe::Phase;
 use super::Inner;
 use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketSet};
 use smoltcp::phy::Device;
+use smoltcp::socket::tcp::State;
 use smoltcp::time::Instant;
 
 /// Packets taken from the device per round.
@@ -33,9 +34,18 @@ impl Inner<'_> {
         self.now = now;
         self.iface.poll_maintenance(now);
         let mut any = false;
-        // Listeners need a look after every packet (arrival order); the rest
-        // only after each batch.
-        let listening = self.slots.iter().any(|s| s.is_listener());
+        // Listeners need a look after every packet when one batch could hold
+        // two arrivals (their order), or a connection dying while its slot
+        // must be re-armed for the next SYN; the rest only after each batch.
+        let listening = {
+            let mut catching = 0;
+            let mut half_open = false;
+            for s in self.slots.iter().filter(|s| s.is_listening()) {
+                catching += usize::from(s.last_state == State::Listen);
+                half_open |= s.last_state == State::SynReceived;
+            }
+            catching >= 2 || half_open
+        };
         for _ in 0..MAX_ROUNDS {
             let mut ingressed = false;
             // Bounded, so a flood of packets cannot keep `poll` from returning.
