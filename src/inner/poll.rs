@@ -99,8 +99,11 @@ impl Inner<'_> {
     /// the next poll, which the next blocking call or `Stack::poll` runs).
     pub fn transmit(&mut self, now: Instant) {
         self.now = now;
-        self.device.egress(&mut self.iface, &mut self.set, now);
-        self.observe(Phase::Egress);
+        if self.device.egress(&mut self.iface, &mut self.set, now) {
+            // (A connect timing out sends its RST here; a TIME-WAIT ending
+            // sends nothing, and the next poll's last look sees it.)
+            self.observe(Phase::Egress);
+        }
     }
 
     /// When the next `poll` is due.
