@@ -84,6 +84,7 @@ pub enum Frame<'a> {
 }
 
 /// Python's `str.strip()` whitespace, ASCII only.
+#[inline]
 pub fn is_strip_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
@@ -93,6 +94,7 @@ pub fn is_strip_space(b: u8) -> bool {
 /// ```
 /// assert_eq!(smolsock::line::strip(b"\t a b \x0b\r\n"), b"a b");
 /// ```
+#[inline]
 pub fn strip(data: &[u8]) -> &[u8] {
     let start = data
         .iter()
@@ -106,6 +108,7 @@ pub fn strip(data: &[u8]) -> &[u8] {
 }
 
 /// The first `\n` in `data`, a machine word at a time.
+#[inline]
 fn find_lf(data: &[u8]) -> Option<usize> {
     const W: usize = core::mem::size_of::<usize>();
     const LO: usize = usize::MAX / 255;

@@ -19,6 +19,10 @@ const CHUNK: usize = 1024;
 /// `recv` calls per session per [`LineServer::poll`], so one busy client
 /// cannot starve the others.
 const MAX_READS: usize = 8;
+/// Bytes framed per [`LineServer::poll`] when the server serves one
+/// session at a time (nobody else to give way to): 64 KiB, so `poll` still
+/// returns to the super-loop after a bounded amount of work.
+const SOLO_BUDGET: usize = 64 * 1024;
 /// With several things to watch, [`LineServer::run`] blocks on one of them
 /// at most this long before looking at the others.
 const MULTI_WAIT_SLICE: Duration = Duration::from_millis(10);
@@ -376,7 +380,8 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         Ok(())
     }
 
-    /// Read what session `k` has, up to [`MAX_READS`] × [`CHUNK`] bytes.
+    /// Read what session `k` has, up to [`MAX_READS`] × [`CHUNK`] bytes
+    /// ([`SOLO_BUDGET`] when only one session is served at a time).
     fn serve<H: LineHandler>(&mut self, k: usize, handler: &mut H) -> Served {
         if H::LINES_IN_PLACE {
             self.serve_in_place(k, handler)
@@ -389,7 +394,11 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
     /// no copy, one `recv_with` per contiguous part of the buffer, and no
     /// stack poll while bytes are buffered.
     fn serve_in_place(&mut self, k: usize, handler: &mut impl LineHandler) -> Served {
-        let mut budget = MAX_READS * CHUNK;
+        let mut budget = if self.config.max_sessions == 1 {
+            SOLO_BUDGET
+        } else {
+            MAX_READS * CHUNK
+        };
         while budget > 0 {
             let now = self.stack.now();
             let Some(Session {
