@@ -224,17 +224,26 @@ fn smolsock_mode(total: usize, nonblocking: bool, zero_copy: bool, limit: Durati
         if sent < total {
             let n = (total - sent).min(out.len());
             let r = if zero_copy {
-                // Fill every contiguous part of the free space (the ring
-                // buffer wraps), as raw smoltcp's `while can_send()` loop does.
+                // Fill both contiguous parts of the free space (the ring
+                // buffer wraps), as raw smoltcp's `while can_send()` loop
+                // does: at most two calls, not a third that only learns
+                // "no room" (that one would run the stack for nothing).
                 let mut k = 0;
-                loop {
-                    match c.send_with(|room| room.len().min(n - k)) {
-                        Ok(m) if m > 0 && k + m < n => k += m,
-                        Ok(m) => break Ok(k + m),
-                        Err(Error::WouldBlock) if k > 0 => break Ok(k),
-                        r => break r,
+                let mut r = Err(Error::WouldBlock);
+                for _ in 0..2 {
+                    r = match c.send_with(|room| room.len().min(n - k)) {
+                        Ok(m) if m > 0 => {
+                            k += m;
+                            Ok(k)
+                        }
+                        Err(Error::WouldBlock) if k > 0 => break,
+                        r => r,
+                    };
+                    if r.is_err() || k >= n {
+                        break;
                     }
                 }
+                r
             } else {
                 c.send(&out[..n])
             };
