@@ -16,7 +16,12 @@ pub const UDP_PACKETS: usize = 8;
 /// `SOCKETS` socket slots, each with a `BUF`-byte receive and a `BUF`-byte
 /// transmit buffer (a TCP socket's window; a UDP socket's datagram space).
 /// A listener with backlog `n` takes `n` slots. A slot becomes TCP or UDP the
-/// first time it is used and stays that kind. The resolver (feature `dns`)
+/// first time it is used and stays that kind. At most `UDP` slots (default:
+/// all of them) can become UDP: only those carry a datagram socket's packet
+/// metadata (2 × [`UDP_PACKETS`] entries, 768 bytes on 64-bit targets), so
+/// with a small `UDP` a TCP slot costs its two buffers plus about 560 bytes;
+/// a UDP socket beyond that count is [`NoBufferSpace`](crate::Error::NoBufferSpace).
+/// The resolver (feature `dns`)
 /// has its own small buffers (about 1.3 KiB) and borrows a free slot's place
 /// in the socket set, not its buffers, for the time of a resolution.
 /// `SOCKETS` is at most 65,534 (checked when the program is compiled).
@@ -26,8 +31,12 @@ pub const UDP_PACKETS: usize = 8;
 /// // 8 sockets with 4 KiB buffers each way.
 /// let res = StackResources::<8, 4096>::new();
 /// assert!(core::mem::size_of_val(&res) > 8 * 2 * 4096);
+/// // 10 slots of which at most 2 can be UDP sockets (the other 8 carry no
+/// // packet metadata: firmware serving TCP sessions saves 768 B per slot).
+/// let tcp_only = StackResources::<10, 1024, 2>::new();
+/// # let _ = tcp_only;
 /// ```
-pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize> {
+pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize, const UDP: usize = SOCKETS> {
     pub(crate) storage: [SocketStorage<'d>; SOCKETS],
     pub(crate) slots: [Slot; SOCKETS],
     /// Closes requested while the stack was busy (a `Socket` dropped inside a
@@ -37,16 +46,19 @@ pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize> {
     pub(crate) deferred: [Cell<Option<u16>>; SOCKETS],
     pub(crate) rx: [[u8; BUF]; SOCKETS],
     pub(crate) tx: [[u8; BUF]; SOCKETS],
+    /// Packet metadata for the first `UDP` slots that become UDP sockets.
     #[cfg(feature = "udp")]
-    pub(crate) rx_meta: [[udp::PacketMetadata; UDP_PACKETS]; SOCKETS],
+    pub(crate) rx_meta: [[udp::PacketMetadata; UDP_PACKETS]; UDP],
     #[cfg(feature = "udp")]
-    pub(crate) tx_meta: [[udp::PacketMetadata; UDP_PACKETS]; SOCKETS],
+    pub(crate) tx_meta: [[udp::PacketMetadata; UDP_PACKETS]; UDP],
     /// The stub resolver's own small socket buffers.
     #[cfg(feature = "dns")]
     pub(crate) dns: DnsStorage,
 }
 
-impl<const SOCKETS: usize, const BUF: usize> StackResources<'_, SOCKETS, BUF> {
+impl<const SOCKETS: usize, const BUF: usize, const UDP: usize>
+    StackResources<'_, SOCKETS, BUF, UDP>
+{
     /// Zeroed resources; `const`, so they can live in a `static`.
     pub const fn new() -> Self {
         const {
@@ -62,16 +74,18 @@ impl<const SOCKETS: usize, const BUF: usize> StackResources<'_, SOCKETS, BUF> {
             rx: [[0; BUF]; SOCKETS],
             tx: [[0; BUF]; SOCKETS],
             #[cfg(feature = "udp")]
-            rx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; SOCKETS],
+            rx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; UDP],
             #[cfg(feature = "udp")]
-            tx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; SOCKETS],
+            tx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; UDP],
             #[cfg(feature = "dns")]
             dns: DnsStorage::new(),
         }
     }
 }
 
-impl<const SOCKETS: usize, const BUF: usize> Default for StackResources<'_, SOCKETS, BUF> {
+impl<const SOCKETS: usize, const BUF: usize, const UDP: usize> Default
+    for StackResources<'_, SOCKETS, BUF, UDP>
+{
     fn default() -> Self {
         Self::new()
     }

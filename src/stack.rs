@@ -66,10 +66,10 @@ impl<'a> Stack<'a> {
     /// Fails, before touching the device, on a configuration smoltcp would
     /// panic on (a multicast interface address, a multicast MAC) or could
     /// not hold (too many addresses or routes).
-    pub fn new<D: Device + 'a, const N: usize, const B: usize>(
+    pub fn new<D: Device + 'a, const N: usize, const B: usize, const U: usize>(
         device: &'a mut D,
         clock: &'a dyn Clock,
-        resources: &'a mut StackResources<'a, N, B>,
+        resources: &'a mut StackResources<'a, N, B, U>,
         config: Config,
     ) -> Result<Self, ConfigError> {
         config.validate()?;
@@ -224,6 +224,35 @@ impl<'a> Stack<'a> {
         Ok(self.try_with(|i| i.resolver.set_servers(servers))?)
     }
 
+    /// [`wait`](Self::wait), with a first try of `op` that does not poll:
+    /// what is ready now (bytes already buffered, room already free) is
+    /// done at once, as Linux's `recv` returns buffered bytes without running
+    /// the stack. Only when `op` says "not yet" does the stack run. Used by
+    /// the data calls only; state changes (FIN, RST) are seen by the poll of
+    /// the first call that finds nothing ready, and a window opened by
+    /// reading goes out with the next poll (as after any `recv`).
+    ///
+    /// With `transmit` (the send calls), what the first try queued leaves at
+    /// once, as Linux's `send` transmits, without a whole poll.
+    pub(crate) fn wait_ready<T, E: From<WaitEnd>>(
+        &self,
+        timeout: Timeout,
+        transmit: bool,
+        mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+    ) -> Result<T, E> {
+        let first = self.with::<_, E>(|i| {
+            let r = op(i)?;
+            if transmit && r.is_some() {
+                i.transmit(self.clock.now());
+            }
+            Ok(r)
+        })?;
+        if let Some(r) = first {
+            return Ok(r);
+        }
+        self.wait(timeout, op)
+    }
+
     /// The one wait loop every blocking call uses: poll, try `op`, then
     /// return `WouldBlock` (non-blocking), `TimedOut` (deadline passed), or
     /// sleep through the clock until the deadline or the stack's next timer.
@@ -234,9 +263,9 @@ impl<'a> Stack<'a> {
         timeout: Timeout,
         mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
     ) -> Result<T, E> {
-        let deadline = time::deadline(self.clock.now(), timeout);
+        let mut now = self.clock.now();
+        let deadline = time::deadline(now, timeout);
         loop {
-            let now = self.clock.now();
             let next = self.with::<_, E>(|i| {
                 i.poll(now);
                 Ok(match op(i)? {
@@ -257,6 +286,7 @@ impl<'a> Stack<'a> {
             if self.clock.idle(time::wake_at(now, deadline, next)) == Idle::Stalled {
                 return Err(WaitEnd::Stalled.into());
             }
+            now = self.clock.now();
         }
     }
 }

@@ -197,3 +197,42 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// `frame_chunks` with `feed_in_place` (lines borrowed from the input).
+fn frame_chunks_in_place<const N: usize>(limit: usize, chunks: &[&[u8]], finish: bool) -> Vec<Out> {
+    let mut f = LineFramer::<N>::with_limit(limit);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let mut rest = *chunk;
+        while !rest.is_empty() {
+            let (n, fr) = f.feed_in_place(rest);
+            assert!(n > 0 || fr.is_some());
+            if let Some(fr) = fr {
+                out.push(own(fr));
+            }
+            rest = &rest[n..];
+        }
+    }
+    if finish {
+        if let Some(fr) = f.finish() {
+            out.push(own(fr));
+        }
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn framer_in_place_matches_model_under_any_segmentation(
+        data in stream(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..10),
+        limit in 1usize..=16,
+    ) {
+        let chunks = split_at_cuts(&data, &cuts);
+        let pieces = frame_chunks_in_place::<16>(limit, &chunks, true);
+        prop_assert_eq!(&pieces, &frame_chunks::<16>(limit, &chunks, true));
+        prop_assert_eq!(pieces, model(&data, limit, true));
+        let open = frame_chunks_in_place::<16>(limit, &chunks, false);
+        prop_assert_eq!(open, model(&data, limit, false));
+    }
+}

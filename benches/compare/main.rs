@@ -23,16 +23,20 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
     pub quick: bool,
-    /// Bytes moved by each throughput run.
+    /// Bytes moved by each throughput variant (in `reps` rounds for the
+    /// smolsock/raw pairs).
     pub bulk_bytes: usize,
     /// Wall time each connection-rate loop runs.
     pub conn_time: Duration,
-    /// Lines sent through each line server.
+    /// Lines sent through each line server, per round.
     pub lines: usize,
     /// Echo round trips timed (after a warm-up).
     pub rtt_samples: usize,
     /// Upper bound on any one measurement loop (a hang becomes an error).
     pub limit: Duration,
+    /// Interleaved rounds of each smolsock/reference pair (the median
+    /// ratio is reported, so one noisy round cannot make or break it).
+    pub reps: usize,
 }
 
 impl Plan {
@@ -41,9 +45,10 @@ impl Plan {
             quick: false,
             bulk_bytes: 1 << 30,
             conn_time: Duration::from_secs(5),
-            lines: 1_000_000,
+            lines: 2_000_000,
             rtt_samples: 50_000,
             limit: Duration::from_secs(120),
+            reps: 9,
         }
     }
 
@@ -55,6 +60,7 @@ impl Plan {
             lines: 100_000,
             rtt_samples: 5_000,
             limit: Duration::from_secs(20),
+            reps: 3,
         }
     }
 }

@@ -7,7 +7,9 @@
 //! and receiver in two threads.
 
 use crate::report::Report;
-use crate::util::{check_limit, ctx, gbps, io_ctx, set_kernel_bufs, smol_pair, BUF64K, R};
+use crate::util::{
+    check_limit, ctx, gbps, io_ctx, median, set_kernel_bufs, smol_pair, spread, BUF64K, R,
+};
 use crate::Plan;
 use smolsock::{Config, Error, Stack, StackResources, StdClock};
 use smoltcp::iface::{Interface, SocketSet, SocketStorage};
@@ -22,36 +24,69 @@ const SECTION: &str = "1. Bulk TCP throughput, 64 KiB socket buffers";
 
 pub fn run(plan: &Plan, report: &mut Report) {
     let total = plan.bulk_bytes;
+    // Each smolsock/raw pair runs back to back, in `reps` short rounds that
+    // together move `total` bytes per variant, so a burst of load from
+    // other programs hits both sides of a ratio alike; the ratio reported is
+    // the median of the per-round ratios.
+    let rounds = plan.reps.max(3);
+    let part = (total / rounds).max(1 << 20);
     println!(
-        "[throughput] {} MiB each, 64 KiB socket buffers",
-        total >> 20
+        "[throughput] {} MiB per variant in {rounds} interleaved rounds of {} MiB, 64 KiB socket buffers",
+        total >> 20,
+        part >> 20
     );
-    let smol = measure(report, "smolsock blocking", || {
-        smolsock(total, false, plan.limit)
-    });
+    let (mut smol, mut raw_copy, mut smol_zc, mut raw) = (vec![], vec![], vec![], vec![]);
+    let (mut r_copy, mut r_zc, mut r_raw) = (vec![], vec![], vec![]);
+    let (mut kern, mut r_kern) = (vec![], vec![]);
+    for _ in 0..rounds {
+        let s = measure(report, "smolsock blocking send/recv", || {
+            smolsock(part, false, plan.limit)
+        });
+        let rc = measure(report, "raw smoltcp, copying", || {
+            raw_smoltcp(part, true, plan.limit)
+        });
+        let z = measure(report, "smolsock zero-copy", || {
+            smolsock_mode(part, true, true, plan.limit)
+        });
+        let r = measure(report, "raw smoltcp zero-copy", || {
+            raw_smoltcp(part, false, plan.limit)
+        });
+        // The kernel swings most with the machine's load: its ratio is taken
+        // per round too.
+        let k = measure(report, "kernel", || {
+            kernel_tcp(part, Some(BUF64K), plan.limit)
+        });
+        if let (Some(s), Some(k)) = (s, k) {
+            r_kern.push(s / k);
+        }
+        kern.extend(k);
+        if let (Some(s), Some(rc)) = (s, rc) {
+            r_copy.push(s / rc);
+        }
+        if let (Some(z), Some(r)) = (z, r) {
+            r_zc.push(z / r);
+        }
+        if let (Some(s), Some(r)) = (s, r) {
+            r_raw.push(s / r);
+        }
+        smol.extend(s);
+        raw_copy.extend(rc);
+        smol_zc.extend(z);
+        raw.extend(r);
+    }
     let smol_nb = measure(report, "smolsock non-blocking", || {
         smolsock(total, true, plan.limit)
     });
-    let smol_zc = measure(report, "smolsock zero-copy", || {
-        smolsock_mode(total, true, true, plan.limit)
-    });
-    let raw = measure(report, "raw smoltcp", || {
-        raw_smoltcp(total, false, plan.limit)
-    });
-    let raw_copy = measure(report, "raw smoltcp, copying", || {
-        raw_smoltcp(total, true, plan.limit)
-    });
-    let kernel = measure(report, "kernel", || {
-        kernel_tcp(total, Some(BUF64K), plan.limit)
-    });
+    let kernel = median(&kern);
     let kernel_auto = measure(report, "kernel (default buffers)", || {
         kernel_tcp(total, None, plan.limit)
     });
+    let smol = median(&smol);
     if let Some(v) = smol {
         report.result(
             SECTION,
             "throughput_gbps_smolsock",
-            "smolsock, blocking send/recv, 64 KiB user buffer, Loopback(Ip)",
+            "smolsock, blocking send/recv, 64 KiB user buffer, Loopback(Ip) (median)",
             v,
             "Gbit/s",
         );
@@ -64,35 +99,28 @@ pub fn run(plan: &Plan, report: &mut Report) {
             "Gbit/s",
         );
     }
-    if let Some(v) = smol_zc {
+    if let Some(v) = median(&smol_zc) {
         report.extra(
             SECTION,
-            "smolsock, non-blocking send_with/recv_with (zero-copy, as raw smoltcp)",
+            "smolsock, non-blocking send_with/recv_with (zero-copy, as raw smoltcp) (median)",
             v,
             "Gbit/s",
         );
-        if let Some(r) = raw {
-            report.extra(
-                SECTION,
-                "ratio smolsock zero-copy / raw smoltcp zero-copy",
-                v / r,
-                "x",
-            );
-        }
     }
+    let raw = median(&raw);
     if let Some(v) = raw {
         report.result(
             SECTION,
             "throughput_gbps_raw_smoltcp",
-            "raw smoltcp, zero-copy closures, same device and settings",
+            "raw smoltcp, zero-copy closures, same device and settings (median)",
             v,
             "Gbit/s",
         );
     }
-    if let Some(v) = raw_copy {
+    if let Some(v) = median(&raw_copy) {
         report.extra(
             SECTION,
-            "raw smoltcp, copying through 64 KiB user buffers (send_slice/recv_slice)",
+            "raw smoltcp, copying through 64 KiB user buffers (send_slice/recv_slice) (median)",
             v,
             "Gbit/s",
         );
@@ -101,7 +129,7 @@ pub fn run(plan: &Plan, report: &mut Report) {
         report.result(
             SECTION,
             "throughput_gbps_kernel",
-            "Linux TCP 127.0.0.1, 2 threads, SO_SNDBUF/SO_RCVBUF 64 KiB",
+            "Linux TCP 127.0.0.1, 2 threads, SO_SNDBUF/SO_RCVBUF 64 KiB (median)",
             v,
             "Gbit/s",
         );
@@ -114,35 +142,52 @@ pub fn run(plan: &Plan, report: &mut Report) {
             "Gbit/s",
         );
     }
-    if let (Some(s), Some(r)) = (smol, raw) {
-        report.result(
-            SECTION,
-            "throughput_ratio_vs_raw",
-            "ratio smolsock / raw smoltcp (target >= 0.95)",
-            s / r,
-            "x",
-        );
-    }
-    if let (Some(s), Some(r)) = (smol, raw_copy) {
-        report.extra(
-            SECTION,
-            "ratio smolsock / raw smoltcp copying (the API's own cost)",
-            s / r,
-            "x",
-        );
-    }
-    if let (Some(s), Some(k)) = (smol, kernel) {
-        report.result(
-            SECTION,
-            "throughput_ratio_vs_kernel",
-            "ratio smolsock / kernel (target >= 1.2)",
-            s / k,
-            "x",
-        );
-    }
+    ratio(
+        report,
+        "throughput_ratio_copy_vs_raw_copy",
+        "smolsock send/recv / raw smoltcp send_slice/recv_slice (target >= 0.95)",
+        &r_copy,
+    );
+    ratio(
+        report,
+        "throughput_ratio_zerocopy_vs_raw",
+        "smolsock send_with/recv_with / raw smoltcp closures (target >= 0.95)",
+        &r_zc,
+    );
+    ratio(
+        report,
+        "throughput_ratio_vs_raw",
+        "smolsock send/recv (copying) / raw smoltcp zero-copy",
+        &r_raw,
+    );
+    ratio(
+        report,
+        "throughput_ratio_vs_kernel",
+        "smolsock send/recv / Linux 127.0.0.1 (target >= 1.2)",
+        &r_kern,
+    );
+}
+
+/// A `RESULT` ratio: the median of per-round ratios, with their spread.
+fn ratio(report: &mut Report, name: &'static str, label: &str, rounds: &[f64]) {
+    let Some(m) = median(rounds) else { return };
+    let (lo, hi) = spread(rounds);
+    report.result(
+        SECTION,
+        name,
+        format!("{label}; median of {} rounds", rounds.len()),
+        m,
+        "x",
+    );
+    report.extra(SECTION, format!("  spread of `{name}` (min)"), lo, "x");
+    report.extra(SECTION, format!("  spread of `{name}` (max)"), hi, "x");
 }
 
 fn measure(report: &mut Report, what: &str, f: impl FnOnce() -> R<f64>) -> Option<f64> {
+    // For profiling one variant: COMPARE_ONLY=<part of its name>.
+    if std::env::var("COMPARE_ONLY").is_ok_and(|o| !what.contains(o.as_str())) {
+        return None;
+    }
     match f() {
         Ok(v) => {
             println!("  {what:<44} {v:>14.3} Gbit/s");
@@ -184,7 +229,26 @@ fn smolsock_mode(total: usize, nonblocking: bool, zero_copy: bool, limit: Durati
         if sent < total {
             let n = (total - sent).min(out.len());
             let r = if zero_copy {
-                c.send_with(|room| room.len().min(n))
+                // Fill both contiguous parts of the free space (the ring
+                // buffer wraps), as raw smoltcp's `while can_send()` loop
+                // does: at most two calls, not a third that only learns
+                // "no room" (that one would run the stack for nothing).
+                let mut k = 0;
+                let mut r = Err(Error::WouldBlock);
+                for _ in 0..2 {
+                    r = match c.send_with(|room| room.len().min(n - k)) {
+                        Ok(m) if m > 0 => {
+                            k += m;
+                            Ok(k)
+                        }
+                        Err(Error::WouldBlock) if k > 0 => break,
+                        r => r,
+                    };
+                    if r.is_err() || k >= n {
+                        break;
+                    }
+                }
+                r
             } else {
                 c.send(&out[..n])
             };
@@ -195,16 +259,26 @@ fn smolsock_mode(total: usize, nonblocking: bool, zero_copy: bool, limit: Durati
             }
         }
         let r = if zero_copy {
-            // Drain every contiguous part (the ring buffer wraps), as raw
-            // smoltcp's loop does, so the window reopens in full.
+            // Drain both contiguous parts (the ring buffer wraps), as raw
+            // smoltcp's `while can_recv()` loop does, so the window reopens
+            // in full: at most two calls, not a third that only learns
+            // "nothing more" (that one would run the stack for nothing).
             let mut k = 0;
-            loop {
-                match s.recv_with(|data| data.len()) {
-                    Ok(n) if n > 0 => k += n,
-                    Err(Error::WouldBlock) if k > 0 => break Ok(k),
-                    r => break r,
+            let mut r = Err(Error::WouldBlock);
+            for _ in 0..2 {
+                r = match s.recv_with(|data| data.len()) {
+                    Ok(n) if n > 0 => {
+                        k += n;
+                        Ok(k)
+                    }
+                    Err(Error::WouldBlock) if k > 0 => break,
+                    r => r,
+                };
+                if r.is_err() {
+                    break;
                 }
             }
+            r
         } else {
             s.recv(&mut inb)
         };

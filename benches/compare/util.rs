@@ -103,3 +103,26 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 pub fn gbps(bytes: usize, d: Duration) -> f64 {
     bytes as f64 * 8.0 / d.as_secs_f64() / 1e9
 }
+
+/// The median of `v` (`None` if empty).
+pub fn median(v: &[f64]) -> Option<f64> {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if s.is_empty() {
+        return None;
+    }
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
+}
+
+/// The smallest and largest of `v`.
+pub fn spread(v: &[f64]) -> (f64, f64) {
+    v.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
+}

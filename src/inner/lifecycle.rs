@@ -91,15 +91,20 @@ impl<'a> Inner<'a> {
         if self.set.iter().count() >= self.slots.len() {
             return None;
         }
-        let SlotBufs { rx, tx } = self.pool.take()?;
         let handle = match kind {
-            Kind::Tcp => self.set.add(tcp::Socket::new(
-                tcp::SocketBuffer::new(rx),
-                tcp::SocketBuffer::new(tx),
-            )),
+            Kind::Tcp => {
+                let SlotBufs { rx, tx } = self.pool.take()?;
+                self.set.add(tcp::Socket::new(
+                    tcp::SocketBuffer::new(rx),
+                    tcp::SocketBuffer::new(tx),
+                ))
+            }
             #[cfg(feature = "udp")]
             Kind::Udp => {
+                // Packet metadata first: only the UDP-capable slots have it,
+                // and nothing may be carved off when it has run out.
                 let (rx_meta, tx_meta) = self.pool.take_meta()?;
+                let SlotBufs { rx, tx } = self.pool.take()?;
                 self.set.add(smoltcp::socket::udp::Socket::new(
                     smoltcp::socket::udp::PacketBuffer::new(rx_meta, rx),
                     smoltcp::socket::udp::PacketBuffer::new(tx_meta, tx),

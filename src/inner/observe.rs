@@ -4,8 +4,9 @@
 
 use super::Inner;
 use crate::error::Error;
-use crate::slot::{flag, Kind, Owner};
-use smoltcp::socket::tcp::State;
+use crate::slot::{flag, Kind, Owner, Slot};
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::socket::AnySocket;
 
 /// After what `observe` runs, which decides what a change means and who is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +20,87 @@ pub(super) enum Phase {
     Egress,
 }
 
+/// Whether `observe` has anything to do for slot `s` whose socket is `t`.
+fn worth_a_look(s: &Slot, t: &tcp::Socket<'_>, phase: Phase) -> bool {
+    if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
+        return false;
+    }
+    if phase == Phase::Packet && !s.is_listening() {
+        return false;
+    }
+    let state = t.state();
+    state != s.last_state
+        || (s.owner == Owner::Orphan && (state == State::CloseWait || t.can_recv()))
+}
+
+/// Note slot `i` in a [`Inner::to_observe`] result.
+fn mark(mask: &mut u64, beyond: &mut bool, i: usize) {
+    match u32::try_from(i) {
+        Ok(b) if b < 64 => *mask |= 1 << b,
+        _ => *beyond = true,
+    }
+}
+
 impl Inner<'_> {
+    /// Which slots `observe` must look at, in one pass over the socket set:
+    /// a bit per slot for the first 64, and whether any beyond them. The
+    /// common case (the data calls poll often) is no change anywhere.
+    fn to_observe(&self, phase: Phase) -> (u64, bool) {
+        let (mut mask, mut beyond) = (0u64, false);
+        if phase == Phase::Packet {
+            // After each packet: the listeners' slots only (few).
+            for (i, s) in self.slots.iter().enumerate() {
+                let look = s.is_listening()
+                    && s.handle
+                        .and_then(|h| super::socket_ref::<tcp::Socket>(&self.set, h))
+                        .is_some_and(|t| worth_a_look(s, t, phase));
+                if look {
+                    mark(&mut mask, &mut beyond, i);
+                }
+            }
+            return (mask, beyond);
+        }
+        for (p, (h, sock)) in self.set.iter().enumerate() {
+            let Some(t) = tcp::Socket::downcast(sock) else {
+                continue;
+            };
+            // Slots make their sockets in order, so the p-th socket is
+            // usually slot p's; else (a DNS query moved things) search.
+            let same = self
+                .slots
+                .get(p)
+                .filter(|s| s.handle == Some(h))
+                .map(|s| (p, s));
+            let Some((i, s)) = same.or_else(|| {
+                self.slots
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| s.handle == Some(h))
+            }) else {
+                continue;
+            };
+            if worth_a_look(s, t, phase) {
+                mark(&mut mask, &mut beyond, i);
+            }
+        }
+        (mask, beyond)
+    }
+
     /// Look at every TCP slot's state change since the last look.
     pub(super) fn observe(&mut self, phase: Phase) {
+        let (mask, beyond) = self.to_observe(phase);
+        if mask == 0 && !beyond {
+            return;
+        }
         for i in 0..self.slots.len() {
-            let Some(&s) = self.slots.get(i) else {
+            let flagged = match u32::try_from(i) {
+                Ok(b) if b < 64 => mask & (1 << b) != 0,
+                _ => beyond,
+            };
+            if !flagged {
+                continue;
+            }
+            let Some(s) = self.slots.get(i) else {
                 continue;
             };
             if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
@@ -32,6 +109,7 @@ impl Inner<'_> {
             if phase == Phase::Packet && !s.is_listening() {
                 continue;
             }
+            let s = *s;
             let Some((state, unread)) = self.tcp_ref(i).map(|t| (t.state(), t.can_recv())) else {
                 continue;
             };

@@ -5,6 +5,7 @@ use super::observe::Phase;
 use super::Inner;
 use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketSet};
 use smoltcp::phy::Device;
+use smoltcp::socket::tcp::State;
 use smoltcp::time::Instant;
 
 /// Packets taken from the device per round.
@@ -33,28 +34,48 @@ impl Inner<'_> {
         self.now = now;
         self.iface.poll_maintenance(now);
         let mut any = false;
-        // Listeners need a look after every packet (arrival order); the rest
-        // only after each batch.
-        let listening = self.slots.iter().any(|s| s.is_listener());
+        // Listeners need a look after every packet when one batch could hold
+        // two arrivals (their order), or a connection dying while its slot
+        // must be re-armed for the next SYN; the rest only after each batch.
+        let listening = {
+            let mut catching = 0;
+            let mut half_open = false;
+            for s in self.slots.iter().filter(|s| s.is_listening()) {
+                catching += usize::from(s.last_state == State::Listen);
+                half_open |= s.last_state == State::SynReceived;
+            }
+            catching >= 2 || half_open
+        };
         for _ in 0..MAX_ROUNDS {
-            let mut progress = false;
+            let mut ingressed = false;
             // Bounded, so a flood of packets cannot keep `poll` from returning.
             let mut budget = MAX_INGRESS;
             while budget > 0 && self.device.ingress(&mut self.iface, &mut self.set, now) {
                 budget -= 1;
-                progress = true;
+                ingressed = true;
                 if listening {
                     self.observe(Phase::Packet);
                 }
             }
-            self.observe(Phase::Ingress);
-            progress |= self.flush_egress(now);
-            self.observe(Phase::Egress);
-            if !progress {
+            // Only packets change a state in ingress.
+            if ingressed {
+                self.observe(Phase::Ingress);
+            }
+            // One egress pass per round: the round repeats while anything
+            // moved, so what is left goes out on the next one (after the
+            // ingress of what this one sent, on a loopback).
+            let sent = self.device.egress(&mut self.iface, &mut self.set, now);
+            if sent {
+                self.observe(Phase::Egress);
+            }
+            if !(ingressed || sent) {
                 break;
             }
             any = true;
         }
+        // Egress timers can change a state without sending (TIME-WAIT
+        // ending), and so can the program's own calls since the last poll.
+        self.observe(Phase::Egress);
         if self.rearm_pending {
             self.rearm_all();
         }
@@ -68,6 +89,21 @@ impl Inner<'_> {
             sent = true;
         }
         sent
+    }
+
+    /// Egress only (what a `send` just queued leaves now), then a look at
+    /// what egress changed (a connect timing out fires here).
+    ///
+    /// One egress pass: each socket sends one segment (a whole window on a
+    /// loopback; the first segment on a small-MTU link, the rest go with
+    /// the next poll, which the next blocking call or `Stack::poll` runs).
+    pub fn transmit(&mut self, now: Instant) {
+        self.now = now;
+        if self.device.egress(&mut self.iface, &mut self.set, now) {
+            // (A connect timing out sends its RST here; a TIME-WAIT ending
+            // sends nothing, and the next poll's last look sees it.)
+            self.observe(Phase::Egress);
+        }
     }
 
     /// When the next `poll` is due.

@@ -59,6 +59,15 @@ pub enum CloseReason {
 ///
 /// A closure taking an [`Event`] is a handler too.
 pub trait LineHandler {
+    /// Whether [`line`](Self::line) may be called with the line in place, in
+    /// the socket's receive buffer (the default: no copy). It is then called
+    /// while the stack is borrowed, so a socket or stack call made from it
+    /// returns [`Error::Busy`](crate::Error::Busy), as inside
+    /// [`Socket::recv_with`](crate::Socket::recv_with). A handler that uses
+    /// sockets in `line` (forwarding lines elsewhere, say) sets this to
+    /// `false`: its lines are copied out of the socket first, 1 KiB at a time.
+    /// `opened` and `closed` are always called outside the borrow.
+    const LINES_IN_PLACE: bool = true;
     /// A connection was accepted and is now being served.
     fn opened(&mut self, session: &SessionInfo) {
         let _ = session;

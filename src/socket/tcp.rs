@@ -196,7 +196,7 @@ impl Socket<'_, '_> {
     pub(super) fn tcp_recv(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
         let empty = buf.is_empty();
         self.stack
-            .wait(self.timeout.get(), |i| {
+            .wait_ready(self.timeout.get(), false, |i| {
                 try_recv(i, self.id.get(), empty, |t| {
                     t.recv_slice(buf).map_err(|_| Error::NotConnected)
                 })
@@ -218,7 +218,7 @@ impl Socket<'_, '_> {
         }
         let mut f = Some(f);
         self.stack
-            .wait(self.timeout.get(), |i| {
+            .wait_ready(self.timeout.get(), false, |i| {
                 try_recv(i, self.id.get(), false, |t| {
                     let Some(f) = f.take() else { return Ok(0) };
                     t.recv(|data| {
@@ -243,7 +243,7 @@ impl Socket<'_, '_> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        self.stack.wait(self.timeout.get(), |i| {
+        self.stack.wait_ready(self.timeout.get(), true, |i| {
             try_send_with(i, self.id.get(), |t| {
                 if t.send_queue() >= t.send_capacity() {
                     return Ok(None);
@@ -264,14 +264,15 @@ impl Socket<'_, '_> {
         if data.is_empty() {
             return self.stack.with(|i| i.tcp(self.id.get()).map(|_| 0));
         }
-        self.stack
-            .wait(self.timeout.get(), |i| try_send(i, self.id.get(), data))
+        self.stack.wait_ready(self.timeout.get(), true, |i| {
+            try_send(i, self.id.get(), data)
+        })
     }
 
     pub(super) fn tcp_send_all(&self, data: &[u8]) -> Result<()> {
         let mut sent = 0;
         self.stack.with(|i| i.tcp(self.id.get()).map(|_| ()))?;
-        self.stack.wait(self.timeout.get(), |i| {
+        self.stack.wait_ready(self.timeout.get(), true, |i| {
             while let Some(rest) = data.get(sent..).filter(|r| !r.is_empty()) {
                 match try_send(i, self.id.get(), rest)? {
                     Some(n) => sent += n,

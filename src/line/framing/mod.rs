@@ -84,6 +84,7 @@ pub enum Frame<'a> {
 }
 
 /// Python's `str.strip()` whitespace, ASCII only.
+#[inline]
 pub fn is_strip_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
@@ -93,6 +94,7 @@ pub fn is_strip_space(b: u8) -> bool {
 /// ```
 /// assert_eq!(smolsock::line::strip(b"\t a b \x0b\r\n"), b"a b");
 /// ```
+#[inline]
 pub fn strip(data: &[u8]) -> &[u8] {
     let start = data
         .iter()
@@ -103,6 +105,30 @@ pub fn strip(data: &[u8]) -> &[u8] {
         .rposition(|&b| !is_strip_space(b))
         .map_or(start, |p| p + 1);
     data.get(start..end).unwrap_or(&[])
+}
+
+/// The first `\n` in `data`, a machine word at a time.
+#[inline]
+fn find_lf(data: &[u8]) -> Option<usize> {
+    const W: usize = core::mem::size_of::<usize>();
+    const LO: usize = usize::MAX / 255;
+    const HI: usize = LO << 7;
+    const LF: usize = LO * b'\n' as usize;
+    let mut at = 0;
+    let mut words = data.chunks_exact(W);
+    for w in &mut words {
+        let mut b = [0u8; W];
+        b.copy_from_slice(w);
+        let x = usize::from_ne_bytes(b) ^ LF;
+        if (x.wrapping_sub(LO) & !x & HI) != 0 {
+            break;
+        }
+        at += W;
+    }
+    data.get(at..)?
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| at + p)
 }
 
 /// A bounded line framer over an inline buffer of `N` bytes.
@@ -289,6 +315,55 @@ impl<const N: usize> LineFramer<N> {
             }
         }
         (data.len(), None)
+    }
+
+    /// [`feed`](Self::feed) without the copy where it can: with no partial
+    /// line held, a whole line that fits the limit is given out borrowing
+    /// `data` itself (the frames, and the bytes consumed, are exactly
+    /// `feed`'s). A partial line is still kept in the framer's buffer. The
+    /// line server frames a socket's receive buffer in place this way.
+    ///
+    /// ```
+    /// use smolsock::line::{Frame, LineFramer};
+    /// let mut f = LineFramer::<8>::new();
+    /// let data = b"a long line\r\nhi\n";
+    /// // Longer than 8 bytes: the framer's buffer gives out pieces.
+    /// let (used, frame) = f.feed_in_place(data);
+    /// assert!(matches!(frame, Some(Frame::Line(l)) if l.as_bytes() == b"a long l"));
+    /// let rest = &data[used..];
+    /// let (used, frame) = f.feed_in_place(rest);
+    /// assert!(matches!(frame, Some(Frame::Line(l)) if l.as_bytes() == b"ine" && l.is_truncated()));
+    /// // A whole line that fits: borrowed from `data`, not copied.
+    /// let (_, frame) = f.feed_in_place(&rest[used..]);
+    /// let Some(Frame::Line(l)) = frame else { panic!() };
+    /// assert_eq!(l.as_bytes(), b"hi");
+    /// assert!(core::ptr::eq(l.as_bytes().as_ptr(), &data[13]));
+    /// ```
+    pub fn feed_in_place<'d>(&'d mut self, data: &'d [u8]) -> (usize, Option<Frame<'d>>) {
+        self.clear_emitted();
+        if self.len == 0 && !self.cr && !self.overlong {
+            let limit = self.limit.min(N);
+            let window = data
+                .get(..data.len().min(limit.saturating_add(2)))
+                .unwrap_or(data);
+            if let Some(p) = find_lf(window) {
+                let raw = data.get(..p).unwrap_or(&[]);
+                let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                if raw.len() <= limit {
+                    let frame = match raw {
+                        b"disconnect" => Frame::Command(Command::Disconnect),
+                        b"stop" => Frame::Command(Command::Stop),
+                        _ => Frame::Line(Line {
+                            text: strip(raw),
+                            truncated: false,
+                            terminated: true,
+                        }),
+                    };
+                    return (p + 1, Some(frame));
+                }
+            }
+        }
+        self.feed(data)
     }
 
     /// The connection ended: the partial line still held, if any, as an

@@ -19,6 +19,10 @@ const CHUNK: usize = 1024;
 /// `recv` calls per session per [`LineServer::poll`], so one busy client
 /// cannot starve the others.
 const MAX_READS: usize = 8;
+/// Bytes framed per [`LineServer::poll`] when the server serves one
+/// session at a time (nobody else to give way to): 64 KiB, so `poll` still
+/// returns to the super-loop after a bounded amount of work.
+const SOLO_BUDGET: usize = 64 * 1024;
 /// With several things to watch, [`LineServer::run`] blocks on one of them
 /// at most this long before looking at the others.
 const MULTI_WAIT_SLICE: Duration = Duration::from_millis(10);
@@ -376,8 +380,78 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         Ok(())
     }
 
-    /// Read what session `k` has, up to [`MAX_READS`] chunks.
-    fn serve(&mut self, k: usize, handler: &mut impl LineHandler) -> Served {
+    /// Read what session `k` has, up to [`MAX_READS`] × [`CHUNK`] bytes
+    /// ([`SOLO_BUDGET`] when only one session is served at a time).
+    fn serve<H: LineHandler>(&mut self, k: usize, handler: &mut H) -> Served {
+        if H::LINES_IN_PLACE {
+            self.serve_in_place(k, handler)
+        } else {
+            self.serve_copying(k, handler)
+        }
+    }
+
+    /// [`serve`](Self::serve) framing the socket's receive buffer in place:
+    /// no copy, one `recv_with` per contiguous part of the buffer, and no
+    /// stack poll while bytes are buffered.
+    fn serve_in_place(&mut self, k: usize, handler: &mut impl LineHandler) -> Served {
+        let mut budget = if self.config.max_sessions == 1 {
+            SOLO_BUDGET
+        } else {
+            MAX_READS * CHUNK
+        };
+        while budget > 0 {
+            let now = self.stack.now();
+            let Some(Session {
+                conn: Some(conn),
+                framer,
+            }) = self.sessions.get_mut(k)
+            else {
+                return Served::Idle;
+            };
+            let Conn {
+                sock,
+                info,
+                last_line,
+                ..
+            } = conn;
+            let mut command = None;
+            let r = sock.recv_with(|all| {
+                let data = all.get(..all.len().min(budget)).unwrap_or(all);
+                let mut used = 0;
+                while let Some(rest) = data.get(used..).filter(|r| !r.is_empty()) {
+                    let (n, frame) = framer.feed_in_place(rest);
+                    used += n;
+                    match frame {
+                        Some(Frame::Line(line)) => {
+                            *last_line = now;
+                            handler.line(info, line);
+                        }
+                        Some(Frame::Command(c)) => {
+                            command = Some(c);
+                            // What follows a command in the same read is
+                            // dropped, as with the seed's 1 KiB `recv`.
+                            return all.len();
+                        }
+                        None => {}
+                    }
+                }
+                used
+            });
+            if let Ok(n) = r {
+                budget = budget.saturating_sub(n);
+            }
+            match self.after_read(k, r, now, command, handler) {
+                Served::Data => {}
+                other => return other,
+            }
+        }
+        self.more = true;
+        Served::Data
+    }
+
+    /// [`serve`](Self::serve) copying 1 KiB chunks out of the socket (for a
+    /// handler that makes socket calls in `line`).
+    fn serve_copying(&mut self, k: usize, handler: &mut impl LineHandler) -> Served {
         let mut chunk = [0u8; CHUNK];
         for _ in 0..MAX_READS {
             let Some(Some(conn)) = self.sessions.get(k).map(|s| s.conn.as_ref()) else {
@@ -402,8 +476,6 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         handler: &mut impl LineHandler,
     ) -> Served {
         let now = self.stack.now();
-        let limits = self.limits;
-        let remote_stop = &self.config.remote_stop;
         let Some(Session {
             conn: Some(conn),
             framer,
@@ -411,27 +483,50 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         else {
             return Served::Idle;
         };
+        let mut command = None;
+        if let Ok(n) = r {
+            let mut data = chunk.get(..n).unwrap_or(&[]);
+            while !data.is_empty() {
+                let (used, frame) = framer.feed(data);
+                data = data.get(used..).unwrap_or(&[]);
+                match frame {
+                    Some(Frame::Line(line)) => {
+                        conn.last_line = now;
+                        handler.line(&conn.info, line);
+                    }
+                    Some(Frame::Command(c)) => {
+                        command = Some(c);
+                        break;
+                    }
+                    None => {}
+                }
+            }
+        }
+        self.after_read(k, r, now, command, handler)
+    }
+
+    /// Decide what one read of session `k` (its lines already delivered,
+    /// `command` the command that ended it) means: go on, or close.
+    fn after_read(
+        &mut self,
+        k: usize,
+        r: Result<usize>,
+        now: Instant,
+        command: Option<Command>,
+        handler: &mut impl LineHandler,
+    ) -> Served {
+        let limits = self.limits;
+        let remote_stop = &self.config.remote_stop;
+        let Some(Session {
+            conn: Some(conn), ..
+        }) = self.sessions.get_mut(k)
+        else {
+            return Served::Idle;
+        };
         let reason = match r {
             Ok(0) => CloseReason::Eof,
-            Ok(n) => {
+            Ok(_) => {
                 conn.last_rx = now;
-                let mut data = chunk.get(..n).unwrap_or(&[]);
-                let mut command = None;
-                while !data.is_empty() {
-                    let (used, frame) = framer.feed(data);
-                    data = data.get(used..).unwrap_or(&[]);
-                    match frame {
-                        Some(Frame::Line(line)) => {
-                            conn.last_line = now;
-                            handler.line(&conn.info, line);
-                        }
-                        Some(Frame::Command(c)) => {
-                            command = Some(c);
-                            break;
-                        }
-                        None => {}
-                    }
-                }
                 match command {
                     // Lines that came in time are delivered; a limit that
                     // passed meanwhile still closes (a fast sender too).
