@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smolsock::http::{Request, Url};
+use smolsock::http::{Request, Scheme, Url};
 use std::net::IpAddr;
 
 fuzz_target!(|data: &[u8]| {
@@ -54,7 +54,11 @@ fuzz_target!(|data: &[u8]| {
     assert!(target.starts_with('/'));
 
     // Round trip through what goes on the wire.
-    let again = format!("http://{host_header}{target}");
+    let scheme = match url.scheme() {
+        Scheme::Http => "http",
+        Scheme::Https => "https",
+    };
+    let again = format!("{scheme}://{host_header}{target}");
     let u2 = Url::parse(&again).unwrap_or_else(|e| panic!("{again:?} from {text:?}: {e}"));
     assert_eq!(
         (u2.host(), u2.port(), u2.ip(), u2.query()),
@@ -63,4 +67,5 @@ fuzz_target!(|data: &[u8]| {
     );
     assert_eq!(u2.target().to_string(), target);
     assert_eq!(u2.host_header().to_string(), host_header);
+    assert_eq!(u2.scheme(), url.scheme());
 });
