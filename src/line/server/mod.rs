@@ -101,6 +101,15 @@ struct Session<'s, 'a, const L: usize> {
     framer: LineFramer<L>,
 }
 
+/// Session `k`'s connection and framer, if a connection is being served there.
+fn open_session<'x, 's, 'a, const L: usize>(
+    sessions: &'x mut [Session<'s, 'a, L>],
+    k: usize,
+) -> Option<(&'x mut Conn<'s, 'a>, &'x mut LineFramer<L>)> {
+    let Session { conn, framer } = sessions.get_mut(k)?;
+    Some((conn.as_mut()?, framer))
+}
+
 /// What one `recv` result did to a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Served {
@@ -401,11 +410,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         };
         while budget > 0 {
             let now = self.stack.now();
-            let Some(Session {
-                conn: Some(conn),
-                framer,
-            }) = self.sessions.get_mut(k)
-            else {
+            let Some((conn, framer)) = open_session(&mut self.sessions, k) else {
                 return Served::Idle;
             };
             let Conn {
@@ -476,11 +481,7 @@ impl<'s, 'a, const S: usize, const L: usize> LineServer<'s, 'a, S, L> {
         handler: &mut impl LineHandler,
     ) -> Served {
         let now = self.stack.now();
-        let Some(Session {
-            conn: Some(conn),
-            framer,
-        }) = self.sessions.get_mut(k)
-        else {
+        let Some((conn, framer)) = open_session(&mut self.sessions, k) else {
             return Served::Idle;
         };
         let mut command = None;
