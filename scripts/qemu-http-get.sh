@@ -11,7 +11,11 @@
 # 20 s, connection reset) and exits 1. The URL reaches the firmware on the
 # semihosting command line (QEMU's -append).
 set -euo pipefail
-HOST_PORT="${1:?usage: qemu-http-get.sh HOST_PORT [PATH]}"
+if [ $# -lt 1 ]; then
+    echo "usage: scripts/qemu-http-get.sh HOST_PORT [PATH]  (fetches http://10.0.2.2:HOST_PORT/PATH, the host's 127.0.0.1)" >&2
+    exit 2
+fi
+HOST_PORT="$1"
 URL_PATH="${2:-}"
 URL_PATH="${URL_PATH#/}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
