@@ -153,7 +153,7 @@ fn interface_addresses_must_be_unicast_host_addresses() {
     );
     assert_eq!(
         err(&["--ip", "192.168.69.255/24"]),
-        "--ip: 192.168.69.255 is the broadcast address of 192.168.69.255/24"
+        "--ip: 192.168.69.255 is the broadcast address of 192.168.69.0/24"
     );
     assert_eq!(
         err(&["--ip", "192.168.69.2"]),

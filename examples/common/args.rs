@@ -171,12 +171,14 @@ pub fn parse_cidr(flag: &str, v: &str) -> Result<IpCidr, String> {
     if let IpAddr::V4(v4) = addr {
         let host_bits = 32 - u32::from(prefix);
         if host_bits >= 2 {
-            let host = u32::from(v4) & (u32::MAX >> (32 - host_bits));
+            let mask = u32::MAX >> (32 - host_bits);
+            let host = u32::from(v4) & mask;
+            let net = format!("{}/{prefix}", std::net::Ipv4Addr::from(u32::from(v4) & !mask));
             if host == 0 {
-                return Err(format!("{flag}: {a} is the network address of {v}"));
+                return Err(format!("{flag}: {a} is the network address of {net}"));
             }
-            if host == u32::MAX >> (32 - host_bits) {
-                return Err(format!("{flag}: {a} is the broadcast address of {v}"));
+            if host == mask {
+                return Err(format!("{flag}: {a} is the broadcast address of {net}"));
             }
         }
     }
