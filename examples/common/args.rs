@@ -173,7 +173,10 @@ pub fn parse_cidr(flag: &str, v: &str) -> Result<IpCidr, String> {
         if host_bits >= 2 {
             let mask = u32::MAX >> (32 - host_bits);
             let host = u32::from(v4) & mask;
-            let net = format!("{}/{prefix}", std::net::Ipv4Addr::from(u32::from(v4) & !mask));
+            let net = format!(
+                "{}/{prefix}",
+                std::net::Ipv4Addr::from(u32::from(v4) & !mask)
+            );
             if host == 0 {
                 return Err(format!("{flag}: {a} is the network address of {net}"));
             }
