@@ -8,6 +8,19 @@ use crate::slot::{flag, Kind, Owner, Slot};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::socket::AnySocket;
 
+/// How long a user's connection may wait with its FIN unacknowledged
+/// (FIN-WAIT-1, CLOSING, LAST-ACK) and nothing heard from the peer: 15
+/// minutes, as Linux gives up after its retries (`tcp_retries2`); a live
+/// peer answers one of smoltcp's retransmissions (at most 60 s apart) long
+/// before. smoltcp 0.14 can lose track of a FIN (a fast retransmit with no
+/// data left leaves its timer idle) and would then wait for ever; this ends
+/// the wait with `TimedOut`.
+const FIN_GIVE_UP: smoltcp::time::Duration = smoltcp::time::Duration::from_secs(900);
+
+fn fin_unacked(state: State) -> bool {
+    matches!(state, State::FinWait1 | State::Closing | State::LastAck)
+}
+
 /// After what `observe` runs, which decides what a change means and who is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -166,12 +179,21 @@ impl Inner<'_> {
                             s.set(flag::CONNECTED, false);
                         });
                     }
+                    // FIN_GIVE_UP ran out (egress): reported once, then EOF.
+                    st if fin_unacked(st) && phase == Phase::Egress => {
+                        self.edit(i, |s| s.pending = Some(Error::TimedOut));
+                    }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
                     _ => self.edit(i, |s| s.set(flag::RESET, true)),
                 }
             } else if s.owner == Owner::Orphan && state == State::Closed {
                 self.release(i);
                 continue;
+            }
+            if s.owner == Owner::User && fin_unacked(state) != fin_unacked(s.last_state) {
+                if let Ok(t) = self.tcp_at(i) {
+                    t.set_timeout(fin_unacked(state).then_some(FIN_GIVE_UP));
+                }
             }
             self.edit(i, |s| s.last_state = state);
         }
