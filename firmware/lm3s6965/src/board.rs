@@ -4,6 +4,8 @@ use crate::clock::{self, SysTickClock};
 use crate::enet::{Enet, MTU};
 use crate::{console, hw};
 use cortex_m_rt::exception;
+use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
+use smolsock::Config;
 
 /// Clock the peripherals, start SysTick and the MAC (receiving into
 /// `rx_buffer`), enable the RX interrupt. Returns `None` if the core
@@ -17,6 +19,25 @@ pub fn init(rx_buffer: &'static mut [u8; MTU]) -> Option<(Enet, SysTickClock)> {
     let enet = Enet::new(rx_buffer);
     hw::enable_eth_irq();
     Some((enet, clock))
+}
+
+/// Bring the board's network up for a program: the MAC and the clock moved
+/// into their `'static` places, and the interface configuration of QEMU's
+/// user network (10.0.2.15/24, gateway 10.0.2.2). Ends the program with
+/// `error: board init` if the board was already brought up.
+pub fn network(
+    rx_buffer: &'static mut [u8; MTU],
+    device: &'static mut Option<Enet>,
+    clock: &'static mut Option<SysTickClock>,
+) -> (&'static mut Enet, &'static SysTickClock, Config) {
+    let Some((enet, clk)) = init(rx_buffer) else {
+        fail(b"board init")
+    };
+    let clock = clock.insert(clk);
+    let config = Config::ethernet(enet.mac_address())
+        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
+        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    (device.insert(enet), clock, config)
 }
 
 /// Print `error: <what>` on the console and end with a non-zero exit status.

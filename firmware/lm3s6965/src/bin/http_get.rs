@@ -12,8 +12,7 @@ use core::mem::MaybeUninit;
 use core::ops::ControlFlow;
 use cortex_m_rt::entry;
 use smolsock::http::{Client, HttpError};
-use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
-use smolsock::{Config, Stack};
+use smolsock::Stack;
 use smolsock_lm3s6965::clock::SysTickClock;
 use smolsock_lm3s6965::enet::{Enet, MTU};
 use smolsock_lm3s6965::{board, console, hw};
@@ -62,15 +61,7 @@ fn main() -> ! {
     static mut CLOCK: Option<SysTickClock> = None;
     static mut CMDLINE: [u8; 256] = [0; 256];
 
-    let Some((enet, clock)) = board::init(RX_BUFFER) else {
-        board::fail(b"board init")
-    };
-    let clock = CLOCK.insert(clock);
-    let mac = enet.mac_address();
-    let device = DEVICE.insert(enet);
-    let config = Config::ethernet(mac)
-        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
-        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    let (device, clock, config) = board::network(RX_BUFFER, DEVICE, CLOCK);
     // In .bss (no flash image), filled in place at run time: 2 slots, 2 KiB + 2 KiB each.
     let resources = resources::http_get(RESOURCES);
     let Ok(stack) = Stack::new(device, clock, resources, config) else {

@@ -9,8 +9,7 @@
 use core::mem::MaybeUninit;
 use cortex_m_rt::entry;
 use smolsock::line::{CloseReason, Line, LineConfig, LineHandler, LineServer, SessionInfo};
-use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
-use smolsock::{Config, Error, Stack};
+use smolsock::{Error, Stack};
 use smolsock_lm3s6965::board;
 use smolsock_lm3s6965::clock::SysTickClock;
 use smolsock_lm3s6965::console;
@@ -42,15 +41,7 @@ fn main() -> ! {
     static mut RX_BUFFER: [u8; MTU] = [0; MTU];
     static mut CLOCK: Option<SysTickClock> = None;
 
-    let Some((enet, clock)) = board::init(RX_BUFFER) else {
-        board::fail(b"board init")
-    };
-    let clock = CLOCK.insert(clock);
-    let mac = enet.mac_address();
-    let device = DEVICE.insert(enet);
-    let config = Config::ethernet(mac)
-        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
-        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    let (device, clock, config) = board::network(RX_BUFFER, DEVICE, CLOCK);
     // In .bss (no flash image), filled in place at run time: 6 slots (a
     // backlog of 5 and the connection being served), 1 KiB + 1 KiB each.
     let resources = resources::line_server(RESOURCES);
