@@ -7,11 +7,13 @@
 //! The stack lives for the whole test process (`Box::leak`) so the hook may
 //! own sockets on it.
 
+mod common;
+use common::{HookClock, Service};
 use smolsock::http::{
     Client, HttpError, Part, ResponseError, ResponseParser, CHUNK, DEFAULT_TIMEOUT,
 };
 use smolsock::{
-    Clock, Config, Domain, Error, Idle, SimClock, SockAddr, Socket, Stack, StackResources, Type,
+    Clock, Config, Domain, Error, SimClock, SockAddr, Socket, Stack, StackResources, Type,
 };
 use smoltcp::phy::{Loopback, Medium};
 use smoltcp::time::{Duration as SimDuration, Instant};
@@ -24,52 +26,14 @@ use std::time::Duration;
 type Sock = Socket<'static, 'static>;
 type Net = &'static Stack<'static>;
 
-/// What a hook did: something (poll again at once) or nothing until `wake`.
-enum Service {
-    Progress,
-    Sleep(Option<Instant>),
-}
-
-type Hook = Box<dyn FnMut(Instant) -> Service>;
 /// DNS questions seen: (name, type).
 type Queries = Rc<RefCell<Vec<(String, u16)>>>;
 
-/// A simulated clock that runs a hook before it lets time pass.
-struct HookClock {
-    sim: SimClock,
-    hook: RefCell<Option<Hook>>,
-}
-
-impl Clock for HookClock {
-    fn now(&self) -> Instant {
-        self.sim.now()
-    }
-    fn idle(&self, until: Option<Instant>) -> Idle {
-        let now = self.sim.now();
-        let r = match self.hook.borrow_mut().as_mut() {
-            Some(hook) => hook(now),
-            None => Service::Sleep(None),
-        };
-        match r {
-            Service::Progress => Idle::Waited,
-            Service::Sleep(wake) => {
-                let until = match (until, wake) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                self.sim.idle(until)
-            }
-        }
-    }
-}
-
 /// A loopback stack (with 127.0.0.1 as DNS server if `dns`) and its clock.
 #[track_caller]
-fn world(dns: bool) -> (Net, &'static HookClock) {
-    let clock: &'static HookClock = Box::leak(Box::new(HookClock {
-        sim: SimClock::new(),
-        hook: RefCell::new(None),
-    }));
+fn world(dns: bool) -> (Net, &'static HookClock<'static>) {
+    let sim: &'static SimClock = Box::leak(Box::new(SimClock::new()));
+    let clock: &'static HookClock<'static> = Box::leak(Box::new(HookClock::new(sim)));
     let dev = Box::leak(Box::new(Loopback::new(Medium::Ip)));
     let res = Box::leak(Box::new(StackResources::<8, 16384>::new()));
     let mut config = Config::loopback();
@@ -82,8 +46,8 @@ fn world(dns: bool) -> (Net, &'static HookClock) {
     (stack, clock)
 }
 
-fn serve(clock: &HookClock, hook: impl FnMut(Instant) -> Service + 'static) {
-    *clock.hook.borrow_mut() = Some(Box::new(hook));
+fn serve(clock: &HookClock<'static>, hook: impl FnMut(Instant) -> Service + 'static) {
+    clock.set_hook(hook);
 }
 
 #[track_caller]
@@ -267,7 +231,7 @@ impl HttpServer {
     }
 }
 
-fn start(clock: &HookClock, server: HttpServer) -> Rc<Seen> {
+fn start(clock: &HookClock<'static>, server: HttpServer) -> Rc<Seen> {
     let seen = server.seen.clone();
     let mut server = server;
     serve(clock, move |now| server.service(now));
@@ -718,7 +682,7 @@ impl DnsResponder {
 }
 
 /// A stack with the DNS responder and an HTTP server on port 80, both served from the hook.
-fn dns_world() -> (Net, &'static HookClock, Queries, Rc<Seen>) {
+fn dns_world() -> (Net, &'static HookClock<'static>, Queries, Rc<Seen>) {
     let (net, clock) = world(true);
     let mut dns = DnsResponder::new(net, vec![("web.test", [127, 0, 0, 1])]);
     let queries = dns.queries.clone();

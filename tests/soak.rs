@@ -57,6 +57,24 @@ fn serve_until(stack: &Stack<'_>, server: &mut LineServer<'_, '_>, log: &mut Log
     );
 }
 
+/// After the soak: one more client is served, and the pool is back to its
+/// baseline before and after it.
+#[track_caller]
+fn assert_still_serves(
+    stack: &Stack<'_>,
+    clock: &SimClock,
+    server: &mut LineServer<'_, '_>,
+    log: &mut Log,
+    baseline: Usage,
+) {
+    assert_eq!(settle(stack, clock), baseline, "pool back to its baseline");
+    one_connection(stack, "still here\r\n");
+    let closes = log.closes.len();
+    serve_until(stack, server, log, closes + 1);
+    assert_eq!(log.lines.last().unwrap(), "still here");
+    assert_eq!(settle(stack, clock), baseline);
+}
+
 /// One client: connect, say `line`, close.
 fn one_connection(stack: &Stack<'_>, line: &str) {
     let c = start_connect(stack, 10001);
@@ -129,13 +147,7 @@ fn sequential_connections_leave_no_slot_behind() {
             assert_eq!(l, &format!("conn {i}"));
         }
         assert!(log.closes[closes0..].iter().all(|c| *c == CloseReason::Eof));
-        assert_eq!(settle(stack, clock), baseline, "pool back to its baseline");
-
-        // The server still answers.
-        one_connection(stack, "still here\r\n");
-        serve_until(stack, &mut server, &mut log, closes0 + n + 1);
-        assert_eq!(log.lines.last().unwrap(), "still here");
-        assert_eq!(settle(stack, clock), baseline);
+        assert_still_serves(stack, clock, &mut server, &mut log, baseline);
         println!(
             "SOAK sequential connections={n} simulated={sim} wall={:.2?}",
             wall.elapsed()
@@ -196,12 +208,7 @@ fn bursts_beyond_the_backlog_are_refused_and_leave_no_slot_behind() {
             burst(b, &mut log, &mut server);
         }
         let sim = clock.now() - t0;
-        assert_eq!(settle(stack, clock), baseline, "pool back to its baseline");
-        one_connection(stack, "still here\r\n");
-        let closes = log.closes.len();
-        serve_until(stack, &mut server, &mut log, closes + 1);
-        assert_eq!(log.lines.last().unwrap(), "still here");
-        assert_eq!(settle(stack, clock), baseline);
+        assert_still_serves(stack, clock, &mut server, &mut log, baseline);
         println!(
             "SOAK bursts={BURSTS} clients_per_burst={BURST} backlog=5 simulated={sim} wall={:.2?}",
             wall.elapsed()
@@ -298,12 +305,7 @@ fn mixed_client_behaviours_leave_no_slot_behind() {
             run(i, all[k], &mut log, &mut server);
         }
         let sim = clock.now() - t0;
-        assert_eq!(settle(stack, clock), baseline, "pool back to its baseline");
-        one_connection(stack, "still here\r\n");
-        let closes = log.closes.len();
-        serve_until(stack, &mut server, &mut log, closes + 1);
-        assert_eq!(log.lines.last().unwrap(), "still here");
-        assert_eq!(settle(stack, clock), baseline);
+        assert_still_serves(stack, clock, &mut server, &mut log, baseline);
         println!(
             "SOAK mixed clients={MIXED} line/partial/disconnect/silent={counts:?} simulated={sim} wall={:.2?}",
             wall.elapsed()
