@@ -13,6 +13,8 @@ compile_error!("smolsock needs at least one of the features `proto-ipv4` and `pr
 // API; `socket` and `resolve` ask the core (`inner`) through `stack`; the
 // core sits on smoltcp. Imports inside the crate name module paths, so none
 // runs back up the layers.
+#[cfg(feature = "async")]
+pub mod asynch;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod io;
@@ -29,6 +31,7 @@ mod stack;
 mod inner;
 mod resources;
 mod slot;
+mod waiters;
 
 mod addr;
 mod error;

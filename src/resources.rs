@@ -44,6 +44,9 @@ pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize, const UDP:
     /// access. Outside the stack's `RefCell`, one per slot, so a deferred
     /// close can never be lost.
     pub(crate) deferred: [Cell<Option<u16>>; SOCKETS],
+    /// The async front end's wakers, a read and a write one per slot.
+    #[cfg(feature = "async")]
+    pub(crate) wakers: [crate::waiters::SlotWakers; SOCKETS],
     pub(crate) rx: [[u8; BUF]; SOCKETS],
     pub(crate) tx: [[u8; BUF]; SOCKETS],
     /// Packet metadata for the first `UDP` slots that become UDP sockets.
@@ -71,6 +74,8 @@ impl<const SOCKETS: usize, const BUF: usize, const UDP: usize>
             storage: [const { SocketStorage::EMPTY }; SOCKETS],
             slots: [const { Slot::UNUSED }; SOCKETS],
             deferred: [const { Cell::new(None) }; SOCKETS],
+            #[cfg(feature = "async")]
+            wakers: [const { crate::waiters::no_wakers() }; SOCKETS],
             rx: [[0; BUF]; SOCKETS],
             tx: [[0; BUF]; SOCKETS],
             #[cfg(feature = "udp")]

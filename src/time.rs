@@ -41,8 +41,36 @@ impl<C: Clock + ?Sized> Clock for &C {
     }
 }
 
+/// Sleeping for the async front end: the runner's way to wait for the
+/// stack's next timer (feature `async`). It must count on the same clock as
+/// the stack's [`Clock`]. Implemented by [`SimClock`] and, with the feature
+/// `embassy-time`, by [`EmbassyClock`](crate::asynch::EmbassyClock).
+#[cfg(feature = "async")]
+pub trait Timer {
+    /// Resolves at `at` or later. Resolving early is allowed (the runner
+    /// looks at the clock and sleeps again).
+    fn sleep_until(&self, at: Instant) -> impl core::future::Future<Output = ()>;
+}
+
+#[cfg(feature = "async")]
+impl<T: Timer + ?Sized> Timer for &T {
+    fn sleep_until(&self, at: Instant) -> impl core::future::Future<Output = ()> {
+        (**self).sleep_until(at)
+    }
+}
+
+/// Sleepers a [`SimClock`] remembers at once (feature `async`); one more
+/// returns at once instead (which [`Timer`] allows).
+#[cfg(feature = "async")]
+pub const SIM_SLEEPERS: usize = 8;
+
 /// Simulated time. `idle(Some(t))` jumps to `t`; `idle(None)` reports
 /// [`Idle::Stalled`], so a test that would hang fails instead.
+///
+/// With the feature `async` it is also a [`Timer`] whose sleepers wait until
+/// the test's executor, finding nothing else to run, calls
+/// [`fire_next`](Self::fire_next): time jumps to the earliest sleeper's instant
+/// and wakes it, so async timeouts are as deterministic as blocking ones.
 ///
 /// ```
 /// use smolsock::{Clock, SimClock};
@@ -51,9 +79,18 @@ impl<C: Clock + ?Sized> Clock for &C {
 /// clock.advance(Duration::from_secs(5));
 /// assert_eq!(clock.now(), Instant::from_secs(5));
 /// ```
-#[derive(Debug)]
 pub struct SimClock {
     now: Cell<Instant>,
+    #[cfg(feature = "async")]
+    sleepers: [Cell<Option<(Instant, core::task::Waker)>>; SIM_SLEEPERS],
+}
+
+impl core::fmt::Debug for SimClock {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SimClock")
+            .field("now", &self.now.get())
+            .finish()
+    }
 }
 
 impl SimClock {
@@ -61,7 +98,35 @@ impl SimClock {
     pub const fn new() -> Self {
         SimClock {
             now: Cell::new(Instant::ZERO),
+            #[cfg(feature = "async")]
+            sleepers: [const { Cell::new(None) }; SIM_SLEEPERS],
         }
+    }
+
+    /// Jump to the earliest instant a [`Timer`] sleeper waits for, and wake
+    /// every sleeper due by then. False if none waits: a test's executor
+    /// with nothing to run and nothing to fire has stalled.
+    #[cfg(feature = "async")]
+    pub fn fire_next(&self) -> bool {
+        let earliest = self
+            .sleepers
+            .iter()
+            .filter_map(|c| take_peek(c, |v| v.as_ref().map(|(at, _)| *at)))
+            .min();
+        let Some(at) = earliest else { return false };
+        self.set(at);
+        // Woken, not emptied: the sleeper empties its cell when it
+        // completes or is dropped.
+        for c in &self.sleepers {
+            let due = take_peek(c, |v| match v {
+                Some((t, w)) if *t <= at => Some(w.clone()),
+                _ => None,
+            });
+            if let Some(w) = due {
+                w.wake();
+            }
+        }
+        true
     }
 
     /// Move time forward.
@@ -97,6 +162,82 @@ impl Clock for SimClock {
             None => Idle::Stalled,
         }
     }
+}
+
+#[cfg(feature = "async")]
+impl Timer for SimClock {
+    fn sleep_until(&self, at: Instant) -> impl core::future::Future<Output = ()> {
+        SimSleep {
+            clock: self,
+            at,
+            cell: None,
+        }
+    }
+}
+
+/// A [`SimClock`] sleeper: holds a cell of the clock's table while pending,
+/// and gives it back when dropped (so a sleep cut short leaves no stale
+/// instant for `fire_next` to jump to).
+#[cfg(feature = "async")]
+struct SimSleep<'c> {
+    clock: &'c SimClock,
+    at: Instant,
+    cell: Option<usize>,
+}
+
+#[cfg(feature = "async")]
+impl core::future::Future for SimSleep<'_> {
+    type Output = ();
+    fn poll(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        let sleepers = &self.clock.sleepers;
+        if self.clock.now() >= self.at {
+            self.release();
+            return core::task::Poll::Ready(());
+        }
+        let cell = self
+            .cell
+            .or_else(|| sleepers.iter().position(|c| take_peek(c, |v| v.is_none())));
+        match cell.and_then(|i| sleepers.get(i).map(|c| (i, c))) {
+            Some((i, c)) => {
+                c.set(Some((self.at, cx.waker().clone())));
+                self.cell = Some(i);
+                core::task::Poll::Pending
+            }
+            // Full: return early, which `Timer` allows.
+            None => core::task::Poll::Ready(()),
+        }
+    }
+}
+
+#[cfg(feature = "async")]
+impl SimSleep<'_> {
+    fn release(&mut self) {
+        if let Some(c) = self.cell.take().and_then(|i| self.clock.sleepers.get(i)) {
+            c.set(None);
+        }
+    }
+}
+
+#[cfg(feature = "async")]
+impl Drop for SimSleep<'_> {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// Look at a `Cell`'s value through `f`, leaving it in place.
+#[cfg(feature = "async")]
+fn take_peek<T, R>(c: &Cell<T>, f: impl FnOnce(&T) -> R) -> R
+where
+    T: Default,
+{
+    let v = c.take();
+    let r = f(&v);
+    c.set(v);
+    r
 }
 
 /// A `core` duration as smoltcp's, saturating (no duration is too long).

@@ -12,7 +12,7 @@ use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
 use smoltcp::wire::IpAddress;
 
-type Servers = heapless::Vec<IpAddress, MAX_DNS>;
+pub(crate) type Servers = heapless::Vec<IpAddress, MAX_DNS>;
 
 /// The resolver's state in the core: its socket (outside the set between
 /// queries), the servers, the next transaction id.

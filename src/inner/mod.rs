@@ -30,7 +30,7 @@ use smoltcp::time::Instant;
 
 pub use backlog::MAX_BACKLOG;
 #[cfg(feature = "dns")]
-pub(crate) use dns::Resolver;
+pub(crate) use dns::{Resolver, Servers};
 pub(crate) use poll::Driver;
 
 /// How the stack's socket slots are used at one moment ([`Stack::stats`](crate::Stack::stats)):

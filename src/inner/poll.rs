@@ -97,13 +97,16 @@ impl Inner<'_> {
     /// One egress pass: each socket sends one segment (a whole window on a
     /// loopback; the first segment on a small-MTU link, the rest go with
     /// the next poll, which the next blocking call or `Stack::poll` runs).
-    pub fn transmit(&mut self, now: Instant) {
+    /// True if anything was sent.
+    pub fn transmit(&mut self, now: Instant) -> bool {
         self.now = now;
-        if self.device.egress(&mut self.iface, &mut self.set, now) {
+        let sent = self.device.egress(&mut self.iface, &mut self.set, now);
+        if sent {
             // (A connect timing out sends its RST here; a TIME-WAIT ending
             // sends nothing, and the next poll's last look sees it.)
             self.observe(Phase::Egress);
         }
+        sent
     }
 
     /// When the next `poll` is due.

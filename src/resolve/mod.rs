@@ -55,6 +55,15 @@ pub fn parse_literal(name: &str) -> Option<IpAddress> {
     None
 }
 
+/// The record types asked for, in order: the next only when the one before
+/// found no such name.
+const QUERY_TYPES: &[DnsQueryType] = &[
+    #[cfg(feature = "proto-ipv4")]
+    DnsQueryType::A,
+    #[cfg(feature = "proto-ipv6")]
+    DnsQueryType::Aaaa,
+];
+
 impl Stack<'_> {
     /// Resolve `name` to an address (Python's `getaddrinfo`, first answer).
     /// IP literals need no DNS. `timeout` bounds the whole resolution, every
@@ -64,74 +73,161 @@ impl Stack<'_> {
         &self,
         name: &str,
         timeout: Option<core::time::Duration>,
-    ) -> Result<IpAddress, crate::error::ResolveError> {
-        resolve(self, name, timeout)
+    ) -> Result<IpAddress, ResolveError> {
+        let mut encoded = [0; MAX_NAME];
+        let (name, deadline) = match prepare(self, name, timeout, &mut encoded)? {
+            Prepared::Literal(ip) => return Ok(ip),
+            Prepared::Name(name, deadline) => (name, deadline),
+        };
+        let query = Lease::take(self)?;
+        let mut r = Err(ResolveError::NotFound);
+        for &ty in QUERY_TYPES {
+            let mut tries = Tries::new(&query.servers, deadline);
+            r = loop {
+                let (to, left) = match tries.next(self.now()) {
+                    Ok(t) => t,
+                    Err(e) => break Err(e),
+                };
+                let id = self.with(|i| send(i, query.h, to, name, ty))?;
+                match self.wait(Some(left), |i| receive(i, query.h, to, id, ty)) {
+                    Err(ResolveError::TimedOut) => {}
+                    r => break r,
+                }
+            };
+            if r != Err(ResolveError::NotFound) {
+                break;
+            }
+        }
+        r
+    }
+
+    /// [`resolve`](Self::resolve) as a future (feature `async`): the same
+    /// queries, retries and one deadline, waiting on the runner
+    /// ([`Stack::run`]) instead of polling. One resolution at a time per
+    /// stack: the resolver has one socket (a second one is
+    /// [`ResolveError::NoBufferSpace`](crate::ResolveError::NoBufferSpace)).
+    #[cfg(feature = "async")]
+    pub async fn resolve_async(
+        &self,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+    ) -> Result<IpAddress, ResolveError> {
+        use crate::stack::Op;
+        use crate::waiters::Waiter;
+        let mut encoded = [0; MAX_NAME];
+        let (name, deadline) = match prepare(self, name, timeout, &mut encoded)? {
+            Prepared::Literal(ip) => return Ok(ip),
+            Prepared::Name(name, deadline) => (name, deadline),
+        };
+        let query = Lease::take(self)?;
+        let mut r = Err(ResolveError::NotFound);
+        for &ty in QUERY_TYPES {
+            let mut tries = Tries::new(&query.servers, deadline);
+            r = loop {
+                let (to, left) = match tries.next(self.now()) {
+                    Ok(t) => t,
+                    Err(e) => break Err(e),
+                };
+                let id = self.with(|i| send(i, query.h, to, name, ty))?;
+                let answer = Op::read(|i: &mut Inner<'_>| receive(i, query.h, to, id, ty));
+                match self.wait_async(Waiter::Dns, Some(left), answer).await {
+                    Err(ResolveError::TimedOut) => {}
+                    r => break r,
+                }
+            };
+            if r != Err(ResolveError::NotFound) {
+                break;
+            }
+        }
+        r
     }
 }
 
-fn resolve(
+enum Prepared<'n> {
+    Literal(IpAddress),
+    /// The name in DNS form, and the deadline of the whole resolution.
+    Name(&'n [u8], Option<Instant>),
+}
+
+/// A literal needs no query; a name is checked and encoded into `buf`.
+fn prepare<'n>(
     stack: &Stack<'_>,
     name: &str,
     timeout: Option<core::time::Duration>,
-) -> Result<IpAddress, ResolveError> {
+    buf: &'n mut [u8; MAX_NAME],
+) -> Result<Prepared<'n>, ResolveError> {
     if let Some(ip) = parse_literal(name) {
-        return Ok(ip);
+        return Ok(Prepared::Literal(ip));
     }
-    let mut encoded = [0; MAX_NAME];
-    let len = message::encode_name(name, &mut encoded)?;
-    let name = encoded.get(..len).ok_or(ResolveError::InvalidName)?;
-    let deadline = time::deadline(stack.now(), timeout);
-    let (h, servers) = stack.with(|i| i.dns_begin())?;
-    #[cfg(feature = "proto-ipv4")]
-    let r = query(stack, h, &servers, name, DnsQueryType::A, deadline);
-    #[cfg(all(feature = "proto-ipv4", feature = "proto-ipv6"))]
-    let r = match r {
-        Err(ResolveError::NotFound) => {
-            query(stack, h, &servers, name, DnsQueryType::Aaaa, deadline)
-        }
-        r => r,
-    };
-    #[cfg(not(feature = "proto-ipv4"))]
-    let r = query(stack, h, &servers, name, DnsQueryType::Aaaa, deadline);
-    let _ = stack.try_with(|i| i.dns_end(h));
-    r
+    let len = message::encode_name(name, buf)?;
+    let name = buf.get(..len).ok_or(ResolveError::InvalidName)?;
+    Ok(Prepared::Name(name, time::deadline(stack.now(), timeout)))
 }
 
-/// Ask for `name`'s `ty` record: each server in turn, waits doubling per
-/// round, until an answer, the deadline, or (with no deadline) `ROUNDS`
-/// rounds. A silent server is `TimedOut`, never `NotFound`.
-fn query(
-    stack: &Stack<'_>,
+/// The resolver's socket, lent for one resolution and given back when
+/// dropped (a resolution cut short, such as a dropped future, included).
+struct Lease<'s, 'a> {
+    stack: &'s Stack<'a>,
     h: SocketHandle,
-    servers: &[IpAddress],
-    name: &[u8],
-    ty: DnsQueryType,
-    deadline: Option<Instant>,
-) -> Result<IpAddress, ResolveError> {
-    let mut wait = FIRST_RETRY;
-    for round in 0.. {
-        if deadline.is_none() && round >= ROUNDS {
-            break;
-        }
-        for &server in servers {
-            let to = IpEndpoint::new(server, PORT);
-            let id = stack.with(|i| send(i, h, to, name, ty))?;
-            let now = stack.now();
-            let until = match deadline {
-                Some(d) if d <= now => return Err(ResolveError::TimedOut),
-                Some(d) => d.min(now + wait),
-                None => now + wait,
-            };
-            let left = time::from_smol(until - now);
-            match stack.wait(Some(left), |i| receive(i, h, to, id, ty)) {
-                Ok(addr) => return Ok(addr),
-                Err(ResolveError::TimedOut) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        wait = (wait * 2).min(MAX_RETRY);
+    servers: crate::inner::Servers,
+}
+
+impl<'s, 'a> Lease<'s, 'a> {
+    fn take(stack: &'s Stack<'a>) -> Result<Self, ResolveError> {
+        let (h, servers) = stack.with(|i| i.dns_begin())?;
+        Ok(Lease { stack, h, servers })
     }
-    Err(ResolveError::TimedOut)
+}
+
+impl Drop for Lease<'_, '_> {
+    fn drop(&mut self) {
+        let h = self.h;
+        let _ = self.stack.try_with(|i| i.dns_end(h));
+    }
+}
+
+/// The tries of one query: each server in turn, the wait doubling per round
+/// up to `MAX_RETRY`, until the deadline or (with none) `ROUNDS` rounds. A
+/// silent server is `TimedOut`, never `NotFound`.
+struct Tries<'s> {
+    servers: &'s [IpAddress],
+    deadline: Option<Instant>,
+    wait: Duration,
+    round: u32,
+    next: usize,
+}
+
+impl<'s> Tries<'s> {
+    fn new(servers: &'s [IpAddress], deadline: Option<Instant>) -> Self {
+        Tries {
+            servers,
+            deadline,
+            wait: FIRST_RETRY,
+            round: 0,
+            next: 0,
+        }
+    }
+
+    /// The next try at `now`: whom to ask, and how long to wait for the
+    /// answer; `TimedOut` when no try is left.
+    fn next(&mut self, now: Instant) -> Result<(IpEndpoint, core::time::Duration), ResolveError> {
+        if self.next >= self.servers.len() {
+            self.next = 0;
+            self.round += 1;
+            self.wait = (self.wait * 2).min(MAX_RETRY);
+        }
+        let server = self.servers.get(self.next).ok_or(ResolveError::NoServer)?;
+        if self.deadline.is_none() && self.round >= ROUNDS {
+            return Err(ResolveError::TimedOut);
+        }
+        self.next += 1;
+        let until = match self.deadline {
+            Some(d) if d <= now => return Err(ResolveError::TimedOut),
+            Some(d) => d.min(now + self.wait),
+            None => now + self.wait,
+        };
+        Ok((IpEndpoint::new(*server, PORT), time::from_smol(until - now)))
+    }
 }
 
 /// Send one query; its transaction id.

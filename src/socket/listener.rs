@@ -4,7 +4,10 @@
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
-use crate::slot::Kind;
+use crate::inner::Inner;
+use crate::slot::{Kind, SlotId};
+use crate::stack::{Op, Step};
+use smoltcp::wire::IpEndpoint;
 
 impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `listen(backlog)`: up to `backlog` connections complete their
@@ -33,10 +36,24 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `accept()`: the oldest waiting connection, with any data it
     /// already sent, as a blocking socket, and the peer's address.
     pub fn accept(&self) -> Result<(Socket<'s, 'a>, SockAddr)> {
-        let stack = self.stack;
-        let (id, peer) = stack.wait(self.timeout.get(), |i| i.accept(self.id.get()))?;
+        let accepted = self.stack.block(self.timeout.get(), self.accept_op());
+        self.accepted(accepted)
+    }
+
+    /// Waiting for the oldest established member of the backlog.
+    pub(crate) fn accept_op(&self) -> Op<impl Step<'a, (SlotId, IpEndpoint)>> {
+        let id = self.id.get();
+        Op::read(move |i: &mut Inner<'a>| i.accept(id))
+    }
+
+    /// The accepted connection as a (blocking) socket, and its peer.
+    pub(crate) fn accepted(
+        &self,
+        r: Result<(SlotId, IpEndpoint)>,
+    ) -> Result<(Socket<'s, 'a>, SockAddr)> {
+        let (id, peer) = r?;
         Ok((
-            Socket::from_slot(stack, id, Kind::Tcp),
+            Socket::from_slot(self.stack, id, Kind::Tcp),
             addr::sockaddr(peer),
         ))
     }

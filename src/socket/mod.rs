@@ -5,6 +5,7 @@
 //! `listener.rs`, datagrams in `udp.rs`; each kind-specific call dispatches here.
 
 mod listener;
+mod ops;
 mod tcp;
 #[cfg(feature = "udp")]
 mod udp;
@@ -280,21 +281,17 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// gives up with [`Error::TimedOut`] after 127 s, as Linux does after its
     /// SYN retries. UDP: sets the default peer.
     pub fn connect(&self, addr: SockAddr) -> Result<()> {
-        match self.kind {
-            #[cfg(feature = "udp")]
-            Kind::Udp => self.udp_connect(addr),
-            Kind::Tcp => self.tcp_connect(addr),
-        }
+        let Some(started) = self.connect_begin(addr)? else {
+            return Ok(());
+        };
+        let r = self.stack.block(self.timeout.get(), self.connect_op());
+        self.connect_end(r, started)
     }
 
     /// Python's `recv(bufsize)`: `Ok(0)` only at end of stream (and for an
     /// empty `buf`); never for "no data yet".
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
-        match self.kind {
-            #[cfg(feature = "udp")]
-            Kind::Udp => self.udp_recv_from(buf).map(|(n, _)| n),
-            Kind::Tcp => self.tcp_recv(buf).map(|(n, _)| n),
-        }
+        self.recv_from(buf).map(|(n, _)| n)
     }
 
     /// Python's `recvfrom(bufsize)`. UDP: one datagram, truncated to `buf`
@@ -302,55 +299,47 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// address, which the socket keeps: bytes that arrived before a reset are
     /// still returned with their sender.
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
-        match self.kind {
-            #[cfg(feature = "udp")]
-            Kind::Udp => self.udp_recv_from(buf),
-            Kind::Tcp => self.tcp_recv(buf),
-        }
+        self.stack.block(self.timeout.get(), self.recv_from_op(buf))
     }
 
     /// Python's `send(data)`: the count queued, which may be less than
     /// `data.len()`; the caller sends the rest.
     pub fn send(&self, data: &[u8]) -> Result<usize> {
-        match self.kind {
-            #[cfg(feature = "udp")]
-            Kind::Udp => {
-                let peer = self.udp_peer()?;
-                self.udp_send_to(data, peer)
-            }
-            Kind::Tcp => self.tcp_send(data),
-        }
+        self.stack.block(self.timeout.get(), self.send_op(data)?)
     }
 
     /// Python's `sendto(data, address)`: one datagram (UDP only).
     pub fn send_to(&self, data: &[u8], addr: SockAddr) -> Result<usize> {
-        match self.kind {
-            #[cfg(feature = "udp")]
-            Kind::Udp => self.udp_send_to(data, addr),
-            Kind::Tcp => {
-                let _ = (data, addr);
-                Err(Error::AlreadyConnected)
-            }
-        }
+        self.stack
+            .block(self.timeout.get(), self.send_to_op(data, addr)?)
     }
 
     /// Python's `sendall(data)`: everything is queued, or an error. The
     /// socket's timeout bounds the whole call.
     pub fn send_all(&self, data: &[u8]) -> Result<()> {
-        match self.kind {
-            #[cfg(feature = "udp")]
-            Kind::Udp => self.send(data).map(|_| ()),
-            Kind::Tcp => self.tcp_send_all(data),
-        }
+        self.stack
+            .block(self.timeout.get(), self.send_all_op(data)?)
+    }
+
+    /// Wait, within the socket's timeout, until the peer has acknowledged
+    /// every byte sent (smoltcp keeps a byte queued until it is acknowledged).
+    /// Beyond Python: embedded-io's `flush`. Datagram sockets have nothing to
+    /// flush.
+    pub fn flush(&self) -> Result<()> {
+        self.stack.block(self.timeout.get(), self.flush_op())
     }
 
     /// Python's `shutdown(how)`.
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
-        match self.kind {
+        let r = match self.kind {
             #[cfg(feature = "udp")]
             Kind::Udp => self.udp_shutdown(how),
             Kind::Tcp => self.tcp_shutdown(how),
-        }
+        };
+        // An async call waiting on this socket looks again (`Ok(0)` now).
+        #[cfg(feature = "async")]
+        self.stack.wake_slot(self.id.get().index);
+        r
     }
 
     /// Python's `close()`: frees the slot (a TCP connection finishes its close

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::slot::{flag, Kind, Slot, SlotId};
 use crate::socket::Shutdown;
+use crate::stack::{Op, Step};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
@@ -132,8 +133,12 @@ fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> Result<Option<usize>>
     })
 }
 
-impl Socket<'_, '_> {
-    pub(super) fn tcp_connect(&self, to: SockAddr) -> Result<()> {
+impl<'a> Socket<'_, 'a> {
+    /// Start a connection: `Ok(true)` if this call sent the SYN, `Ok(false)`
+    /// if one is already under way (a second `connect` learns its outcome);
+    /// [`Error::WouldBlock`] once started on a non-blocking socket (Linux's
+    /// `EINPROGRESS`).
+    pub(super) fn tcp_connect_begin(&self, to: SockAddr) -> Result<bool> {
         let remote = addr::endpoint(to)?;
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
@@ -177,33 +182,50 @@ impl Socket<'_, '_> {
             // Like Linux: the SYN is on its way, EINPROGRESS.
             return Err(Error::WouldBlock);
         }
-        let r = self.stack.wait(self.timeout.get(), |i| {
+        Ok(started)
+    }
+
+    /// Waiting for the connection's outcome.
+    pub(super) fn tcp_connect_op(&self) -> Op<impl Step<'a, ()>> {
+        let id = self.id.get();
+        Op::write(move |i: &mut Inner<'a>| {
             let (s, t) = i.tcp(id)?;
             let r = connect_outcome(s, t);
             if !matches!(r, Ok(None)) {
                 s.set(flag::CONNECTING, false);
             }
             r
-        });
+        })
+    }
+
+    /// After the wait: a connect that gave up is aborted, so the socket can
+    /// be reused or closed cleanly.
+    pub(super) fn tcp_connect_end(&self, r: Result<()>, started: bool) -> Result<()> {
         if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
-            // Give up the attempt so the socket can be reused or closed cleanly.
+            let id = self.id.get();
             let _ = self.stack.try_with(|i| i.abort_connect(id));
         }
         r
     }
 
     /// `recv` with the peer the bytes came from.
-    pub(super) fn tcp_recv(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
+    pub(super) fn tcp_recv_op<'b>(
+        &'b self,
+        buf: &'b mut [u8],
+    ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
         let empty = buf.is_empty();
-        self.stack
-            .wait_ready(self.timeout.get(), false, |i| {
-                try_recv(i, self.id.get(), empty, |t| {
-                    t.recv_slice(buf).map_err(|_| Error::NotConnected)
-                })
-            })
-            .map(|(n, peer)| (n, addr::sockaddr(peer)))
+        let id = self.id.get();
+        Op::read(move |i: &mut Inner<'a>| {
+            let r = try_recv(i, id, empty, |t| {
+                t.recv_slice(buf).map_err(|_| Error::NotConnected)
+            })?;
+            Ok(r.map(|(n, peer)| (n, addr::sockaddr(peer))))
+        })
+        .data(false)
     }
+}
 
+impl<'a> Socket<'_, 'a> {
     /// Zero-copy `recv`: waits like [`recv`](Self::recv), then calls `f` once
     /// with received bytes in place (a contiguous part of the receive buffer;
     /// call again for more). `f` returns how many it consumed, which is
@@ -217,17 +239,18 @@ impl Socket<'_, '_> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        self.stack
-            .wait_ready(self.timeout.get(), false, |i| {
-                try_recv(i, self.id.get(), false, |t| {
-                    let Some(f) = f.take() else { return Ok(0) };
-                    t.recv(|data| {
-                        let n = f(data).min(data.len());
-                        (n, n)
-                    })
-                    .map_err(|_| Error::NotConnected)
+        let op = Op::read(|i: &mut Inner<'a>| {
+            try_recv(i, self.id.get(), false, |t| {
+                let Some(f) = f.take() else { return Ok(0) };
+                t.recv(|data| {
+                    let n = f(data).min(data.len());
+                    (n, n)
                 })
+                .map_err(|_| Error::NotConnected)
             })
+        });
+        self.stack
+            .block(self.timeout.get(), op.data(false))
             .map(|(n, _)| n)
     }
 
@@ -243,7 +266,7 @@ impl Socket<'_, '_> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        self.stack.wait_ready(self.timeout.get(), true, |i| {
+        let op = Op::write(|i: &mut Inner<'a>| {
             try_send_with(i, self.id.get(), |t| {
                 if t.send_queue() >= t.send_capacity() {
                     return Ok(None);
@@ -257,42 +280,44 @@ impl Socket<'_, '_> {
                 })
                 .map_err(|_| Error::BrokenPipe)
             })
-        })
+        });
+        self.stack.block(self.timeout.get(), op.data(true))
     }
 
-    pub(super) fn tcp_send(&self, data: &[u8]) -> Result<usize> {
-        if data.is_empty() {
-            return self.stack.with(|i| i.tcp(self.id.get()).map(|_| 0));
-        }
-        self.stack.wait_ready(self.timeout.get(), true, |i| {
-            try_send(i, self.id.get(), data)
+    /// `send`: queue what fits of `data` (nothing to wait for when empty).
+    pub(super) fn tcp_send_op<'b>(&self, data: &'b [u8]) -> Op<impl Step<'a, usize> + 'b> {
+        let id = self.id.get();
+        Op::write(move |i: &mut Inner<'a>| {
+            if data.is_empty() {
+                return i.tcp(id).map(|_| Some(0));
+            }
+            try_send(i, id, data)
         })
+        .data(true)
     }
 
-    pub(super) fn tcp_send_all(&self, data: &[u8]) -> Result<()> {
+    /// `send_all`: queue all of `data`, as room frees up.
+    pub(super) fn tcp_send_all_op<'b>(&self, data: &'b [u8]) -> Op<impl Step<'a, ()> + 'b> {
+        let id = self.id.get();
         let mut sent = 0;
-        self.stack.with(|i| i.tcp(self.id.get()).map(|_| ()))?;
-        self.stack.wait_ready(self.timeout.get(), true, |i| {
+        Op::write(move |i: &mut Inner<'a>| {
+            i.tcp(id)?;
             while let Some(rest) = data.get(sent..).filter(|r| !r.is_empty()) {
-                match try_send(i, self.id.get(), rest)? {
+                match try_send(i, id, rest)? {
                     Some(n) => sent += n,
                     None => return Ok(None),
                 }
             }
             Ok(Some(()))
         })
+        .data(true)
     }
 
-    /// Wait, within the socket's timeout, until the peer has acknowledged
-    /// every byte sent (smoltcp keeps a byte queued until it is acknowledged).
-    /// Beyond Python: embedded-io's `flush`. Datagram sockets have nothing to
-    /// flush.
-    pub fn flush(&self) -> Result<()> {
-        if self.kind != Kind::Tcp {
-            return self.stack.with(|i| i.slot(self.id.get()).map(|_| ()));
-        }
-        self.stack.wait(self.timeout.get(), |i| {
-            let (s, t) = ready_socket(i, self.id.get())?;
+    /// `flush`: until the peer has acknowledged every byte sent.
+    pub(super) fn tcp_flush_op(&self) -> Op<impl Step<'a, ()>> {
+        let id = self.id.get();
+        Op::write(move |i: &mut Inner<'a>| {
+            let (s, t) = ready_socket(i, id)?;
             match t.state() {
                 _ if s.is_listener() || !s.has(flag::CONNECTED) => Err(Error::BrokenPipe),
                 State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),

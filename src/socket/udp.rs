@@ -3,12 +3,14 @@
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
+use crate::inner::Inner;
 use crate::slot::flag;
 use crate::socket::Shutdown;
+use crate::stack::{Op, Step};
 use smoltcp::socket::udp::{RecvError, SendError};
 use smoltcp::wire::IpEndpoint;
 
-impl Socket<'_, '_> {
+impl<'a> Socket<'_, 'a> {
     fn check_family(&self, to: SockAddr) -> Result<()> {
         let v6 = self
             .stack
@@ -41,18 +43,29 @@ impl Socket<'_, '_> {
         })
     }
 
-    pub(super) fn udp_send_to(&self, data: &[u8], to: SockAddr) -> Result<usize> {
+    /// Check `to` and bind if needed: the endpoint a datagram goes to.
+    pub(super) fn udp_destination(&self, to: SockAddr) -> Result<IpEndpoint> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
         self.autobind()?;
-        self.stack.wait(self.timeout.get(), |i| {
+        Ok(remote)
+    }
+
+    /// One datagram to `remote` (from [`udp_destination`](Self::udp_destination)).
+    pub(super) fn udp_send_op<'b>(
+        &self,
+        data: &'b [u8],
+        remote: IpEndpoint,
+    ) -> Op<impl Step<'a, usize> + 'b> {
+        let id = self.id.get();
+        Op::write(move |i: &mut Inner<'a>| {
             if !i.has_source_for(&remote.addr) {
                 return Err(Error::AddrNotAvailable);
             }
-            let (s, u) = i.udp(self.id.get())?;
+            let (s, u) = i.udp(id)?;
             if s.has(flag::SHUT_WR) {
                 return Err(Error::BrokenPipe);
             }
@@ -70,9 +83,13 @@ impl Socket<'_, '_> {
 
     /// One datagram into `buf`, truncated; on a connected socket, datagrams
     /// from other than the peer are dropped (as Linux does).
-    pub(super) fn udp_recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
-        self.stack.wait(self.timeout.get(), |i| {
-            let (s, u) = i.udp(self.id.get())?;
+    pub(super) fn udp_recv_op<'b>(
+        &self,
+        buf: &'b mut [u8],
+    ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
+        let id = self.id.get();
+        Op::read(move |i: &mut Inner<'a>| {
+            let (s, u) = i.udp(id)?;
             if s.has(flag::SHUT_RD) {
                 return Ok(Some((0, addr::unspecified(s.has(flag::V6), 0))));
             }

@@ -373,3 +373,5 @@ pub fn pattern(stream: u8, offset: u64) -> u8 {
     let x = (offset ^ (u64::from(stream) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (x >> 56) as u8
 }
+
+pub mod sim_exec;

@@ -1,12 +1,24 @@
-//! `Stack`: the handle sockets are made from, the driver side (`poll`), and
-//! the one wait loop every blocking call uses.
+//! `Stack`: the handle sockets are made from, the driver side (`poll`), the
+//! one borrow of the core. The one wait loop every blocking call uses is in
+//! `wait.rs`; the async front end's futures (`wait_async.rs`), their wakers
+//! (`waiters.rs`) and the runner (`runner.rs`) drive the same operations.
+
+#[cfg(feature = "async")]
+pub(crate) mod runner;
+mod wait;
+#[cfg(feature = "async")]
+mod wait_async;
+
+#[cfg(feature = "udp")]
+pub(crate) use wait::{one_of, OneOf};
+pub(crate) use wait::{Op, Step};
 
 use crate::config::Config;
 use crate::error::{ConfigError, Error};
 use crate::inner::{Driver, Inner, Stats};
 use crate::resources::{BufPool, StackResources};
 use crate::slot::SlotId;
-use crate::time::{self, Clock, Idle};
+use crate::time::Clock;
 use core::cell::{Cell, RefCell};
 use smoltcp::iface::{Interface, SocketSet};
 use smoltcp::phy::Device;
@@ -58,6 +70,9 @@ pub struct Stack<'a> {
     deferred: &'a [Cell<Option<u16>>],
     /// Some cell of `deferred` is set.
     any_deferred: Cell<bool>,
+    /// The async front end's wakers, outside the `RefCell`.
+    #[cfg(feature = "async")]
+    waiters: crate::waiters::Waiters<'a>,
 }
 
 impl<'a> Stack<'a> {
@@ -101,6 +116,8 @@ impl<'a> Stack<'a> {
             storage,
             slots,
             deferred,
+            #[cfg(feature = "async")]
+            wakers,
             rx,
             tx,
             #[cfg(feature = "udp")]
@@ -137,13 +154,27 @@ impl<'a> Stack<'a> {
             clock,
             deferred: &deferred[..],
             any_deferred: Cell::new(false),
+            #[cfg(feature = "async")]
+            waiters: crate::waiters::Waiters::new(&wakers[..]),
         })
     }
 
     /// Run `f` on the core, in one short borrow; [`WaitEnd::Busy`] if the
     /// core is already borrowed further up this call stack. Closes deferred
-    /// while it was borrowed are done first and last.
+    /// while it was borrowed are done first and last. With the async front
+    /// end, a sleeping runner is woken afterwards: the call may have given
+    /// it work (data queued, a connect started, a slot freed).
     pub(crate) fn try_with<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> Result<R, WaitEnd> {
+        let r = self.quietly(f);
+        #[cfg(feature = "async")]
+        self.waiters.kick();
+        r
+    }
+
+    /// [`try_with`](Self::try_with) without waking the runner: for a future
+    /// that found nothing to do (waking the runner each time it looks would
+    /// spin an executor that polls every future on any wake-up).
+    pub(crate) fn quietly<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> Result<R, WaitEnd> {
         let mut inner = self.inner.try_borrow_mut().map_err(|_| WaitEnd::Busy)?;
         self.close_deferred(&mut inner);
         let r = f(&mut inner);
@@ -169,6 +200,10 @@ impl<'a> Stack<'a> {
                 self.any_deferred.set(true);
             }
         }
+        // An async call still waiting on the handle (shared by reference)
+        // looks again and finds it closed.
+        #[cfg(feature = "async")]
+        self.waiters.wake_slot(id.index);
     }
 
     fn close_deferred(&self, inner: &mut Inner<'a>) {
@@ -222,72 +257,6 @@ impl<'a> Stack<'a> {
     #[cfg(feature = "dns")]
     pub fn set_dns_servers(&self, servers: &[IpAddress]) -> Result<(), Error> {
         Ok(self.try_with(|i| i.resolver.set_servers(servers))?)
-    }
-
-    /// [`wait`](Self::wait), with a first try of `op` that does not poll:
-    /// what is ready now (bytes already buffered, room already free) is
-    /// done at once, as Linux's `recv` returns buffered bytes without running
-    /// the stack. Only when `op` says "not yet" does the stack run. Used by
-    /// the data calls only; state changes (FIN, RST) are seen by the poll of
-    /// the first call that finds nothing ready, and a window opened by
-    /// reading goes out with the next poll (as after any `recv`).
-    ///
-    /// With `transmit` (the send calls), what the first try queued leaves at
-    /// once, as Linux's `send` transmits, without a whole poll.
-    pub(crate) fn wait_ready<T, E: From<WaitEnd>>(
-        &self,
-        timeout: Timeout,
-        transmit: bool,
-        mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
-    ) -> Result<T, E> {
-        let first = self.with::<_, E>(|i| {
-            let r = op(i)?;
-            if transmit && r.is_some() {
-                i.transmit(self.clock.now());
-            }
-            Ok(r)
-        })?;
-        if let Some(r) = first {
-            return Ok(r);
-        }
-        self.wait(timeout, op)
-    }
-
-    /// The one wait loop every blocking call uses: poll, try `op`, then
-    /// return `WouldBlock` (non-blocking), `TimedOut` (deadline passed), or
-    /// sleep through the clock until the deadline or the stack's next timer.
-    /// `op` returns `Ok(None)` for "not yet". The borrow of the core is not
-    /// held while the clock sleeps, so its idle hook may use the stack.
-    pub(crate) fn wait<T, E: From<WaitEnd>>(
-        &self,
-        timeout: Timeout,
-        mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
-    ) -> Result<T, E> {
-        let mut now = self.clock.now();
-        let deadline = time::deadline(now, timeout);
-        loop {
-            let next = self.with::<_, E>(|i| {
-                i.poll(now);
-                Ok(match op(i)? {
-                    Some(r) => Ok(r),
-                    None => Err(i.poll_at(now)),
-                })
-            })?;
-            let next = match next {
-                Ok(r) => return Ok(r),
-                Err(next) => next,
-            };
-            if timeout.is_some_and(|d| d.is_zero()) {
-                return Err(WaitEnd::WouldBlock.into());
-            }
-            if deadline.is_some_and(|d| now >= d) {
-                return Err(WaitEnd::TimedOut.into());
-            }
-            if self.clock.idle(time::wake_at(now, deadline, next)) == Idle::Stalled {
-                return Err(WaitEnd::Stalled.into());
-            }
-            now = self.clock.now();
-        }
     }
 }
 

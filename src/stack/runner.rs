@@ -1,0 +1,77 @@
+//! The runner: the async front end's driver side. One future per stack
+//! polls the interface, wakes the futures waiting on sockets, and sleeps
+//! until the stack's next timer, the earliest deadline of a waiting call, a
+//! frame from the device, or a call that gave it work.
+
+use super::Stack;
+use crate::time::{self, Timer};
+use core::future::{poll_fn, Future};
+use core::pin::pin;
+use core::task::Poll;
+
+/// What tells the runner a frame may have arrived: an RX interrupt in
+/// firmware (an `embassy_sync::signal::Signal` set by the interrupt
+/// handler), a thread watching a file descriptor on Linux.
+///
+/// On a device that only receives what the stack itself sent (smoltcp's
+/// `Loopback`), nothing needs telling: use [`NoInterrupt`].
+pub trait DeviceReady {
+    /// Resolves when the device may have a frame to receive. Resolving
+    /// early is harmless (the runner polls and finds nothing).
+    fn ready(&mut self) -> impl Future<Output = ()>;
+}
+
+/// A device that never interrupts (`Loopback`, or one polled on timers only):
+/// the runner wakes on timers and on calls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoInterrupt;
+
+impl DeviceReady for NoInterrupt {
+    fn ready(&mut self) -> impl Future<Output = ()> {
+        core::future::pending()
+    }
+}
+
+impl<T: DeviceReady + ?Sized> DeviceReady for &mut T {
+    fn ready(&mut self) -> impl Future<Output = ()> {
+        (**self).ready()
+    }
+}
+
+impl Stack<'_> {
+    /// The async front end's driver: run this future beside the tasks that
+    /// use [`AsyncSocket`](crate::asynch::AsyncSocket)s (one per stack; it
+    /// never returns). It polls the interface, wakes the futures waiting on
+    /// sockets when packets moved or a timer ran, and sleeps on `timer`
+    /// until the stack's next timer or the earliest deadline of a waiting
+    /// call, on `device` for a frame, or until a socket call gives it work.
+    ///
+    /// `timer` must count on the same clock as the stack's [`Clock`](crate::Clock).
+    pub async fn run(&self, timer: &impl Timer, mut device: impl DeviceReady) -> ! {
+        let mut due = None;
+        loop {
+            self.waiters.runner_awake();
+            let now = self.clock.now();
+            let active = self.try_with(|i| i.poll(now)).unwrap_or(false);
+            if active || due.is_some_and(|d| now >= d) {
+                self.waiters.wake_all();
+            }
+            let next = self.try_with(|i| i.poll_at(now)).ok().flatten();
+            due = time::wake_at(now, self.waiters.earliest(), next);
+            let mut sleep = pin!(due.map(|t| timer.sleep_until(t)));
+            let mut frame = pin!(device.ready());
+            poll_fn(|cx| {
+                if self.waiters.runner_sleeps(cx.waker()) {
+                    return Poll::Ready(());
+                }
+                if let Some(s) = sleep.as_mut().as_pin_mut() {
+                    if s.poll(cx).is_ready() {
+                        return Poll::Ready(());
+                    }
+                }
+                frame.as_mut().poll(cx)
+            })
+            .await;
+        }
+    }
+}

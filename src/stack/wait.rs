@@ -1,0 +1,195 @@
+//! The one wait loop every blocking call uses, and `Op`: what a call waits
+//! on, written once and driven either by this loop or by a future
+//! (`wait_async.rs`).
+
+use super::{Stack, Timeout, WaitEnd};
+use crate::inner::Inner;
+use crate::time::{self, Idle};
+use crate::waiters::Dir;
+
+/// What an operation runs on the core: `Ok(Some(r))` done, `Ok(None)` not
+/// yet, or an error (a name for the closure type, for short signatures).
+pub(crate) trait Step<'a, T, E = crate::error::Error>:
+    FnMut(&mut Inner<'a>) -> Result<Option<T>, E>
+{
+}
+
+impl<'a, T, E, F: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>> Step<'a, T, E> for F {}
+
+/// One operation a call waits on. `run` returns `Ok(Some(r))` when done,
+/// `Ok(None)` for "not yet", or an error; it is the only place the call's
+/// socket rules live, whichever front end (blocking, async) drives it.
+pub(crate) struct Op<F> {
+    pub run: F,
+    pub dir: Dir,
+    /// Try once before any poll (the data calls): what is ready now (bytes
+    /// already buffered, room already free) is done at once, as Linux's
+    /// `recv` returns buffered bytes without running the stack.
+    pub ready_first: bool,
+    /// Transmit at once what a try queued (the send calls), as Linux's
+    /// `send` transmits, without a whole poll.
+    pub transmit: bool,
+}
+
+impl<F> Op<F> {
+    /// An operation that waits to read (or to accept).
+    pub fn read(run: F) -> Self {
+        Op {
+            run,
+            dir: Dir::Read,
+            ready_first: false,
+            transmit: false,
+        }
+    }
+
+    /// An operation that waits to write (or to connect).
+    pub fn write(run: F) -> Self {
+        Op {
+            dir: Dir::Write,
+            ..Op::read(run)
+        }
+    }
+
+    /// The same operation with its result mapped through `f`.
+    #[cfg_attr(not(feature = "udp"), allow(dead_code))]
+    pub fn map<'a, T, U, E>(
+        self,
+        mut f: impl FnMut(T) -> U,
+    ) -> Op<impl FnMut(&mut Inner<'a>) -> Result<Option<U>, E>>
+    where
+        F: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+    {
+        let Op {
+            mut run,
+            dir,
+            ready_first,
+            transmit,
+        } = self;
+        Op {
+            run: move |i: &mut Inner<'a>| run(i).map(|r| r.map(&mut f)),
+            dir,
+            ready_first,
+            transmit,
+        }
+    }
+
+    /// A data call: one try before any poll; `transmit` what it queued.
+    pub fn data(self, transmit: bool) -> Self {
+        Op {
+            ready_first: true,
+            transmit,
+            ..self
+        }
+    }
+}
+
+/// One of two operations (a socket's TCP or its UDP form).
+#[cfg_attr(not(feature = "udp"), allow(dead_code))]
+pub(crate) enum OneOf<A, B> {
+    First(A),
+    Second(B),
+}
+
+/// One of two operations as one `Op` (the socket's kind picks it).
+#[cfg_attr(not(feature = "udp"), allow(dead_code))]
+pub(crate) fn one_of<'a, T, E, A, B>(
+    op: OneOf<Op<A>, Op<B>>,
+) -> Op<impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>>
+where
+    A: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+    B: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+{
+    let (mut first, mut second, dir, ready_first, transmit) = match op {
+        OneOf::First(o) => (Some(o.run), None, o.dir, o.ready_first, o.transmit),
+        OneOf::Second(o) => (None, Some(o.run), o.dir, o.ready_first, o.transmit),
+    };
+    Op {
+        // Exactly one is set.
+        run: move |i: &mut Inner<'a>| match (&mut first, &mut second) {
+            (Some(f), _) => f(i),
+            (_, Some(g)) => g(i),
+            (None, None) => Ok(None),
+        },
+        dir,
+        ready_first,
+        transmit,
+    }
+}
+
+impl<'a> Stack<'a> {
+    /// Run `op` to completion as a blocking call within `timeout`.
+    pub(crate) fn block<T, E: From<WaitEnd>>(
+        &self,
+        timeout: Timeout,
+        op: Op<impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>>,
+    ) -> Result<T, E> {
+        let Op {
+            mut run,
+            ready_first,
+            transmit,
+            ..
+        } = op;
+        if ready_first {
+            if let Some(r) = self.try_op(&mut run, transmit)? {
+                return Ok(r);
+            }
+        }
+        self.wait(timeout, run)
+    }
+
+    /// One try of `run` without polling; with `transmit`, what it queued
+    /// leaves at once (one egress pass). Only when `run` says "not yet" does
+    /// the stack run: state changes (FIN, RST) are seen by the poll of the
+    /// first call that finds nothing ready, and a window opened by reading
+    /// goes out with the next poll (as after any `recv`).
+    pub(crate) fn try_op<T, E: From<WaitEnd>>(
+        &self,
+        run: &mut impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+        transmit: bool,
+    ) -> Result<Option<T>, E> {
+        self.with::<_, E>(|i| {
+            let r = run(i)?;
+            if transmit && r.is_some() {
+                let _ = i.transmit(self.clock.now());
+            }
+            Ok(r)
+        })
+    }
+
+    /// The one wait loop every blocking call uses: poll, try `op`, then
+    /// return `WouldBlock` (non-blocking), `TimedOut` (deadline passed), or
+    /// sleep through the clock until the deadline or the stack's next timer.
+    /// `op` returns `Ok(None)` for "not yet". The borrow of the core is not
+    /// held while the clock sleeps, so its idle hook may use the stack.
+    pub(crate) fn wait<T, E: From<WaitEnd>>(
+        &self,
+        timeout: Timeout,
+        mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+    ) -> Result<T, E> {
+        let mut now = self.clock.now();
+        let deadline = time::deadline(now, timeout);
+        loop {
+            let next = self.with::<_, E>(|i| {
+                i.poll(now);
+                Ok(match op(i)? {
+                    Some(r) => Ok(r),
+                    None => Err(i.poll_at(now)),
+                })
+            })?;
+            let next = match next {
+                Ok(r) => return Ok(r),
+                Err(next) => next,
+            };
+            if timeout.is_some_and(|d| d.is_zero()) {
+                return Err(WaitEnd::WouldBlock.into());
+            }
+            if deadline.is_some_and(|d| now >= d) {
+                return Err(WaitEnd::TimedOut.into());
+            }
+            if self.clock.idle(time::wake_at(now, deadline, next)) == Idle::Stalled {
+                return Err(WaitEnd::Stalled.into());
+            }
+            now = self.clock.now();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Who is waiting, for the async front end: a waker per slot and direction,
+//! one for a resolution, one for the runner, and the earliest deadline any
+//! of them has. All in `Cell`s outside the core's `RefCell`, so registering
+//! and waking never borrow the core, and a waker that calls back into the
+//! stack finds it free.
+//!
+//! smoltcp keeps one waker per socket, and a new registration overwrites the
+//! old; a listener's backlog is several smoltcp sockets behind one smolsock
+//! slot, so smolsock keeps its own: the accept future waits on the
+//! listener's slot, and wakes whichever member completes its handshake.
+
+#[cfg(feature = "async")]
+use core::cell::Cell;
+#[cfg(feature = "async")]
+use core::task::Waker;
+#[cfg(feature = "async")]
+use smoltcp::time::Instant;
+
+/// Which of a slot's two waiters a call waits as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dir {
+    /// `recv`, `recv_from`, `accept`.
+    Read,
+    /// `send`, `send_all`, `send_to`, `flush`, `connect`.
+    Write,
+}
+
+#[cfg(feature = "async")]
+/// The two waiters of one slot (read, write).
+pub(crate) type SlotWakers = [Cell<Option<Waker>>; 2];
+
+#[cfg(feature = "async")]
+/// An empty pair, for `StackResources`.
+pub(crate) const fn no_wakers() -> SlotWakers {
+    [const { Cell::new(None) }, const { Cell::new(None) }]
+}
+
+#[cfg(feature = "async")]
+/// Whom a future waits as.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Waiter {
+    /// A socket: its slot index and direction.
+    Slot(u16, Dir),
+    /// A name resolution (one at a time: the resolver has one socket).
+    #[cfg_attr(not(feature = "dns"), allow(dead_code))]
+    Dns,
+}
+
+#[cfg(feature = "async")]
+pub(crate) struct Waiters<'a> {
+    slots: &'a [SlotWakers],
+    dns: Cell<Option<Waker>>,
+    runner: Cell<Option<Waker>>,
+    /// The runner was woken by a call on the stack since it last looked.
+    kicked: Cell<bool>,
+    /// The earliest deadline of a waiting future (cleared when all are woken:
+    /// each one still waiting registers its own again).
+    earliest: Cell<Option<Instant>>,
+}
+
+#[cfg(feature = "async")]
+/// Put `w` into `cell`, unless the waker there would wake the same task.
+fn register(cell: &Cell<Option<Waker>>, w: &Waker) {
+    let old = cell.take();
+    match old {
+        Some(o) if o.will_wake(w) => cell.set(Some(o)),
+        other => {
+            cell.set(Some(w.clone()));
+            // The old waker is dropped here, after the cell is whole again.
+            drop(other);
+        }
+    }
+}
+
+#[cfg(feature = "async")]
+fn wake(cell: &Cell<Option<Waker>>) {
+    if let Some(w) = cell.take() {
+        w.wake();
+    }
+}
+
+#[cfg(feature = "async")]
+impl<'a> Waiters<'a> {
+    pub fn new(slots: &'a [SlotWakers]) -> Self {
+        Waiters {
+            slots,
+            dns: Cell::new(None),
+            runner: Cell::new(None),
+            kicked: Cell::new(false),
+            earliest: Cell::new(None),
+        }
+    }
+
+    /// `w` waits as `who`, until `deadline` (if any).
+    pub fn wait(&self, who: Waiter, w: &Waker, deadline: Option<Instant>) {
+        let cell = match who {
+            Waiter::Slot(index, dir) => self.slots.get(usize::from(index)).map(|pair| match dir {
+                Dir::Read => &pair[0],
+                Dir::Write => &pair[1],
+            }),
+            Waiter::Dns => Some(&self.dns),
+        };
+        if let Some(cell) = cell {
+            register(cell, w);
+        }
+        if let Some(d) = deadline {
+            let e = self.earliest.get().map_or(d, |e| e.min(d));
+            self.earliest.set(Some(e));
+        }
+    }
+
+    /// Wake every waiting future: something happened (packets moved, a
+    /// timer ran) and each one looks again, re-registering if still waiting.
+    pub fn wake_all(&self) {
+        self.earliest.set(None);
+        for pair in self.slots {
+            for cell in pair {
+                wake(cell);
+            }
+        }
+        wake(&self.dns);
+    }
+
+    /// Wake the waiters of one slot (a call changed it: `shutdown`, `close`).
+    pub fn wake_slot(&self, index: u16) {
+        if let Some(pair) = self.slots.get(usize::from(index)) {
+            for cell in pair {
+                wake(cell);
+            }
+        }
+    }
+
+    /// The earliest deadline of a waiting future.
+    pub fn earliest(&self) -> Option<Instant> {
+        self.earliest.get()
+    }
+
+    /// A call used the stack: the runner, if it sleeps, runs it again (the
+    /// call may have queued data, started a connect, freed a slot…).
+    pub fn kick(&self) {
+        if let Some(w) = self.runner.take() {
+            self.kicked.set(true);
+            w.wake();
+        }
+    }
+
+    /// The runner sleeps until a kick (true if one came since the last look).
+    pub fn runner_sleeps(&self, w: &Waker) -> bool {
+        if self.kicked.replace(false) {
+            return true;
+        }
+        register(&self.runner, w);
+        false
+    }
+
+    /// The runner is running: a call now needs no kick.
+    pub fn runner_awake(&self) {
+        drop(self.runner.take());
+        self.kicked.set(false);
+    }
+}
