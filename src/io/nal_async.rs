@@ -12,6 +12,10 @@
 //! - `UdpStack` on `&Stack`: its sockets are [`NalUdpSocket`]s (an
 //!   [`AsyncSocket`] of type `DGRAM` inside).
 //!
+//! `TcpConnect` and `UdpStack` both have a `connect`: call it through the
+//! trait (`TcpConnect::connect(&stack, addr)`, `UdpStack::connect(&&stack, addr)`)
+//! where both traits are in scope.
+//!
 //! Each socket takes the family of the address it is made for (the remote
 //! one for `connect`/`connect_from`, the local one for `bind_*`).
 //!
