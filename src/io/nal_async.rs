@@ -34,7 +34,7 @@
 //!   that one is [`Error::Unsupported`] (smolsock's `send_to` does not pick
 //!   a source per datagram).
 //! - **Reverse lookups** (`get_host_by_address`) are not supported: always
-//!   [`ResolveError::NotFound`], as in the blocking [`NalStack`](super::NalStack).
+//!   [`ResolveError::NotFound`], as in the blocking `NalStack`.
 //! - **`AddrType::IPv6` for a name**: the resolver asks for A records first,
 //!   then AAAA only if there are none; a name with both answers with its
 //!   IPv4 address, which is [`ResolveError::NotFound`] for `IPv6` (as in the
