@@ -5,6 +5,9 @@
 //! | `embedded-io` 0.7: `Read`, `Write`, `ReadReady`, `WriteReady` | a stream [`Socket`](crate::Socket) | `embedded-io` |
 //! | `embedded-nal` 0.9: `TcpClientStack`, `TcpFullStack`, `UdpClientStack`, `UdpFullStack`, `Dns` | `NalStack` over a [`Stack`](crate::Stack) | `embedded-nal` |
 //! | `std::io::Read`, `std::io::Write` | a stream [`Socket`](crate::Socket) (and `&Socket`) | `std` |
+//! | `embedded-io-async` 0.7: `Read`, `Write`, `ReadReady`, `WriteReady` | a stream [`AsyncSocket`](crate::asynch::AsyncSocket) (and `&AsyncSocket`) | `async` |
+//! | `embedded-nal-async` 0.9: `TcpConnect`, `Dns` | a [`Stack`](crate::Stack) (and `&Stack`) | `embedded-nal-async` |
+//! | `embedded-nal-async` 0.9: `UdpStack` (sockets: [`NalUdpSocket`]) | `&Stack` | `embedded-nal-async` |
 //!
 //! The byte-stream traits follow the socket's mode: a blocking socket blocks,
 //! a socket with a timeout returns [`Error::TimedOut`](crate::Error::TimedOut)
@@ -12,8 +15,9 @@
 //! [`Error::WouldBlock`](crate::Error::WouldBlock) (which `embedded-io`, whose
 //! traits always block, can only report as `ErrorKind::Other`).
 //!
-//! The byte-stream traits are implemented for `Socket` and for `&Socket`.
-//! Their contracts, each checked by a test:
+//! The byte-stream traits are implemented for `Socket` and for `&Socket`,
+//! and (async) for `AsyncSocket` and `&AsyncSocket`, where "blocks" reads
+//! "waits". Their contracts, each checked by a test:
 //!
 //! - `read` returns `Ok(0)` only at end of stream (sticky) or for an empty buffer;
 //!   an empty buffer never blocks.
@@ -38,3 +42,11 @@ mod std_io;
 pub mod nal;
 #[cfg(feature = "embedded-nal")]
 pub use nal::{NalSocket, NalStack};
+
+#[cfg(feature = "async")]
+mod embedded_io_async;
+
+#[cfg(feature = "embedded-nal-async")]
+pub mod nal_async;
+#[cfg(feature = "embedded-nal-async")]
+pub use nal_async::NalUdpSocket;

@@ -366,6 +366,13 @@ impl<'s, 'a> Socket<'s, 'a> {
         }
     }
 
+    /// Is this a stream (TCP) socket? (The async byte-stream traits refuse
+    /// datagram sockets, as the blocking ones do.)
+    #[cfg(feature = "async")]
+    pub(crate) fn is_stream(&self) -> bool {
+        self.kind == Kind::Tcp
+    }
+
     /// The stack this socket lives on.
     pub fn stack(&self) -> &'s Stack<'a> {
         self.stack

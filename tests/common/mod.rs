@@ -374,4 +374,5 @@ pub fn pattern(stream: u8, offset: u64) -> u8 {
     (x >> 56) as u8
 }
 
+pub mod http_async;
 pub mod sim_exec;
