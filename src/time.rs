@@ -44,7 +44,7 @@ impl<C: Clock + ?Sized> Clock for &C {
 /// Sleeping for the async front end: the runner's way to wait for the
 /// stack's next timer (feature `async`). It must count on the same clock as
 /// the stack's [`Clock`]. Implemented by [`SimClock`] and, with the feature
-/// `embassy-time`, by [`EmbassyClock`](crate::asynch::EmbassyClock).
+/// `embassy-time`, by `asynch::EmbassyClock`.
 #[cfg(feature = "async")]
 pub trait Timer {
     /// Resolves at `at` or later. Resolving early is allowed (the runner

@@ -22,7 +22,7 @@
 //!
 //! The runner sleeps through a [`Timer`] (implemented by
 //! [`SimClock`](crate::SimClock) for tests and, with the feature
-//! `embassy-time`, by [`EmbassyClock`]) and is woken by a frame through
+//! `embassy-time`, by `EmbassyClock`) and is woken by a frame through
 //! [`DeviceReady`] ([`NoInterrupt`] for `Loopback`).
 //!
 //! Wakers: smolsock keeps its own, a reader and a writer per socket slot
