@@ -17,7 +17,7 @@
 //! | `send`, `send_to`, `send_all` | `send(..).await`, `send_to(..).await`, `send_all(..).await` |
 //! | `flush()` | `flush().await` |
 //! | `bind`, `listen`, `shutdown`, `close`, options | the same plain calls (they never wait) |
-//! | [`Stack::resolve`](crate::Stack::resolve) | [`Stack::resolve_async`](crate::Stack::resolve_async) |
+//! | `Stack::resolve` (feature `dns`) | `Stack::resolve_async` |
 //! | each call polls the stack itself | one [`Stack::run`](crate::Stack::run) future polls it for all |
 //!
 //! The runner sleeps through a [`Timer`] (implemented by

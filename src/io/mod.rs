@@ -7,7 +7,7 @@
 //! | `std::io::Read`, `std::io::Write` | a stream [`Socket`](crate::Socket) (and `&Socket`) | `std` |
 //! | `embedded-io-async` 0.7: `Read`, `Write`, `ReadReady`, `WriteReady` | a stream [`AsyncSocket`](crate::asynch::AsyncSocket) (and `&AsyncSocket`) | `async` |
 //! | `embedded-nal-async` 0.9: `TcpConnect`, `Dns` | a [`Stack`](crate::Stack) (and `&Stack`) | `embedded-nal-async` |
-//! | `embedded-nal-async` 0.9: `UdpStack` (sockets: [`NalUdpSocket`]) | `&Stack` | `embedded-nal-async` |
+//! | `embedded-nal-async` 0.9: `UdpStack` (sockets: `NalUdpSocket`) | `&Stack` | `embedded-nal-async` |
 //!
 //! The byte-stream traits follow the socket's mode: a blocking socket blocks,
 //! a socket with a timeout returns [`Error::TimedOut`](crate::Error::TimedOut)
