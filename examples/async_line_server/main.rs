@@ -20,7 +20,8 @@
 //! in the backlog are reset) and the program exits 0. A connection silent for
 //! `--idle-timeout` seconds (5; 0 = never) is closed. Diagnostics go to
 //! stderr (`RUST_LOG`). A bad flag, or a TAP device that cannot be used, is
-//! one line on stderr and exit status 2.
+//! one line on stderr and exit status 2. (`line_server`'s `--session-limit`,
+//! `--line-timeout` and `--remote-stop` are not offered here.)
 //!
 //! `--loopback` (the default) runs the server on smoltcp's `Loopback` with
 //! 3 sessions and a demo client task: four clients, three served at once

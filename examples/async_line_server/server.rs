@@ -48,8 +48,11 @@ pub struct Server {
     listener: AsyncSocket<'static, 'static>,
     idle: Option<Duration>,
     /// A session task is waiting in `accept`. The stack keeps one waker per
-    /// socket and direction, so the tasks take turns: one waits in
-    /// `accept`, the others wait for their turn here.
+    /// socket and direction: a second task waiting in `accept` on the same
+    /// listener would take the first one's place, and the first would not
+    /// be woken again (tried: with three tasks in `accept`, two
+    /// connections stay in the backlog for good). So the tasks take turns:
+    /// one waits in `accept`, the others wait for their turn here.
     accepting: Cell<bool>,
     stopping: Cell<bool>,
     open: Cell<usize>,
