@@ -7,6 +7,7 @@
 
 pub mod args;
 pub mod long_line;
+pub mod tap_ready;
 pub use args::NetOpts;
 
 use smolsock::smoltcp::phy::{Device, Medium, PcapMode, PcapWriter, TunTapInterface};
@@ -25,7 +26,7 @@ pub fn die(msg: impl std::fmt::Display) -> ! {
 }
 
 /// A locally administered MAC derived from the IP, so two instances differ.
-fn mac_for(ip: &IpCidr) -> [u8; 6] {
+pub fn mac_for(ip: &IpCidr) -> [u8; 6] {
     let o = match ip.address() {
         IpAddress::Ipv4(a) => a.octets(),
         IpAddress::Ipv6(a) => {
@@ -48,7 +49,7 @@ fn sys_hex(name: &str, file: &str) -> Option<u32> {
 /// created here: as root, opening a missing name would make a new device
 /// that nobody configured), not a TAP device, no /dev/net/tun, permission
 /// denied, busy, down.
-fn open_tap(opts: &NetOpts, name: &str) -> Result<TunTapInterface, String> {
+pub fn open_tap(opts: &NetOpts, name: &str) -> Result<TunTapInterface, String> {
     let create = args::tap_create_hint(name, opts.gateway, opts.ip.prefix_len());
     if !std::path::Path::new("/sys/class/net").join(name).exists() {
         return Err(format!(
@@ -108,11 +109,7 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
         .unwrap_or_else(|| die("--tap TAP is required"));
     let tap = open_tap(opts, name).unwrap_or_else(|e| die(e));
     let clock = StdClock::with_fd(tap.as_raw_fd());
-    let config = Config::ethernet(mac_for(&opts.ip))
-        .with_address(opts.ip)
-        .with_gateway(opts.gateway)
-        .with_dns_server(opts.dns)
-        .with_random_seed(std::process::id() as u64 ^ 0x5eed_cafe);
+    let config = tap_config(opts);
     match &opts.pcap {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -125,6 +122,16 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
             run_on(&mut dev, &clock, config, f)
         }
     }
+}
+
+/// The stack's configuration on a TAP device: the MAC made from `--ip`, the
+/// address, gateway and DNS server of the flags.
+pub fn tap_config(opts: &NetOpts) -> Config {
+    Config::ethernet(mac_for(&opts.ip))
+        .with_address(opts.ip)
+        .with_gateway(opts.gateway)
+        .with_dns_server(opts.dns)
+        .with_random_seed(std::process::id() as u64 ^ 0x5eed_cafe)
 }
 
 fn run_on<D: Device, R>(
