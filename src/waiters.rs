@@ -56,6 +56,9 @@ pub(crate) struct Waiters<'a> {
     /// The earliest deadline of a waiting future (cleared when all are woken:
     /// each one still waiting registers its own again).
     earliest: Cell<Option<Instant>>,
+    /// When the sleeping runner means to wake by itself (`None`: only when
+    /// kicked, or for a frame).
+    plan: Cell<Option<Instant>>,
 }
 
 #[cfg(feature = "async")]
@@ -88,6 +91,7 @@ impl<'a> Waiters<'a> {
             runner: Cell::new(None),
             kicked: Cell::new(false),
             earliest: Cell::new(None),
+            plan: Cell::new(None),
         }
     }
 
@@ -106,6 +110,12 @@ impl<'a> Waiters<'a> {
         if let Some(d) = deadline {
             let e = self.earliest.get().map_or(d, |e| e.min(d));
             self.earliest.set(Some(e));
+            // The runner planned its sleep without this deadline (a new
+            // call, or one woken with all the others, which forgets the
+            // deadlines): it looks again, or the call would wake late.
+            if self.plan.get().is_none_or(|p| d < p) {
+                self.kick();
+            }
         }
     }
 
@@ -142,6 +152,11 @@ impl<'a> Waiters<'a> {
             self.kicked.set(true);
             w.wake();
         }
+    }
+
+    /// The runner means to sleep until `due` (or a kick, or a frame).
+    pub fn runner_plans(&self, due: Option<Instant>) {
+        self.plan.set(due);
     }
 
     /// The runner sleeps until a kick (true if one came since the last look).

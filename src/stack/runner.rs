@@ -58,6 +58,7 @@ impl Stack<'_> {
             }
             let next = self.try_with(|i| i.poll_at(now)).ok().flatten();
             due = time::wake_at(now, self.waiters.earliest(), next);
+            self.waiters.runner_plans(due);
             let mut sleep = pin!(due.map(|t| timer.sleep_until(t)));
             let mut frame = pin!(device.ready());
             poll_fn(|cx| {
