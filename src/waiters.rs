@@ -46,9 +46,17 @@ pub(crate) enum Waiter {
     Dns,
 }
 
+/// Wakers kept aside when a second task waits on the same socket in the same
+/// direction (several session tasks in `accept` on one listener).
+#[cfg(feature = "async")]
+pub const SHARED_WAITERS: usize = 8;
+
 #[cfg(feature = "async")]
 pub(crate) struct Waiters<'a> {
     slots: &'a [SlotWakers],
+    /// Where a waker displaced from a slot's cell by another task's waits
+    /// to be woken with the others (it is never dropped unwoken).
+    shared: [Cell<Option<Waker>>; SHARED_WAITERS],
     dns: Cell<Option<Waker>>,
     runner: Cell<Option<Waker>>,
     /// The runner was woken by a call on the stack since it last looked.
@@ -62,15 +70,18 @@ pub(crate) struct Waiters<'a> {
 }
 
 #[cfg(feature = "async")]
-/// Put `w` into `cell`, unless the waker there would wake the same task.
-fn register(cell: &Cell<Option<Waker>>, w: &Waker) {
+/// Put `w` into `cell`, unless the waker there would wake the same task;
+/// the waker it displaces (another task's) is returned.
+fn register(cell: &Cell<Option<Waker>>, w: &Waker) -> Option<Waker> {
     let old = cell.take();
     match old {
-        Some(o) if o.will_wake(w) => cell.set(Some(o)),
+        Some(o) if o.will_wake(w) => {
+            cell.set(Some(o));
+            None
+        }
         other => {
             cell.set(Some(w.clone()));
-            // The old waker is dropped here, after the cell is whole again.
-            drop(other);
+            other
         }
     }
 }
@@ -87,6 +98,7 @@ impl<'a> Waiters<'a> {
     pub fn new(slots: &'a [SlotWakers]) -> Self {
         Waiters {
             slots,
+            shared: [const { Cell::new(None) }; SHARED_WAITERS],
             dns: Cell::new(None),
             runner: Cell::new(None),
             kicked: Cell::new(false),
@@ -104,8 +116,8 @@ impl<'a> Waiters<'a> {
             }),
             Waiter::Dns => Some(&self.dns),
         };
-        if let Some(cell) = cell {
-            register(cell, w);
+        if let Some(displaced) = cell.and_then(|cell| register(cell, w)) {
+            self.keep(displaced);
         }
         if let Some(d) = deadline {
             let e = self.earliest.get().map_or(d, |e| e.min(d));
@@ -119,6 +131,23 @@ impl<'a> Waiters<'a> {
         }
     }
 
+    /// Keep a displaced waker until the next wake-up. With every shared
+    /// cell taken, it is woken at once instead: its task looks again and
+    /// waits anew (more than `SHARED_WAITERS` tasks contending for one
+    /// socket then cost extra polls, never a lost wake-up).
+    fn keep(&self, w: Waker) {
+        let free = self.shared.iter().find(|c| {
+            let v = c.take();
+            let usable = v.as_ref().is_none_or(|o| o.will_wake(&w));
+            c.set(v);
+            usable
+        });
+        match free {
+            Some(c) => c.set(Some(w)),
+            None => w.wake(),
+        }
+    }
+
     /// Wake every waiting future: something happened (packets moved, a
     /// timer ran) and each one looks again, re-registering if still waiting.
     pub fn wake_all(&self) {
@@ -128,6 +157,7 @@ impl<'a> Waiters<'a> {
                 wake(cell);
             }
         }
+        self.shared.iter().for_each(wake);
         wake(&self.dns);
     }
 
@@ -138,6 +168,8 @@ impl<'a> Waiters<'a> {
                 wake(cell);
             }
         }
+        // A displaced waiter may be this slot's: shared ones look too.
+        self.shared.iter().for_each(wake);
     }
 
     /// The earliest deadline of a waiting future.
@@ -164,7 +196,8 @@ impl<'a> Waiters<'a> {
         if self.kicked.replace(false) {
             return true;
         }
-        register(&self.runner, w);
+        // One runner per stack; a second one's waker simply replaces it.
+        drop(register(&self.runner, w));
         false
     }
 

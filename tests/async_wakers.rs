@@ -388,3 +388,58 @@ fn a_dropped_resolve_gives_its_lease_back() {
         )
     );
 }
+
+#[test]
+fn several_tasks_waiting_in_accept_on_one_listener_are_all_served() {
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    with_stack::<16, _>(|stack, clock| {
+        let l = async_listener(stack, 13010, 3);
+        let clients: Vec<_> = (0..3).map(|_| stream(stack)).collect();
+        let served = run_woken(stack, clock, async {
+            // Three session tasks, each with its own waker (FuturesUnordered
+            // polls only the woken one), all waiting in accept at once.
+            let mut sessions: FuturesUnordered<_> = (0..3)
+                .map(|task| {
+                    let l = &l;
+                    async move {
+                        let (conn, _) = l.accept().await.expect("accept");
+                        let mut buf = [0u8; 16];
+                        let n = conn.recv(&mut buf).await.expect("recv");
+                        (task, buf[..n].to_vec())
+                    }
+                })
+                .collect();
+            let connector = async {
+                sleep_ms(clock, 100).await;
+                for (i, c) in clients.iter().enumerate() {
+                    c.connect(addr("127.0.0.1:13010")).await.expect("connect");
+                    c.send_all(format!("client {i}").as_bytes())
+                        .await
+                        .expect("send");
+                    sleep_ms(clock, 10).await;
+                }
+            };
+            let collect = async {
+                let mut got = Vec::new();
+                while let Some(s) = sessions.next().await {
+                    got.push(s);
+                }
+                got
+            };
+            futures_util::join!(connector, collect).1
+        });
+        let mut tasks: Vec<_> = served.iter().map(|(t, _)| *t).collect();
+        tasks.sort();
+        assert_eq!(tasks, vec![0, 1, 2], "each task served one connection");
+        let mut lines: Vec<_> = served.into_iter().map(|(_, l)| l).collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            vec![
+                b"client 0".to_vec(),
+                b"client 1".to_vec(),
+                b"client 2".to_vec()
+            ]
+        );
+    });
+}

@@ -24,9 +24,9 @@ use core::time::Duration;
 /// bytes already queued by a `send_all` stay queued (as with a timeout), a
 /// connect under way goes on (call `connect` again for its outcome).
 ///
-/// Two futures may wait on one socket at once if one reads and the other
-/// writes; a second reader (or writer) takes the first one's place, which
-/// then waits until the next wake-up of the stack.
+/// Several futures may wait on one socket at once: a reader and a writer,
+/// or several tasks in `accept` on one listener (each connection goes to
+/// one of them). Each is woken when the stack makes progress.
 pub struct AsyncSocket<'s, 'a> {
     socket: Socket<'s, 'a>,
 }

@@ -61,16 +61,30 @@ impl Stack<'_> {
             self.waiters.runner_plans(due);
             let mut sleep = pin!(due.map(|t| timer.sleep_until(t)));
             let mut frame = pin!(device.ready());
+            let mut first = true;
             poll_fn(|cx| {
+                let first = core::mem::replace(&mut first, false);
                 if self.waiters.runner_sleeps(cx.waker()) {
                     return Poll::Ready(());
                 }
-                if let Some(s) = sleep.as_mut().as_pin_mut() {
-                    if s.poll(cx).is_ready() {
-                        return Poll::Ready(());
-                    }
+                let rang = sleep
+                    .as_mut()
+                    .as_pin_mut()
+                    .is_some_and(|s| s.poll(cx).is_ready())
+                    || frame.as_mut().poll(cx).is_ready();
+                if rang && first {
+                    // Ready without waiting (a timer that returns early, a
+                    // device that always has something): give the other
+                    // tasks a turn before looking again, so the runner
+                    // cannot loop inside one poll.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
-                frame.as_mut().poll(cx)
+                if rang {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
             })
             .await;
         }
