@@ -47,13 +47,6 @@ impl WaitList {
 pub struct Server {
     listener: AsyncSocket<'static, 'static>,
     idle: Option<Duration>,
-    /// A session task is waiting in `accept`. The stack keeps one waker per
-    /// socket and direction: a second task waiting in `accept` on the same
-    /// listener would take the first one's place, and the first would not
-    /// be woken again (tried: with three tasks in `accept`, two
-    /// connections stay in the backlog for good). So the tasks take turns:
-    /// one waits in `accept`, the others wait for their turn here.
-    accepting: Cell<bool>,
     stopping: Cell<bool>,
     open: Cell<usize>,
     next_id: Cell<u32>,
@@ -62,22 +55,11 @@ pub struct Server {
     changed: WaitList,
 }
 
-/// The turn to wait in `accept`; given back on drop.
-pub struct Turn<'x>(&'x Server);
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        self.0.accepting.set(false);
-        self.0.changed.wake_all();
-    }
-}
-
 impl Server {
     pub fn new(listener: AsyncSocket<'static, 'static>, idle: Option<Duration>) -> Server {
         Server {
             listener,
             idle,
-            accepting: Cell::new(false),
             stopping: Cell::new(false),
             open: Cell::new(0),
             next_id: Cell::new(0),
@@ -99,18 +81,6 @@ impl Server {
     /// Until `n` lines in all have been written to stdout.
     pub async fn printed_at_least(&self, n: usize) {
         self.changed.until(|| self.printed.get() >= n).await
-    }
-
-    /// The turn to accept, or `None` once the server stops.
-    async fn turn(&self) -> Option<Turn<'_>> {
-        let mut got = false;
-        self.changed
-            .until(|| {
-                got = !self.stopping.get() && !self.accepting.replace(true);
-                got || self.stopping.get()
-            })
-            .await;
-        got.then_some(Turn(self))
     }
 
     fn print(&self, bytes: &[u8]) {
@@ -145,12 +115,14 @@ impl Server {
 #[embassy_executor::task(pool_size = MAX_SESSIONS)]
 pub async fn session(server: &'static Server) {
     let mut framer = LineFramer::<DEFAULT_MAX_LINE>::new();
+    // Every session task waits in `accept` on the one listener at once;
+    // each connection goes to one of them. `stop` closes the listener, which
+    // ends the waits of the others.
     loop {
-        let Some(turn) = server.turn().await else {
+        if server.stopping.get() {
             return;
-        };
+        }
         let r = server.listener.accept().await;
-        drop(turn);
         match r {
             Ok(_) | Err(_) if server.stopping.get() => return,
             Ok((conn, peer)) => serve(server, &conn, peer, &mut framer).await,
