@@ -11,7 +11,7 @@ mod message;
 
 use crate::error::ResolveError;
 use crate::inner::Inner;
-use crate::stack::{Stack, WaitEnd};
+use crate::stack::{Op, Stack, WaitEnd};
 use crate::time;
 use message::{Reply, MAX_NAME, MAX_QUERY};
 use smoltcp::iface::SocketHandle;
@@ -64,6 +64,43 @@ const QUERY_TYPES: &[DnsQueryType] = &[
     DnsQueryType::Aaaa,
 ];
 
+/// The one body of a resolution, for both front ends: `$wait` waits for the
+/// answer `$answer` (an `Op`) for at most `$left` (it ends in `.await` in the
+/// async one). Literals need no query; the A query, then (only if that name
+/// has no A record) the AAAA one, each server in turn with its retries, all
+/// under one deadline.
+macro_rules! resolution {
+    ($stack:expr, $name:expr, $timeout:expr, |$answer:ident, $left:ident| $wait:expr) => {{
+        let stack = $stack;
+        let mut encoded = [0; MAX_NAME];
+        let (name, deadline) = match prepare(stack, $name, $timeout, &mut encoded)? {
+            Prepared::Literal(ip) => return Ok(ip),
+            Prepared::Name(name, deadline) => (name, deadline),
+        };
+        let query = Lease::take(stack)?;
+        let mut r = Err(ResolveError::NotFound);
+        for &ty in QUERY_TYPES {
+            let mut tries = Tries::new(&query.servers, deadline);
+            r = loop {
+                let (to, $left) = match tries.next(stack.now()) {
+                    Ok(t) => t,
+                    Err(e) => break Err(e),
+                };
+                let id = stack.with(|i| send(i, query.h, to, name, ty))?;
+                let $answer = Op::read(|i: &mut Inner<'_>| receive(i, query.h, to, id, ty));
+                match $wait {
+                    Err(ResolveError::TimedOut) => {}
+                    r => break r,
+                }
+            };
+            if r != Err(ResolveError::NotFound) {
+                break;
+            }
+        }
+        r
+    }};
+}
+
 impl Stack<'_> {
     /// Resolve `name` to an address (Python's `getaddrinfo`, first answer).
     /// IP literals need no DNS. `timeout` bounds the whole resolution, every
@@ -74,31 +111,8 @@ impl Stack<'_> {
         name: &str,
         timeout: Option<core::time::Duration>,
     ) -> Result<IpAddress, ResolveError> {
-        let mut encoded = [0; MAX_NAME];
-        let (name, deadline) = match prepare(self, name, timeout, &mut encoded)? {
-            Prepared::Literal(ip) => return Ok(ip),
-            Prepared::Name(name, deadline) => (name, deadline),
-        };
-        let query = Lease::take(self)?;
-        let mut r = Err(ResolveError::NotFound);
-        for &ty in QUERY_TYPES {
-            let mut tries = Tries::new(&query.servers, deadline);
-            r = loop {
-                let (to, left) = match tries.next(self.now()) {
-                    Ok(t) => t,
-                    Err(e) => break Err(e),
-                };
-                let id = self.with(|i| send(i, query.h, to, name, ty))?;
-                match self.wait(Some(left), |i| receive(i, query.h, to, id, ty)) {
-                    Err(ResolveError::TimedOut) => {}
-                    r => break r,
-                }
-            };
-            if r != Err(ResolveError::NotFound) {
-                break;
-            }
-        }
-        r
+        resolution!(self, name, timeout, |answer, left| self
+            .block(Some(left), answer))
     }
 
     /// [`resolve`](Self::resolve) as a future (feature `async`): the same
@@ -112,34 +126,10 @@ impl Stack<'_> {
         name: &str,
         timeout: Option<core::time::Duration>,
     ) -> Result<IpAddress, ResolveError> {
-        use crate::stack::Op;
         use crate::waiters::Waiter;
-        let mut encoded = [0; MAX_NAME];
-        let (name, deadline) = match prepare(self, name, timeout, &mut encoded)? {
-            Prepared::Literal(ip) => return Ok(ip),
-            Prepared::Name(name, deadline) => (name, deadline),
-        };
-        let query = Lease::take(self)?;
-        let mut r = Err(ResolveError::NotFound);
-        for &ty in QUERY_TYPES {
-            let mut tries = Tries::new(&query.servers, deadline);
-            r = loop {
-                let (to, left) = match tries.next(self.now()) {
-                    Ok(t) => t,
-                    Err(e) => break Err(e),
-                };
-                let id = self.with(|i| send(i, query.h, to, name, ty))?;
-                let answer = Op::read(|i: &mut Inner<'_>| receive(i, query.h, to, id, ty));
-                match self.wait_async(Waiter::Dns, Some(left), answer).await {
-                    Err(ResolveError::TimedOut) => {}
-                    r => break r,
-                }
-            };
-            if r != Err(ResolveError::NotFound) {
-                break;
-            }
-        }
-        r
+        resolution!(self, name, timeout, |answer, left| self
+            .wait_async(Waiter::Dns, Some(left), answer)
+            .await)
     }
 }
 
