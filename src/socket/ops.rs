@@ -72,22 +72,11 @@ impl<'a> Socket<'_, 'a> {
     where
         'a: 'b,
     {
-        #[cfg(feature = "udp")]
-        let peer = self.default_destination()?;
         Ok(by_kind!(
             self.kind,
             self.tcp_send_op(data),
-            self.udp_send_op(data, peer.ok_or(Error::NotConnected)?)
+            self.udp_send_op(data, self.udp_destination(self.udp_peer()?)?)
         ))
-    }
-
-    /// A datagram socket's default peer (a stream socket needs none).
-    #[cfg(feature = "udp")]
-    fn default_destination(&self) -> Result<Option<smoltcp::wire::IpEndpoint>> {
-        match self.kind {
-            Kind::Udp => self.udp_destination(self.udp_peer()?).map(Some),
-            Kind::Tcp => Ok(None),
-        }
     }
 
     /// `send_to`: one datagram (a stream socket is connected already).
@@ -116,13 +105,10 @@ impl<'a> Socket<'_, 'a> {
     where
         'a: 'b,
     {
-        #[cfg(feature = "udp")]
-        let peer = self.default_destination()?;
         Ok(by_kind!(
             self.kind,
             self.tcp_send_all_op(data),
-            self.udp_send_op(data, peer.ok_or(Error::NotConnected)?)
-                .map(|_| ())
+            self.send_op(data)?.map(|_| ())
         ))
     }
 
