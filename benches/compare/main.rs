@@ -8,6 +8,7 @@
 //!
 //! Output: a table, then one `RESULT <name> <value>` line per figure.
 
+mod async_rows;
 mod conn;
 mod lines;
 mod memory;
