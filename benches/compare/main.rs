@@ -1,5 +1,8 @@
 //! Side-by-side benchmarks (issue 5): smolsock against raw smoltcp and the
-//! Linux kernel's TCP over 127.0.0.1, all measured in one run.
+//! Linux kernel's TCP over 127.0.0.1, all measured in one run; and the
+//! async front end (`AsyncSocket` beside `Stack::run`) against the blocking
+//! one on the throughput, connection-rate and round-trip figures
+//! (`async_rows.rs`), interleaved round by round.
 //!
 //! `cargo bench --bench compare` runs the full sizes; `-- --quick` runs small
 //! ones (under a minute, for CI: it checks that every figure can be produced
@@ -8,6 +11,7 @@
 //!
 //! Output: a table, then one `RESULT <name> <value>` line per figure.
 
+mod async_rows;
 mod conn;
 mod lines;
 mod memory;

@@ -4,8 +4,9 @@
 //! thread (the usual `std::net` shape); the same loop in one thread is shown
 //! too.
 
+use crate::async_rows;
 use crate::report::Report;
-use crate::util::{ctx, io_ctx, quantile, smol_pair, R};
+use crate::util::{ctx, io_ctx, median, quantile, skip, smol_pair, spread, R};
 use crate::Plan;
 use smolsock::{Config, Stack, StackResources, StdClock};
 use smoltcp::phy::{Loopback, Medium};
@@ -21,24 +22,111 @@ pub fn run(plan: &Plan, report: &mut Report) {
         "[rtt] {} round trips after {WARMUP} warm-up",
         plan.rtt_samples
     );
-    match smolsock(plan.rtt_samples, plan.limit) {
-        Ok(s) => {
-            report.result(
-                SECTION,
-                "rtt_us_p50_smolsock",
-                "smolsock median, one thread, blocking calls",
-                quantile(&s, 0.5),
-                "us",
-            );
-            report.result(
-                SECTION,
-                "rtt_us_p99_smolsock",
-                "smolsock p99",
-                quantile(&s, 0.99),
-                "us",
-            );
+    // Blocking and async alternate in `reps` rounds of equal size (each
+    // with its own warm-up); the ratio is the median of per-round p50 ratios.
+    let rounds = plan.reps.max(3);
+    let per = (plan.rtt_samples / rounds).max(1);
+    let (mut blk, mut asy, mut ratios) = (vec![], vec![], vec![]);
+    let (skip_b, skip_a) = (skip("smolsock blocking rtt"), skip("smolsock async rtt"));
+    let (mut b_ok, mut a_ok) = (!skip_b, !skip_a);
+    let mut counts = async_rows::Counts::default();
+    for _ in 0..rounds {
+        let b = match (!skip_b).then(|| smolsock(per, plan.limit)) {
+            None => None,
+            Some(Ok(s)) => {
+                let p = quantile(&s, 0.5);
+                blk.extend(s);
+                Some(p)
+            }
+            Some(Err(e)) => {
+                report.error("smolsock rtt", &e);
+                b_ok = false;
+                None
+            }
+        };
+        let a = match (!skip_a).then(|| async_rows::rtt(per, WARMUP, plan.limit)) {
+            None => None,
+            Some(Ok((s, c))) => {
+                counts.runner_polls += c.runner_polls;
+                counts.timer_fires += c.timer_fires;
+                let s = finish(s);
+                let p = quantile(&s, 0.5);
+                asy.extend(s);
+                Some(p)
+            }
+            Some(Err(e)) => {
+                report.error("smolsock async rtt", &e);
+                a_ok = false;
+                None
+            }
+        };
+        if let (Some(a), Some(b)) = (a, b) {
+            ratios.push(a / b);
         }
-        Err(e) => report.error("smolsock rtt", &e),
+    }
+    if b_ok {
+        let s = finish(blk);
+        report.result(
+            SECTION,
+            "rtt_us_p50_smolsock",
+            "smolsock median, one thread, blocking calls",
+            quantile(&s, 0.5),
+            "us",
+        );
+        report.result(
+            SECTION,
+            "rtt_us_p99_smolsock",
+            "smolsock p99",
+            quantile(&s, 0.99),
+            "us",
+        );
+    }
+    if a_ok {
+        let s = finish(asy);
+        report.result(
+            SECTION,
+            "rtt_us_p50_async",
+            "smolsock async median: echo task + client task beside Stack::run",
+            quantile(&s, 0.5),
+            "us",
+        );
+        report.result(
+            SECTION,
+            "rtt_us_p99_async",
+            "smolsock async p99",
+            quantile(&s, 0.99),
+            "us",
+        );
+        report.extra(
+            SECTION,
+            "  async runner polls per round trip",
+            counts.runner_polls as f64 / (rounds * (per + WARMUP)) as f64,
+            "",
+        );
+        report.extra(
+            SECTION,
+            "  async wall-clock timer fired (all rounds)",
+            counts.timer_fires as f64,
+            "",
+        );
+    }
+    if let Some(m) = median(&ratios) {
+        let (lo, hi) = spread(&ratios);
+        report.result(
+            SECTION,
+            "rtt_ratio_async_vs_blocking",
+            format!(
+                "p50 smolsock async / blocking; median of {} interleaved rounds",
+                ratios.len()
+            ),
+            m,
+            "x",
+        );
+        report.extra(SECTION, "  spread (min)", lo, "x");
+        report.extra(SECTION, "  spread (max)", hi, "x");
+    }
+    if skip("kernel rtt") {
+        return;
     }
     match kernel_threads(plan.rtt_samples, plan.limit) {
         Ok(s) => {

@@ -6,6 +6,7 @@
 //! `examples/loopback_benchmark.rs`); (c) the kernel over 127.0.0.1, sender
 //! and receiver in two threads.
 
+use crate::async_rows;
 use crate::report::Report;
 use crate::util::{
     check_limit, ctx, gbps, io_ctx, median, set_kernel_bufs, smol_pair, spread, BUF64K, R,
@@ -38,10 +39,26 @@ pub fn run(plan: &Plan, report: &mut Report) {
     let (mut smol, mut raw_copy, mut smol_zc, mut raw) = (vec![], vec![], vec![], vec![]);
     let (mut r_copy, mut r_zc, mut r_raw) = (vec![], vec![], vec![]);
     let (mut kern, mut r_kern) = (vec![], vec![]);
+    let (mut asy, mut r_async) = (vec![], vec![]);
+    let mut counts = async_rows::Counts::default();
+    let mut async_bytes = 0usize;
     for _ in 0..rounds {
         let s = measure(report, "smolsock blocking send/recv", || {
             smolsock(part, false, plan.limit)
         });
+        // Right after its blocking counterpart, so both see the same load.
+        let a = measure(report, "smolsock async send/recv (2 tasks)", || {
+            async_rows::throughput(part, plan.limit).map(|(v, c)| {
+                counts.runner_polls += c.runner_polls;
+                counts.timer_fires += c.timer_fires;
+                async_bytes += part;
+                v
+            })
+        });
+        if let (Some(a), Some(s)) = (a, s) {
+            r_async.push(a / s);
+        }
+        asy.extend(a);
         let rc = measure(report, "raw smoltcp, copying", || {
             raw_smoltcp(part, true, plan.limit)
         });
@@ -90,6 +107,31 @@ pub fn run(plan: &Plan, report: &mut Report) {
             v,
             "Gbit/s",
         );
+    }
+    if let Some(v) = median(&asy) {
+        report.result(
+            SECTION,
+            "throughput_gbps_async",
+            "smolsock async: AsyncSocket sender task + receiver task beside Stack::run, \
+             futures_executor::block_on, same buffers (median)",
+            v,
+            "Gbit/s",
+        );
+        if async_bytes > 0 {
+            let mib = (async_bytes >> 20).max(1) as f64;
+            report.extra(
+                SECTION,
+                "  async runner polls per MiB moved",
+                counts.runner_polls as f64 / mib,
+                "",
+            );
+            report.extra(
+                SECTION,
+                "  async wall-clock timer fired (all rounds)",
+                counts.timer_fires as f64,
+                "",
+            );
+        }
     }
     if let Some(v) = smol_nb {
         report.extra(
@@ -162,6 +204,12 @@ pub fn run(plan: &Plan, report: &mut Report) {
     );
     ratio(
         report,
+        "throughput_ratio_async_vs_blocking",
+        "smolsock async send/recv (2 tasks) / blocking send/recv (one thread)",
+        &r_async,
+    );
+    ratio(
+        report,
         "throughput_ratio_vs_kernel",
         "smolsock send/recv / Linux 127.0.0.1 (target >= 1.2)",
         &r_kern,
@@ -185,7 +233,7 @@ fn ratio(report: &mut Report, name: &'static str, label: &str, rounds: &[f64]) {
 
 fn measure(report: &mut Report, what: &str, f: impl FnOnce() -> R<f64>) -> Option<f64> {
     // For profiling one variant: COMPARE_ONLY=<part of its name>.
-    if std::env::var("COMPARE_ONLY").is_ok_and(|o| !what.contains(o.as_str())) {
+    if crate::util::skip(what) {
         return None;
     }
     match f() {

@@ -21,6 +21,12 @@ pub fn io_ctx(what: &'static str) -> impl Fn(std::io::Error) -> String {
     move |e| format!("{what}: {e}")
 }
 
+/// For profiling one variant: `COMPARE_ONLY=<part of its name>` skips the
+/// others.
+pub fn skip(what: &str) -> bool {
+    std::env::var("COMPARE_ONLY").is_ok_and(|o| !what.contains(o.as_str()))
+}
+
 /// Fails once `limit` has passed since `start` (every loop is bounded in time).
 pub fn check_limit(start: Instant, limit: Duration, what: &str) -> R<()> {
     if start.elapsed() > limit {
