@@ -26,9 +26,10 @@ impl<'a> Stack<'a> {
         let Op {
             mut run, transmit, ..
         } = op;
-        let deadline = time::deadline(self.now(), timeout);
+        // The clock is read only where a figure needs it (a wall clock's
+        // read is a measurable part of a small round trip).
+        let deadline = timeout.and_then(|t| time::deadline(self.now(), Some(t)));
         poll_fn(|cx| {
-            let now = self.now();
             // A try that finds nothing to do changes nothing, and leaves the
             // runner asleep; one that did something (bytes taken or queued,
             // a connection taken, an error reported) wakes it.
@@ -37,7 +38,7 @@ impl<'a> Stack<'a> {
                     let r = run(i);
                     // What a try queued leaves at once (also a `send_all`
                     // that queued part and waits for room).
-                    let sent = transmit && r.is_ok() && i.transmit(now);
+                    let sent = transmit && r.is_ok() && i.transmit(self.now());
                     (r, sent)
                 })
                 .map_err(E::from)?;
@@ -47,7 +48,7 @@ impl<'a> Stack<'a> {
             match r {
                 Err(e) => Poll::Ready(Err(e)),
                 Ok(Some(r)) => Poll::Ready(Ok(r)),
-                Ok(None) if deadline.is_some_and(|d| now >= d) => {
+                Ok(None) if deadline.is_some_and(|d| self.now() >= d) => {
                     Poll::Ready(Err(WaitEnd::TimedOut.into()))
                 }
                 Ok(None) => {
