@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the LM3S6965 firmware (firmware/lm3s6965) in release mode and print
-# the path of the ELF file of program BIN (line-server | http-get) on stdout;
+# the path of the ELF file of program BIN (line-server | async-line-server |
+# http-get; the cargo feature of the same name is turned on) on stdout;
 # everything else goes to stderr.
 #
 # Toolchain: rustup's thumbv7m-none-eabi target when `rustup target add`
@@ -13,7 +14,7 @@
 # Environment: SMOLSOCK_HTTP_URL (http-get's built-in URL), FIRMWARE_TOOLCHAIN=debian
 # to skip the rustup attempt, FIRMWARE_PREBUILT_CORE=1 to use rustup's prebuilt core.
 set -euo pipefail
-BIN="${1:?usage: firmware-build.sh line-server|http-get}"
+BIN="${1:?usage: firmware-build.sh line-server|async-line-server|http-get}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 FW="$HERE/../firmware/lm3s6965"
 TARGET=thumbv7m-none-eabi

@@ -1,6 +1,7 @@
 //! The firmware (`firmware/lm3s6965`) on QEMU's `lm3s6965evb`, driven from
-//! the host through QEMU's user network on 127.0.0.1: the line server and
-//! the HTTP GET client, end to end, on the Cortex-M3 Ethernet MAC driver.
+//! the host through QEMU's user network on 127.0.0.1: the line server
+//! (blocking, and async with two sessions at once) and the HTTP GET client,
+//! end to end, on the Cortex-M3 Ethernet MAC driver.
 //!
 //! Ignored by a plain `cargo test` (they build firmware and boot QEMU, about
 //! a minute): `.ci/firmware` runs them with
@@ -281,6 +282,115 @@ fn line_server_in_qemu() {
     let _ = s.shutdown(Shutdown::Write);
     let status = run.wait_exit(Duration::from_secs(15));
     let expected = format!("hello\nworld\nlast one\n{SEP}\n{SEP}\n{served}{SEP}\n");
+    assert_eq!(run.text(), expected);
+    assert_eq!(status, Some(0), "QEMU's exit status after stop");
+}
+
+/// CPU time (user + system) of process `pid` so far, from /proc (Linux).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    let hz = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(100);
+    Some(Duration::from_millis(ticks * 1000 / hz))
+}
+
+#[test]
+#[ignore = "boots firmware in qemu-system-arm; run by .ci/firmware"]
+fn async_line_server_in_qemu() {
+    if !have_qemu() {
+        return;
+    }
+    build("async-line-server");
+    let port = free_port();
+    let mut run = Run::start(
+        "qemu-line-server.sh",
+        &[&port.to_string(), "async-line-server"],
+    );
+
+    // 1. Two clients at once: the second is served while the first is open.
+    let mut a = first_session(&run, port, b"  a1  \r\n", "a1\n");
+    let mut b = connect(port);
+    b.write_all(b"b1\n").expect("send");
+    assert!(
+        run.wait_for("a1\nb1\n", Duration::from_secs(10)),
+        "the second client was not served beside the first: {:?}",
+        run.text()
+    );
+
+    // 2. Both sessions busy and silent: the executor idles in WFI. QEMU
+    //    itself (the script exec'd it) uses a fraction of a core; a spinning
+    //    idle loop would take all of it.
+    let pid = run.child.id();
+    if let (Some(t0), true) = (
+        cpu_time(pid),
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|c| c.starts_with("qemu-system-arm")),
+    ) {
+        let wall = Instant::now();
+        thread::sleep(Duration::from_secs(2));
+        let used = cpu_time(pid).expect("cpu time") - t0;
+        let share = used.as_secs_f64() / wall.elapsed().as_secs_f64();
+        eprintln!(
+            "QEMU CPU while the async firmware idles: {:.0} % of a core",
+            share * 100.0
+        );
+        assert!(
+            share < 0.5,
+            "the firmware does not sleep while idle: QEMU used {share:.2} of a core"
+        );
+    }
+
+    // 3. A third client waits in the backlog while both sessions are busy.
+    let mut c = connect(port);
+    c.write_all(b"c1\r\n").expect("send");
+    thread::sleep(Duration::from_millis(500));
+    assert!(
+        !run.text().contains("c1"),
+        "a third connection was served: {:?}",
+        run.text()
+    );
+    assert!(
+        !closed_within(&mut c, Duration::from_millis(200)),
+        "the third client was refused"
+    );
+
+    // 4. Lines of both, alternating, then the first disconnects: the third is served.
+    a.write_all(b"a2\n").expect("send");
+    assert!(run.wait_for("b1\na2\n", Duration::from_secs(5)));
+    b.write_all(b"b2\n").expect("send");
+    assert!(run.wait_for("a2\nb2\n", Duration::from_secs(5)));
+    a.write_all(b"disconnect\r\n").expect("send");
+    assert!(
+        closed_within(&mut a, Duration::from_secs(5)),
+        "disconnect did not close"
+    );
+    assert!(
+        run.wait_for(&format!("b2\n{SEP}\nc1\n"), Duration::from_secs(10)),
+        "the waiting client was not served after the disconnect: {:?}",
+        run.text()
+    );
+
+    // 5. `stop` from the third: the second's connection is closed too, QEMU exits 0.
+    c.write_all(b"stop\n").expect("send");
+    let status = run.wait_exit(Duration::from_secs(15));
+    assert!(
+        closed_within(&mut b, Duration::from_secs(5)),
+        "stop left the other connection open"
+    );
+    let expected = format!("a1\nb1\na2\nb2\n{SEP}\nc1\n{SEP}\n{SEP}\n");
     assert_eq!(run.text(), expected);
     assert_eq!(status, Some(0), "QEMU's exit status after stop");
 }

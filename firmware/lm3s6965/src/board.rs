@@ -55,6 +55,8 @@ pub fn exit_ok() -> ! {
 #[exception]
 fn SysTick() {
     clock::tick();
+    #[cfg(feature = "async")]
+    crate::async_hw::tick();
 }
 
 #[panic_handler]

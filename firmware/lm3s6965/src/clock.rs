@@ -22,6 +22,11 @@ pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);
 }
 
+/// The raw 32-bit millisecond count (wraps after 49 days).
+pub fn ticks() -> u32 {
+    TICKS.load(Ordering::Relaxed)
+}
+
 /// Milliseconds since the clock started, from the 32-bit tick count,
 /// extended to 64 bits (it wraps after 49 days).
 pub struct SysTickClock {

@@ -113,9 +113,10 @@ pub fn uart_put(byte: u8) {
 
 /// Let the Ethernet interrupt through the NVIC and enable interrupts.
 pub fn enable_eth_irq() {
-    // SAFETY: the Ethernet handler (`DefaultHandler` in `board`) only
-    // acknowledges the MAC's RX flag; it shares no data with the main loop,
-    // so unmasking it cannot break a critical section.
+    // SAFETY: the Ethernet handler (`DefaultHandler` below) only
+    // acknowledges the MAC's RX flag, and (feature `async`) touches the RX
+    // waker cell, which thread code only uses inside
+    // `cortex_m::interrupt::free`; unmasking it cannot break a critical section.
     unsafe { cortex_m::peripheral::NVIC::unmask(Irq(ETH_IRQ)) };
     // SAFETY: no code of this firmware relies on interrupts staying
     // disabled outside `cortex_m::interrupt::free`.
@@ -162,6 +163,29 @@ pub fn cmdline(buf: &mut [u8]) -> Option<usize> {
     (r == 0 && n <= buf.len()).then_some(n)
 }
 
+/// embassy-executor's pender: a task was woken, the executor loop
+/// (`async_hw::run`) must poll again.
+// SAFETY: `export_name` makes this the one `__pender` symbol the raw
+// executor declares (`extern "Rust" fn __pender(*mut ())`), with that
+// signature; no other crate of the firmware defines it (no `platform-*`
+// feature of embassy-executor is on). It may run in any interrupt: it only
+// stores to an atomic.
+#[cfg(feature = "async")]
+#[export_name = "__pender"]
+fn pender(_context: *mut ()) {
+    crate::async_hw::pend();
+}
+
+/// Poll the tasks of `executor` that were woken (`async_hw::run`'s loop).
+#[cfg(feature = "async")]
+pub fn poll_executor(executor: &'static embassy_executor::raw::Executor) {
+    // SAFETY: `poll` must not be called reentrantly. Its only caller is
+    // `async_hw::run`'s loop in thread mode, which never returns into
+    // itself; the pender above only sets a flag and never polls, and no
+    // interrupt handler of this firmware polls.
+    unsafe { executor.poll() }
+}
+
 // SAFETY: cortex-m-rt requires the HardFault handler to be an `unsafe fn`;
 // this one only reports and exits, and never returns into the faulting code.
 #[cortex_m_rt::exception]
@@ -171,11 +195,15 @@ unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
 
 // SAFETY: cortex-m-rt requires the default handler to be an `unsafe fn`.
 // Every device interrupt lands here; only the Ethernet one is unmasked, and
-// its handler just acknowledges the MAC's RX flag (the main loop reads frames).
+// its handler just acknowledges the MAC's RX flag (the main loop reads frames);
+// with the feature `async` it also sets the RX flag and wakes the runner,
+// inside a critical section (`async_hw::rx_interrupt`).
 #[cortex_m_rt::exception]
 unsafe fn DefaultHandler(irqn: i16) {
     if irqn == ETH_IRQ as i16 {
         crate::enet::ack_rx_interrupt();
+        #[cfg(feature = "async")]
+        crate::async_hw::rx_interrupt();
     }
 }
 

@@ -7,9 +7,13 @@
 //! - [`clock`]: SysTick at 1 ms as a `smolsock::Clock`; `idle` sleeps in `WFI`.
 //! - [`console`]: output on UART0 (QEMU's stdout with `-nographic`), without `core::fmt`.
 //! - [`board`]: bring-up, interrupt and panic handlers, exit.
+//! - `async_hw` (feature `async`): SysTick as a `smolsock::asynch::Timer`,
+//!   the RX interrupt as a `DeviceReady`, and an executor loop that idles in `WFI`.
 #![no_std]
 #![deny(unsafe_code)]
 
+#[cfg(feature = "async")]
+pub mod async_hw;
 pub mod board;
 pub mod clock;
 pub mod console;
