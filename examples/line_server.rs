@@ -16,28 +16,14 @@ mod common;
 
 use common::args::{parse_line_args, LineArgs, LINE_USAGE};
 use common::long_line::LongLines;
-use common::{die, with_tap_stack, SLOTS};
+use common::{die, print_line, with_tap_stack, SEPARATOR, SLOTS};
 use smolsock::line::{CloseReason, Line, LineHandler, LineServer, SessionInfo};
-use std::io::Write;
 
 /// Prints what the seed printed, flushed per line.
 #[derive(Default)]
 struct Printer {
     long: LongLines,
     max_line: usize,
-}
-
-impl Printer {
-    fn print(&self, bytes: &[u8]) {
-        let mut out = std::io::stdout().lock();
-        let r = out
-            .write_all(bytes)
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush());
-        if let Err(e) = r {
-            die(format_args!("cannot write to stdout: {e}"));
-        }
-    }
 }
 
 impl LineHandler for Printer {
@@ -56,7 +42,7 @@ impl LineHandler for Printer {
                 self.max_line
             );
         }
-        self.print(line.as_bytes());
+        print_line(line.as_bytes());
     }
 
     fn closed(&mut self, s: &SessionInfo, reason: CloseReason) {
@@ -69,7 +55,7 @@ impl LineHandler for Printer {
             );
         }
         log::info!("connection {} from {} closed: {reason:?}", s.id, s.peer);
-        self.print(b"----------------");
+        print_line(SEPARATOR);
     }
 }
 

@@ -7,10 +7,10 @@
 
 mod netns;
 
+use netns::line_server::SEP;
 use std::process::Command;
 use std::time::Duration;
 
-const SEP: &str = "----------------";
 /// The demo ends in milliseconds; this bounds a hang.
 const LIMIT: Duration = Duration::from_secs(60);
 

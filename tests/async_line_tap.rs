@@ -11,214 +11,20 @@
 
 mod netns;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::{Duration, Instant};
+use netns::line_server::{nc, pipe_lines, python, Server, PY_PRELUDE, SEP};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-const SEP: &str = "----------------";
-
-/// Why the peer tools are missing, if they are.
-fn tools_missing() -> Option<String> {
-    let ok = |cmd: &str, args: &[&str]| {
-        Command::new(cmd)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok()
-    };
-    for (cmd, args, pkg) in [
-        ("python3", &["-c", "pass"][..], "python3"),
-        ("nc", &["-h"][..], "netcat-openbsd"),
-        ("timeout", &["--version"][..], "coreutils"),
-    ] {
-        if !ok(cmd, args) {
-            return Some(format!("`{cmd}` not found (Debian package {pkg})"));
-        }
-    }
-    None
-}
-
-macro_rules! require_tools {
-    () => {
-        require_tap!();
-        if let Some(why) = tools_missing() {
-            panic!("this TAP async line-server test needs peer tools: {why}");
-        }
-    };
-}
-
-/// The example running inside the namespace; killed on drop.
-struct Server {
-    child: Child,
-    lines: Receiver<String>,
-    stderr: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Server {
-    /// Start it on the namespace's TAP device; listening once it says so.
-    #[track_caller]
-    fn start(ns: &netns::Netns, args: &[&str]) -> Server {
-        let path = netns::example("async_line_server");
-        let mut child = ns
-            .command(path.to_str().expect("utf-8 path"))
-            .args(["--tap", netns::TAP])
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn async_line_server");
-        let lines = pipe_lines(child.stdout.take().expect("stdout"));
-        let stderr = pipe_lines(child.stderr.take().expect("stderr"));
-        let mut s = Server {
-            child,
-            lines,
-            stderr,
-            seen: Vec::new(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match s.stderr.recv_timeout(left) {
-                Ok(l) if l.contains("async line server on 192.168.69.2 port 10001") => break,
-                Ok(_) => {}
-                Err(_) => panic!("async_line_server did not start: {:?}", s.child.try_wait()),
-            }
-        }
-        s
-    }
-
-    /// Wait (at most 10 s) until stdout has `n` lines in all; return them all.
-    #[track_caller]
-    fn stdout(&mut self, n: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.seen.len() < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => self.seen.push(l),
-                Err(_) => panic!(
-                    "waited for {n} stdout lines, got {:?}; stderr: {:?}",
-                    self.seen,
-                    self.stderr.try_iter().collect::<Vec<_>>()
-                ),
-            }
-        }
-        self.seen.clone()
-    }
-
-    /// Wait (at most 10 s) for the exit: the exit code and all of stdout.
-    #[track_caller]
-    fn exit(mut self) -> (Option<i32>, Vec<String>) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(st) = self.child.try_wait().expect("try_wait") {
-                // The reader thread ends at EOF.
-                while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(2)) {
-                    self.seen.push(l);
-                }
-                return (st.code(), std::mem::take(&mut self.seen));
-            }
-            assert!(
-                Instant::now() < deadline,
-                "async_line_server did not exit; stdout {:?}",
-                self.seen
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn pipe_lines(r: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(r).lines() {
-            match line {
-                Ok(l) => {
-                    if tx.send(l).is_err() {
-                        break;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-    });
-    rx
-}
-
-/// Run a Python 3 client script inside the namespace (at most 30 s); its stdout.
+/// Start `async_line_server` with `args`; listening once it says so on stderr.
 #[track_caller]
-fn python(ns: &netns::Netns, script: &str) -> String {
-    let o = ns
-        .command("timeout")
-        .args(["30", "python3", "-c", script])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run python3");
-    assert!(
-        o.status.success(),
-        "python client failed: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
+fn start(ns: &netns::Netns, args: &[&str]) -> Server {
+    Server::start(
+        ns,
+        "async_line_server",
+        "async line server on 192.168.69.2 port 10001",
+        args,
+    )
 }
-
-/// Send `input` with `nc` (netcat-openbsd), half-closing after it.
-#[track_caller]
-fn nc(ns: &netns::Netns, input: &str) -> Output {
-    use std::io::Write;
-    let mut child = ns
-        .command("timeout")
-        .args(["20", "nc", "-N", "-w", "10", netns::SMOLSOCK_IP, "10001"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run nc");
-    child
-        .stdin
-        .take()
-        .expect("nc stdin")
-        .write_all(input.as_bytes())
-        .expect("write to nc");
-    let o = child.wait_with_output().expect("nc");
-    assert!(
-        o.status.success(),
-        "nc: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-/// The seed's client style: connect, sendall, read until the server closes.
-const PY_PRELUDE: &str = r#"
-import socket, sys, time
-ADDR = ('192.168.69.2', 10001)
-def connect():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(ADDR)
-    return s
-def until_closed(s):
-    data = b''
-    while True:
-        chunk = s.recv(1024)
-        if not chunk:
-            return data
-        data += chunk
-"#;
 
 /// Three clients at once, each served by its own task: every line of all
 /// three is printed while all three are still connected (the blocking,
@@ -228,9 +34,9 @@ def until_closed(s):
 #[test]
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn three_clients_are_served_at_once_and_stop_exits_0() {
-    require_tools!();
+    require_line_tools!();
     let ns = netns::Netns::new();
-    let mut server = Server::start(&ns, &["--sessions", "3"]);
+    let mut server = start(&ns, &["--sessions", "3"]);
     let script = format!(
         "{PY_PRELUDE}
 cs = [connect() for i in range(3)]
@@ -311,9 +117,9 @@ print('closed by server')
 #[test]
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn stop_closes_the_other_sessions_and_resets_the_backlog() {
-    require_tools!();
+    require_line_tools!();
     let ns = netns::Netns::new();
-    let server = Server::start(&ns, &["--sessions", "2"]);
+    let server = start(&ns, &["--sessions", "2"]);
     let script = format!(
         "{PY_PRELUDE}
 a = connect()
@@ -328,11 +134,7 @@ time.sleep(0.3)
 b.sendall(b'stop\\r\\n')
 assert until_closed(b) == b''
 assert until_closed(a) == b''
-try:
-    data = until_closed(waiting)
-    print('waiting: closed %r' % data)
-except ConnectionResetError:
-    print('waiting: reset')
+print('waiting: ' + closed_or_reset(waiting))
 "
     );
     assert_eq!(python(&ns, &script), "waiting: reset");
@@ -349,9 +151,9 @@ except ConnectionResetError:
 #[test]
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn idle_timeout_closes_a_silent_client_while_another_talks() {
-    require_tools!();
+    require_line_tools!();
     let ns = netns::Netns::new();
-    let mut server = Server::start(&ns, &["--idle-timeout", "1"]);
+    let mut server = start(&ns, &["--idle-timeout", "1"]);
     let script = format!(
         "{PY_PRELUDE}
 silent = connect()

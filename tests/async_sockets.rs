@@ -3,35 +3,12 @@
 //! same stack at once. The wakers, cancellation, spinning and re-entrancy
 //! are in `async_wakers.rs`.
 mod common;
+use common::async_util::{async_listener, connect_pair, stream};
 use common::sim_exec::{block_on_sim, sleep_ms};
 use common::*;
 use futures_util::future::join_all;
 use smolsock::asynch::AsyncSocket;
 use std::time::Duration;
-
-fn stream<'s, 'a>(stack: &'s Stack<'a>) -> AsyncSocket<'s, 'a> {
-    AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).expect("tcp socket")
-}
-
-fn async_listener<'s, 'a>(stack: &'s Stack<'a>, port: u16, backlog: usize) -> AsyncSocket<'s, 'a> {
-    let l = stream(stack);
-    l.bind(addr(&format!("127.0.0.1:{port}"))).expect("bind");
-    assert_eq!(l.listen(backlog), Ok(backlog));
-    l
-}
-
-/// Connect a new client to `l` (on `port`) and accept it: (client, server side).
-async fn connect_pair<'s, 'a>(
-    l: &AsyncSocket<'s, 'a>,
-    port: u16,
-) -> (AsyncSocket<'s, 'a>, AsyncSocket<'s, 'a>) {
-    let c = stream(l.stack());
-    let (a, r) = futures_util::join!(l.accept(), c.connect(addr(&format!("127.0.0.1:{port}"))));
-    r.expect("connect");
-    let (s, peer) = a.expect("accept");
-    assert_eq!(peer, c.local_addr().unwrap());
-    (c, s)
-}
 
 #[test]
 fn listen_5_with_7_clients_connecting_at_once() {
@@ -42,18 +19,8 @@ fn listen_5_with_7_clients_connecting_at_once() {
             // Seven connects at once; the server is busy elsewhere (no accept).
             let outcomes =
                 join_all(clients.iter().map(|c| c.connect(addr("127.0.0.1:12001")))).await;
-            let ok = outcomes.iter().filter(|o| o.is_ok()).count();
-            let refused = outcomes
-                .iter()
-                .filter(|o| **o == Err(Error::ConnectionRefused))
-                .count();
-            assert_eq!((ok, refused), (5, 2), "{outcomes:?}");
-            let waiting: Vec<_> = clients
-                .iter()
-                .zip(&outcomes)
-                .filter(|(_, o)| o.is_ok())
-                .map(|(c, _)| c)
-                .collect();
+            assert_eq!(ok_and_refused(&outcomes), (5, 2), "{outcomes:?}");
+            let (waiting, refused) = split_by_outcome(&clients, &outcomes);
             for (k, c) in waiting.iter().enumerate() {
                 c.send_all(format!("early {k}\n").as_bytes()).await.unwrap();
             }
@@ -70,10 +37,8 @@ fn listen_5_with_7_clients_connecting_at_once() {
             assert!(matches!(l.accept().await, Err(Error::WouldBlock)));
             l.set_nonblocking(false).unwrap();
             // The refused clients' slots are reusable; the server still serves.
-            for (c, o) in clients.iter().zip(&outcomes) {
-                if o.is_err() {
-                    c.close().unwrap();
-                }
+            for c in refused {
+                c.close().unwrap();
             }
             let (late, s) = connect_pair(&l, 12001).await;
             late.send_all(b"late").await.unwrap();

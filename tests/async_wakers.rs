@@ -5,6 +5,7 @@
 //! future waits on, cancelled futures (recv, resolve), no spinning while
 //! everything waits, and async calls made where the stack is borrowed.
 mod common;
+use common::async_util::{async_listener, connect_pair, stream};
 use common::sim_exec::{block_on_sim, block_on_sim_counted, sleep_ms, Counts, Mode};
 use common::*;
 use futures_util::future::{select, Either};
@@ -17,32 +18,10 @@ use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
 
-fn stream<'s, 'a>(stack: &'s Stack<'a>) -> AsyncSocket<'s, 'a> {
-    AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).expect("tcp socket")
-}
-
-fn async_listener<'s, 'a>(stack: &'s Stack<'a>, port: u16, backlog: usize) -> AsyncSocket<'s, 'a> {
-    let l = stream(stack);
-    l.bind(addr(&format!("127.0.0.1:{port}"))).expect("bind");
-    assert_eq!(l.listen(backlog), Ok(backlog));
-    l
-}
-
 /// Run `fut` polling only what was woken.
 #[track_caller]
 fn run_woken<F: Future>(stack: &Stack<'_>, clock: &SimClock, fut: F) -> F::Output {
     block_on_sim_counted(stack, clock, Mode::PollWoken, fut).0
-}
-
-/// Connect a new client to `l` on `port` and accept it: (client, server side).
-async fn connect_pair<'s, 'a>(
-    l: &AsyncSocket<'s, 'a>,
-    port: u16,
-) -> (AsyncSocket<'s, 'a>, AsyncSocket<'s, 'a>) {
-    let c = stream(l.stack());
-    let (a, r) = futures_util::join!(l.accept(), c.connect(addr(&format!("127.0.0.1:{port}"))));
-    r.expect("connect");
-    (c, a.expect("accept").0)
 }
 
 fn ms_since(clock: &SimClock, t0: smoltcp::time::Instant) -> i64 {

@@ -14,19 +14,9 @@ fn listen_5_with_7_clients_arriving_at_once() {
             .iter()
             .map(|c| c.connect(addr("127.0.0.1:10001")))
             .collect();
-        let ok = outcomes.iter().filter(|o| o.is_ok()).count();
-        let refused = outcomes
-            .iter()
-            .filter(|o| **o == Err(Error::ConnectionRefused))
-            .count();
-        assert_eq!((ok, refused), (5, 2), "{outcomes:?}");
+        assert_eq!(ok_and_refused(&outcomes), (5, 2), "{outcomes:?}");
         // The waiting clients send early data before they are accepted.
-        let waiting: Vec<_> = clients
-            .iter()
-            .zip(&outcomes)
-            .filter(|(_, o)| o.is_ok())
-            .map(|(c, _)| c)
-            .collect();
+        let (waiting, refused) = split_by_outcome(&clients, &outcomes);
         for (k, c) in waiting.iter().enumerate() {
             c.send_all(format!("early {k}\n").as_bytes()).unwrap();
         }
@@ -40,10 +30,8 @@ fn listen_5_with_7_clients_arriving_at_once() {
             assert_eq!(&buf[..n], format!("early {k}\n").as_bytes());
         }
         // The refused clients' slots are reusable, and the server still serves.
-        for (c, o) in clients.iter().zip(&outcomes) {
-            if o.is_err() {
-                c.close().unwrap();
-            }
+        for c in refused {
+            c.close().unwrap();
         }
         let late = start_connect(stack, 10001);
         let (s, _) = l.accept().unwrap();

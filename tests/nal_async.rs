@@ -1,26 +1,18 @@
 //! embedded-nal-async 0.9 on a `Stack`: `TcpConnect`, `UdpStack`, `Dns`, on
 //! Loopback and simulated time (`block_on_sim`).
 mod common;
+use common::async_util::async_listener_at;
 use common::sim_exec::block_on_sim;
 use common::*;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use embedded_io_async::{Read, Write};
 use embedded_nal_async::{AddrType, ConnectedUdp, Dns, TcpConnect, UdpStack, UnconnectedUdp};
-use smolsock::asynch::AsyncSocket;
 use smolsock::ResolveError;
-
-fn async_listener<'s, 'a>(stack: &'s Stack<'a>, at: &str) -> AsyncSocket<'s, 'a> {
-    let a = addr(at);
-    let l = AsyncSocket::new(stack, Domain::for_address(a), Type::STREAM).unwrap();
-    l.bind(a).unwrap();
-    l.listen(2).unwrap();
-    l
-}
 
 #[test]
 fn tcp_connect_gives_a_connected_embedded_io_async_stream() {
     with_stack::<4, _>(|stack, clock| {
-        let l = async_listener(stack, "127.0.0.1:8100");
+        let l = async_listener_at(stack, "127.0.0.1:8100", 2);
         block_on_sim(stack, clock, async {
             let (conn, acc) = futures_util::join!(
                 TcpConnect::connect(stack, addr("127.0.0.1:8100")),
@@ -48,7 +40,7 @@ fn tcp_connect_gives_a_connected_embedded_io_async_stream() {
 #[test]
 fn tcp_connect_takes_the_family_of_the_remote_address() {
     with_stack::<4, _>(|stack, clock| {
-        let l = async_listener(stack, "[::1]:8101");
+        let l = async_listener_at(stack, "[::1]:8101", 2);
         block_on_sim(stack, clock, async {
             // Through `&Stack` (embedded-nal-async's blanket impl) as well.
             let by_ref = &stack;

@@ -3,13 +3,13 @@
 //! `Dns`, fetching from an async HTTP/1.1 server (`common::http_async`)
 //! on the same loopback stack, in simulated time.
 mod common;
+use common::async_util::async_listener;
 use common::http_async::{serve, Seen};
 use common::sim_exec::block_on_sim;
 use common::*;
 use reqwless::client::HttpClient;
 use reqwless::request::Method;
 use reqwless::response::Status;
-use smolsock::asynch::AsyncSocket;
 
 /// A body of a few kB that no off-by-one or reordering leaves unchanged.
 fn body() -> Vec<u8> {
@@ -33,9 +33,7 @@ fn assert_get(seen: &Seen, path: &str) {
 #[test]
 fn reqwless_gets_a_body_and_a_404_from_an_async_server_on_the_same_stack() {
     with_stack::<6, _>(|stack, clock| {
-        let listener = AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
-        listener.bind(addr("127.0.0.1:8080")).unwrap();
-        listener.listen(2).unwrap();
+        let listener = async_listener(stack, 8080, 2);
         let server = serve(&listener, &routes, 2);
         let client = async {
             // TcpConnect and Dns are the stack itself.

@@ -198,10 +198,14 @@ fn no_tap_test_here_is_silently_skipped() {
     let src = include_str!("tap_errors.rs");
     let tests = src.matches("#[test]\n#[ignore = \"TAP:").count();
     assert_eq!(tests, 5);
-    for other in [include_str!("line_tap.rs"), include_str!("http_tap.rs")] {
+    for (other, require) in [
+        (include_str!("line_tap.rs"), "require_line_tools!();"),
+        (include_str!("async_line_tap.rs"), "require_line_tools!();"),
+        (include_str!("http_tap.rs"), "require_tools!();"),
+    ] {
         assert!(!other.contains("SKIPPED"));
         assert_eq!(
-            other.matches("require_tools!();").count(),
+            other.matches(require).count(),
             other.matches("#[ignore = \"TAP:").count()
         );
     }

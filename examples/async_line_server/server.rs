@@ -1,22 +1,19 @@
 //! The server's tasks: N session tasks sharing one listening socket, and
 //! the state they share.
 
-use crate::common::die;
 use crate::common::long_line::LongLines;
+use crate::common::{print_line, SEPARATOR};
 use futures_util::future::{select, Either};
 use smolsock::asynch::AsyncSocket;
 use smolsock::line::{CloseReason, Command, Frame, LineFramer, DEFAULT_MAX_LINE};
 use smolsock::{Error, SockAddr};
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::io::Write;
 use std::pin::pin;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use crate::{CHUNK, MAX_SESSIONS};
-
-const SEP: &[u8] = b"----------------";
 
 /// Futures of this (single-threaded) program waiting for a condition on the
 /// server's state; woken, all of them, whenever it changes.
@@ -84,14 +81,7 @@ impl Server {
     }
 
     fn print(&self, bytes: &[u8]) {
-        let mut out = std::io::stdout().lock();
-        let r = out
-            .write_all(bytes)
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush());
-        if let Err(e) = r {
-            die(format_args!("cannot write to stdout: {e}"));
-        }
+        print_line(bytes);
         self.printed.set(self.printed.get() + 1);
         self.changed.wake_all();
     }
@@ -187,7 +177,7 @@ pub async fn serve(
         log::warn!("connection {id}: close: {e}");
     }
     log::info!("connection {id} from {peer} closed: {reason:?}");
-    server.print(SEP);
+    server.print(SEPARATOR);
     server.open.set(server.open.get() - 1);
     server.changed.wake_all();
     if reason == CloseReason::Stop {

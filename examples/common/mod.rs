@@ -25,6 +25,23 @@ pub fn die(msg: impl std::fmt::Display) -> ! {
     std::process::exit(2)
 }
 
+/// What the line servers print after every closed connection.
+pub const SEPARATOR: &[u8] = b"----------------";
+
+/// Write `bytes` and a newline to stdout, flushed (the line servers' output);
+/// a failed write ends the program (`die`).
+pub fn print_line(bytes: &[u8]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let r = out
+        .write_all(bytes)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = r {
+        die(format_args!("cannot write to stdout: {e}"));
+    }
+}
+
 /// A locally administered MAC derived from the IP, so two instances differ.
 pub fn mac_for(ip: &IpCidr) -> [u8; 6] {
     let o = match ip.address() {

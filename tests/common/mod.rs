@@ -73,6 +73,31 @@ pub fn pair<'s, 'a>(
     (l, c, s)
 }
 
+/// Of the outcomes of several connects: (how many succeeded, how many were
+/// refused).
+pub fn ok_and_refused(outcomes: &[Result<(), Error>]) -> (usize, usize) {
+    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| **o == Err(Error::ConnectionRefused))
+        .count();
+    (ok, refused)
+}
+
+/// `clients` split by the outcomes of their connects (one each, in order):
+/// (the connected ones, the others), each in order.
+pub fn split_by_outcome<'c, T>(
+    clients: &'c [T],
+    outcomes: &[Result<(), Error>],
+) -> (Vec<&'c T>, Vec<&'c T>) {
+    assert_eq!(clients.len(), outcomes.len());
+    let (ok, failed): (Vec<_>, Vec<_>) = clients.iter().zip(outcomes).partition(|(_, o)| o.is_ok());
+    (
+        ok.into_iter().map(|(c, _)| c).collect(),
+        failed.into_iter().map(|(c, _)| c).collect(),
+    )
+}
+
 /// Connect and close a pair on `port` so that only the client's side is left,
 /// in TIME-WAIT (it closed first); everything else is free again.
 #[track_caller]
@@ -374,5 +399,6 @@ pub fn pattern(stream: u8, offset: u64) -> u8 {
     (x >> 56) as u8
 }
 
+pub mod async_util;
 pub mod http_async;
 pub mod sim_exec;

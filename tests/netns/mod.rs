@@ -4,6 +4,8 @@
 //! drop, also when the test fails.
 #![allow(dead_code)]
 
+pub mod line_server;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
