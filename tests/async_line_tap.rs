@@ -159,6 +159,9 @@ fn idle_timeout_closes_a_silent_client_while_another_talks() {
 silent = connect()
 silent.sendall(b'then silence\\r\\n')
 t0 = time.monotonic()
+# Two connections' lines have no order between them; give the silent one's
+# line time to be printed first, as the checks below expect.
+time.sleep(0.3)
 talker = connect()
 for i in range(6):
     talker.sendall(b'tick %d\\r\\n' % i)

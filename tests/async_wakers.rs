@@ -422,3 +422,57 @@ fn several_tasks_waiting_in_accept_on_one_listener_are_all_served() {
         );
     });
 }
+
+/// A device that always has a frame: its `ready()` future resolves on its
+/// first poll, and fails the test if it is polled again after that (a
+/// future must not be polled after it completed).
+struct AlwaysReady {
+    calls: std::rc::Rc<std::cell::Cell<u32>>,
+}
+
+struct ReadyOnce {
+    done: bool,
+}
+
+impl Future for ReadyOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        assert!(
+            !self.done,
+            "the device's ready() future was polled after it completed"
+        );
+        self.done = true;
+        std::task::Poll::Ready(())
+    }
+}
+
+impl smolsock::asynch::DeviceReady for AlwaysReady {
+    fn ready(&mut self) -> impl Future<Output = ()> {
+        self.calls.set(self.calls.get() + 1);
+        ReadyOnce { done: false }
+    }
+}
+
+#[test]
+fn the_runner_yields_on_a_device_that_is_always_ready_and_never_polls_a_completed_future() {
+    with_stack::<2, _>(|stack, clock| {
+        let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+        let mut runner = pin!(stack.run(
+            clock,
+            AlwaysReady {
+                calls: calls.clone()
+            }
+        ));
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        for poll in 1..=10u32 {
+            // Each poll returns (the runner yields instead of looping in
+            // place) after exactly one round.
+            assert!(runner.as_mut().poll(&mut cx).is_pending());
+            assert_eq!(calls.get(), poll, "poll {poll}");
+        }
+    });
+}

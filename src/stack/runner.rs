@@ -62,12 +62,15 @@ impl Stack<'_> {
             let mut sleep = pin!(due.map(|t| timer.sleep_until(t)));
             let mut frame = pin!(device.ready());
             let mut first = true;
+            // Set once the timer or the device has resolved: neither is
+            // polled again after that (a future must not be).
+            let mut rang = false;
             poll_fn(|cx| {
                 let first = core::mem::replace(&mut first, false);
-                if self.waiters.runner_sleeps(cx.waker()) {
+                if rang || self.waiters.runner_sleeps(cx.waker()) {
                     return Poll::Ready(());
                 }
-                let rang = sleep
+                rang = sleep
                     .as_mut()
                     .as_pin_mut()
                     .is_some_and(|s| s.poll(cx).is_ready())
