@@ -559,3 +559,27 @@ fn connect_without_a_source_address_of_that_family_says_so_at_once() {
         "at once, not after 20 s"
     );
 }
+
+#[test]
+fn send_to_on_a_stream_socket_ignores_the_address_as_linux_does() {
+    with_stack::<4, _>(|stack, _| {
+        let unconnected = Socket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
+        assert_eq!(
+            unconnected.send_to(b"x", addr("127.0.0.1:9")),
+            Err(Error::BrokenPipe)
+        );
+        let l = Socket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
+        l.bind(addr("127.0.0.1:7200")).unwrap();
+        l.listen(1).unwrap();
+        let c = Socket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
+        c.set_nonblocking(true).unwrap();
+        let _ = c.connect(addr("127.0.0.1:7200"));
+        let (s, _) = l.accept().unwrap();
+        c.set_nonblocking(false).unwrap();
+        // Another address entirely: ignored, the bytes go to the peer.
+        assert_eq!(c.send_to(b"hello", addr("10.9.9.9:1")), Ok(5));
+        let mut buf = [0; 8];
+        assert_eq!(s.recv(&mut buf), Ok(5));
+        assert_eq!(&buf[..5], b"hello");
+    });
+}

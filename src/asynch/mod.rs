@@ -22,8 +22,12 @@
 //!
 //! The runner sleeps through a [`Timer`] (implemented by
 //! [`SimClock`](crate::SimClock) for tests and, with the feature
-//! `embassy-time`, by `EmbassyClock`) and is woken by a frame through
-//! [`DeviceReady`] ([`NoInterrupt`] for `Loopback`).
+//! `embassy-time`, by `EmbassyClock`, also on Linux through embassy-time's
+//! `std` driver; `StdClock` has none) and is woken by a frame through
+//! [`DeviceReady`] ([`NoInterrupt`] for `Loopback`). Without a runner,
+//! waiting calls never complete. On `SimClock`, time passes only when an
+//! idle executor calls [`SimClock::fire_next`](crate::SimClock::fire_next):
+//! `block_on_sim` (feature `std`) is such an executor, for tests and demos.
 //!
 //! Wakers: smolsock keeps its own, a reader and a writer per socket slot
 //! (smoltcp keeps one per socket, and a listener's backlog is several
@@ -33,7 +37,7 @@
 //! ```
 //! use smolsock::asynch::{AsyncSocket, NoInterrupt};
 //! use smolsock::{Config, Domain, SimClock, Stack, StackResources, Type};
-//! use smoltcp::phy::{Loopback, Medium};
+//! use smolsock::smoltcp::phy::{Loopback, Medium};
 //! # fn block_on<F: core::future::Future>(f: F) -> F::Output {
 //! #     futures_executor::block_on(f)
 //! # }
@@ -71,9 +75,13 @@ mod socket;
 
 #[cfg(feature = "embassy-time")]
 mod embassy;
+#[cfg(feature = "std")]
+mod sim;
 
 pub use crate::stack::runner::{DeviceReady, NoInterrupt};
 pub use crate::time::Timer;
 #[cfg(feature = "embassy-time")]
 pub use embassy::EmbassyClock;
+#[cfg(feature = "std")]
+pub use sim::block_on_sim;
 pub use socket::AsyncSocket;

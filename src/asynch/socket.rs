@@ -17,8 +17,15 @@ use core::time::Duration;
 /// Same semantics as the blocking calls (Python's): the socket's timeout
 /// bounds each call as a whole ([`Error::TimedOut`](crate::Error::TimedOut)),
 /// a non-blocking socket answers [`Error::WouldBlock`](crate::Error::WouldBlock)
-/// at once, `recv` gives `Ok(0)` only at end of stream. Futures make progress
-/// while [`Stack::run`] runs beside them.
+/// at once, `recv` gives `Ok(0)` only at end of stream.
+///
+/// **The runner.** Futures make progress while [`Stack::run`] runs beside
+/// them: it moves the packets and it is what wakes a future at its deadline.
+/// Without it a waiting call never completes, its timeout included (a
+/// non-blocking call still answers at once: it polls the stack itself).
+/// On [`SimClock`](crate::SimClock), run both with
+/// [`block_on_sim`](crate::asynch::block_on_sim) (feature `std`), which also
+/// makes simulated time pass.
 ///
 /// **Cancellation.** Dropping a future gives up the wait and nothing else:
 /// bytes already queued by a `send_all` stay queued (as with a timeout), a
@@ -113,7 +120,8 @@ impl<'s, 'a> AsyncSocket<'s, 'a> {
             .await
     }
 
-    /// Python's `sendto(data, address)`: one datagram (UDP only).
+    /// Python's `sendto(data, address)`, as [`Socket::send_to`] (a stream
+    /// socket ignores the address, as on Linux).
     pub async fn send_to(&self, data: &[u8], addr: SockAddr) -> Result<usize> {
         let s = &self.socket;
         let op = s.send_to_op(data, addr)?;

@@ -3,7 +3,7 @@
 //! ```
 //! use embedded_io::{Read, Write};
 //! use smolsock::{Config, Domain, SimClock, Socket, Stack, StackResources, Type};
-//! use smoltcp::phy::{Loopback, Medium};
+//! use smolsock::smoltcp::phy::{Loopback, Medium};
 //!
 //! let clock = SimClock::new();
 //! let mut dev = Loopback::new(Medium::Ip);

@@ -21,7 +21,7 @@
 //! use embedded_io_async::{Read, Write};
 //! use smolsock::asynch::{AsyncSocket, NoInterrupt};
 //! use smolsock::{Config, Domain, SimClock, Stack, StackResources, Type};
-//! use smoltcp::phy::{Loopback, Medium};
+//! use smolsock::smoltcp::phy::{Loopback, Medium};
 //!
 //! let clock = SimClock::new();
 //! let mut dev = Loopback::new(Medium::Ip);

@@ -22,7 +22,7 @@
 //! use embedded_nal::{nb, TcpClientStack, TcpFullStack};
 //! use smolsock::io::NalStack;
 //! use smolsock::{Config, SimClock, Stack, StackResources};
-//! use smoltcp::phy::{Loopback, Medium};
+//! use smolsock::smoltcp::phy::{Loopback, Medium};
 //!
 //! let clock = SimClock::new();
 //! let mut dev = Loopback::new(Medium::Ip);

@@ -44,7 +44,7 @@
 //! use embedded_nal_async::{AddrType, Dns, TcpConnect};
 //! use smolsock::asynch::{AsyncSocket, NoInterrupt};
 //! use smolsock::{Config, Domain, SimClock, Stack, StackResources, Type};
-//! use smoltcp::phy::{Loopback, Medium};
+//! use smolsock::smoltcp::phy::{Loopback, Medium};
 //!
 //! let clock = SimClock::new();
 //! let mut dev = Loopback::new(Medium::Ip);

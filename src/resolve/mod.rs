@@ -106,6 +106,8 @@ impl Stack<'_> {
     /// IP literals need no DNS. `timeout` bounds the whole resolution, every
     /// query included (`None`: until the DNS servers have all been tried;
     /// `Some(0)`: literals only, a name is [`ResolveError::TimedOut`](crate::ResolveError::TimedOut)).
+    /// A name with no DNS server configured is
+    /// [`ResolveError::NoServer`](crate::ResolveError::NoServer), whatever the timeout.
     pub fn resolve(
         &self,
         name: &str,

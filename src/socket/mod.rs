@@ -71,7 +71,7 @@ pub enum Shutdown {
 ///
 /// ```
 /// use smolsock::{Config, Domain, SimClock, Socket, Stack, StackResources, Type};
-/// use smoltcp::phy::{Loopback, Medium};
+/// use smolsock::smoltcp::phy::{Loopback, Medium};
 ///
 /// let clock = SimClock::new();
 /// let mut dev = Loopback::new(Medium::Ip);
@@ -156,7 +156,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     }
 
     /// Python's `settimeout(seconds)`: `None` blocks, `Some(0)` is
-    /// non-blocking, else each call as a whole must finish within it.
+    /// non-blocking, else each call as a whole must finish within it. A
+    /// timeout too large for the clock's instants (about 292,000 years of
+    /// microseconds, e.g. `Duration::MAX`) is no timeout: the call blocks.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         self.stack.with(|i| i.slot(self.id.get()).map(|_| ()))?;
         self.timeout.set(timeout);
@@ -308,7 +310,9 @@ impl<'s, 'a> Socket<'s, 'a> {
         self.stack.block(self.timeout.get(), self.send_op(data)?)
     }
 
-    /// Python's `sendto(data, address)`: one datagram (UDP only).
+    /// Python's `sendto(data, address)`: one datagram. On a stream socket
+    /// Linux ignores the address: this is [`send`](Self::send) there
+    /// ([`Error::BrokenPipe`] when not connected), as in Python on Linux.
     pub fn send_to(&self, data: &[u8], addr: SockAddr) -> Result<usize> {
         self.stack
             .block(self.timeout.get(), self.send_to_op(data, addr)?)

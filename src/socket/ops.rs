@@ -5,7 +5,8 @@
 
 use super::Socket;
 use crate::addr::SockAddr;
-use crate::error::{Error, Result};
+use crate::error::Result;
+#[cfg(feature = "udp")]
 use crate::inner::Inner;
 use crate::slot::Kind;
 #[cfg(feature = "udp")]
@@ -39,7 +40,7 @@ impl<'a> Socket<'_, 'a> {
 
     /// `connect`'s first step: `Ok(None)` when done at once (UDP: the
     /// default peer is set), `Ok(Some(started))` when a TCP connection is
-    /// to be waited for, [`Error::WouldBlock`] for a non-blocking socket
+    /// to be waited for, [`Error::WouldBlock`](crate::Error::WouldBlock) for a non-blocking socket
     /// whose SYN just left.
     pub(crate) fn connect_begin(&self, addr: SockAddr) -> Result<Option<bool>> {
         match self.kind {
@@ -79,25 +80,22 @@ impl<'a> Socket<'_, 'a> {
         ))
     }
 
-    /// `send_to`: one datagram (a stream socket is connected already).
+    /// `send_to`: one datagram; on a stream socket, as on Linux, the
+    /// address is ignored and it is `send` (`BrokenPipe` when not connected).
     pub(crate) fn send_to_op<'b>(
         &self,
         data: &'b [u8],
         addr: SockAddr,
-    ) -> Result<Op<impl Step<'a, usize> + 'b>> {
-        match self.kind {
-            #[cfg(feature = "udp")]
-            Kind::Udp => Ok(self.udp_send_op(data, self.udp_destination(addr)?)),
-            Kind::Tcp => {
-                let _ = (data, addr);
-                #[cfg(not(feature = "udp"))]
-                if false {
-                    // The type of the (absent) datagram operation.
-                    return Ok(Op::write(|_: &mut Inner<'a>| Ok(None)));
-                }
-                Err(Error::AlreadyConnected)
-            }
-        }
+    ) -> Result<Op<impl Step<'a, usize> + 'b>>
+    where
+        'a: 'b,
+    {
+        let _ = addr;
+        Ok(by_kind!(
+            self.kind,
+            self.tcp_send_op(data),
+            self.udp_send_op(data, self.udp_destination(addr)?)
+        ))
     }
 
     /// `send_all`: all of `data` (a datagram is sent whole or not at all).

@@ -47,6 +47,9 @@ impl Stack<'_> {
     /// call, on `device` for a frame, or until a socket call gives it work.
     ///
     /// `timer` must count on the same clock as the stack's [`Clock`](crate::Clock).
+    /// Without a runner, async calls that wait never complete (their
+    /// timeouts included); one runner per stack is enough (a second one
+    /// works but only adds polls).
     pub async fn run(&self, timer: &impl Timer, mut device: impl DeviceReady) -> ! {
         let mut due = None;
         loop {
