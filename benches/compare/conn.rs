@@ -6,7 +6,7 @@
 
 use crate::async_rows;
 use crate::report::Report;
-use crate::util::{ctx, io_ctx, median, sa, spread, R};
+use crate::util::{ctx, io_ctx, sa, R};
 use crate::Plan;
 use smolsock::{Config, Domain, Error, Socket, Stack, StackResources, StdClock, Type};
 use smoltcp::phy::{Loopback, Medium};
@@ -98,34 +98,19 @@ pub fn run(plan: &Plan, report: &mut Report) {
             a_fails as f64,
             "",
         );
-        report.extra(
+        report.async_counts(
             SECTION,
-            "  async runner polls per connection",
+            "connection",
             counts.runner_polls as f64 / a_n as f64,
-            "",
-        );
-        report.extra(
-            SECTION,
-            "  async wall-clock timer fired (all rounds)",
-            counts.timer_fires as f64,
-            "",
+            counts,
         );
     }
-    if let Some(m) = median(&ratios) {
-        let (lo, hi) = spread(&ratios);
-        report.result(
-            SECTION,
-            "conn_ratio_async_vs_blocking",
-            format!(
-                "smolsock async / blocking; median of {} interleaved rounds",
-                ratios.len()
-            ),
-            m,
-            "x",
-        );
-        report.extra(SECTION, "  spread (min)", lo, "x");
-        report.extra(SECTION, "  spread (max)", hi, "x");
-    }
+    report.ratio(
+        SECTION,
+        "conn_ratio_async_vs_blocking",
+        "smolsock async / blocking",
+        &ratios,
+    );
     match kernel(plan.conn_time) {
         Ok((rate, fails, n)) => {
             println!("  kernel: {n} connections, {rate:.0}/s, {fails} failures");

@@ -54,6 +54,46 @@ impl Report {
         });
     }
 
+    /// The median of per-round `ratios` as a `RESULT`, with its spread.
+    pub fn ratio(
+        &mut self,
+        section: &'static str,
+        name: &'static str,
+        label: &str,
+        ratios: &[f64],
+    ) {
+        if let Some(m) = crate::util::median(ratios) {
+            let (lo, hi) = crate::util::spread(ratios);
+            let label = format!("{label}; median of {} interleaved rounds", ratios.len());
+            self.result(section, name, label, m, "x");
+            self.extra(section, "  spread (min)", lo, "x");
+            self.extra(section, "  spread (max)", hi, "x");
+        }
+    }
+
+    /// How much the async core worked in one measurement: runner polls per
+    /// `per` (a connection, a round trip, a MiB) and timer fires.
+    pub fn async_counts(
+        &mut self,
+        section: &'static str,
+        per: &str,
+        polls_per: f64,
+        counts: crate::async_rows::Counts,
+    ) {
+        self.extra(
+            section,
+            format!("  async runner polls per {per}"),
+            polls_per,
+            "",
+        );
+        self.extra(
+            section,
+            "  async wall-clock timer fired (all rounds)",
+            counts.timer_fires as f64,
+            "",
+        );
+    }
+
     /// A measurement that could not be made.
     pub fn error(&mut self, what: &str, err: &str) {
         eprintln!("ERROR {what}: {err}");

@@ -6,7 +6,7 @@
 
 use crate::async_rows;
 use crate::report::Report;
-use crate::util::{ctx, io_ctx, median, quantile, skip, smol_pair, spread, R};
+use crate::util::{ctx, io_ctx, quantile, skip, smol_pair, R};
 use crate::Plan;
 use smolsock::{Config, Stack, StackResources, StdClock};
 use smoltcp::phy::{Loopback, Medium};
@@ -97,34 +97,19 @@ pub fn run(plan: &Plan, report: &mut Report) {
             quantile(&s, 0.99),
             "us",
         );
-        report.extra(
+        report.async_counts(
             SECTION,
-            "  async runner polls per round trip",
+            "round trip",
             counts.runner_polls as f64 / (rounds * (per + WARMUP)) as f64,
-            "",
-        );
-        report.extra(
-            SECTION,
-            "  async wall-clock timer fired (all rounds)",
-            counts.timer_fires as f64,
-            "",
+            counts,
         );
     }
-    if let Some(m) = median(&ratios) {
-        let (lo, hi) = spread(&ratios);
-        report.result(
-            SECTION,
-            "rtt_ratio_async_vs_blocking",
-            format!(
-                "p50 smolsock async / blocking; median of {} interleaved rounds",
-                ratios.len()
-            ),
-            m,
-            "x",
-        );
-        report.extra(SECTION, "  spread (min)", lo, "x");
-        report.extra(SECTION, "  spread (max)", hi, "x");
-    }
+    report.ratio(
+        SECTION,
+        "rtt_ratio_async_vs_blocking",
+        "p50 smolsock async / blocking",
+        &ratios,
+    );
     if skip("kernel rtt") {
         return;
     }

@@ -119,17 +119,11 @@ pub fn run(plan: &Plan, report: &mut Report) {
         );
         if async_bytes > 0 {
             let mib = (async_bytes >> 20).max(1) as f64;
-            report.extra(
+            report.async_counts(
                 SECTION,
-                "  async runner polls per MiB moved",
+                "MiB moved",
                 counts.runner_polls as f64 / mib,
-                "",
-            );
-            report.extra(
-                SECTION,
-                "  async wall-clock timer fired (all rounds)",
-                counts.timer_fires as f64,
-                "",
+                counts,
             );
         }
     }
