@@ -8,23 +8,11 @@
 mod netns;
 
 use netns::line_server::SEP;
-use std::process::Command;
-use std::time::Duration;
 
-/// The demo ends in milliseconds; this bounds a hang.
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// Run the example with `args`: (exit code, stdout, stderr).
+/// Run the example with `args`: (exit code, stdout, stderr), bounded.
 #[track_caller]
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let mut cmd = Command::new(netns::example("async_line_server"));
-    cmd.args(args).env("RUST_LOG", "info");
-    let o = netns::run_within(&mut cmd, LIMIT);
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    netns::run_example("async_line_server", args)
 }
 
 /// What the loopback demo's server prints: the clients' lines, stripped,
@@ -114,10 +102,7 @@ fn loopback_demo_output_is_always_the_same() {
 /// `args` fails with exactly `want` (after `error: `) as its one line.
 #[track_caller]
 fn fails_with(args: &[&str], want: &str) {
-    let (code, out, err) = run(args);
-    assert_eq!(code, Some(2), "{args:?}: stderr {err}");
-    assert_eq!(out, "", "{args:?}: nothing on stdout");
-    assert_eq!(err, format!("error: {want}\n"), "{args:?}");
+    netns::example_fails_with("async_line_server", args, want);
 }
 
 const USAGE: &str = "usage: async_line_server [--loopback] | --tap TAP [--ip CIDR] [--gateway IP] \

@@ -4,32 +4,7 @@
 
 mod netns;
 
-use std::process::{Command, Stdio};
-
-/// Run example `name` with `args`: (exit code, stdout, stderr).
-#[track_caller]
-fn run(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(netns::example(name))
-        .args(args)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run example");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// `name args` fails with exactly `want` (after `error: `) as its one line.
-#[track_caller]
-fn fails_with(name: &str, args: &[&str], want: &str) {
-    let (code, out, err) = run(name, args);
-    assert_eq!(code, Some(2), "{name} {args:?}: stderr {err}");
-    assert_eq!(out, "", "{name} {args:?}: nothing on stdout");
-    assert_eq!(err, format!("error: {want}\n"), "{name} {args:?}");
-}
+use netns::{example_fails_with as fails_with, run_example as run};
 
 #[test]
 fn line_server_rejects_a_huge_idle_timeout() {

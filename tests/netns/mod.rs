@@ -147,6 +147,34 @@ pub fn example(name: &str) -> PathBuf {
     p
 }
 
+/// Bounds one run of an example on the command line (a demo ends in
+/// milliseconds; a refused command line never opens a device).
+pub const EXAMPLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// Run example `name` with `args` (`RUST_LOG=info`), within
+/// [`EXAMPLE_LIMIT`]: (exit code, stdout, stderr).
+#[track_caller]
+pub fn run_example(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(example(name));
+    cmd.args(args).env("RUST_LOG", "info");
+    let o = run_within(&mut cmd, EXAMPLE_LIMIT);
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// `name args` fails with exactly `want` (after `error: `) as its one line
+/// on stderr, nothing on stdout, exit status 2.
+#[track_caller]
+pub fn example_fails_with(name: &str, args: &[&str], want: &str) {
+    let (code, out, err) = run_example(name, args);
+    assert_eq!(code, Some(2), "{name} {args:?}: stderr {err}");
+    assert_eq!(out, "", "{name} {args:?}: nothing on stdout");
+    assert_eq!(err, format!("error: {want}\n"), "{name} {args:?}");
+}
+
 /// Run to completion within `limit`, killing it otherwise.
 #[track_caller]
 pub fn run_within(cmd: &mut Command, limit: Duration) -> Output {
