@@ -50,16 +50,6 @@ impl<'a> Socket<'_, 'a> {
         }
     }
 
-    /// Waiting for a TCP connection's outcome.
-    pub(crate) fn connect_op(&self) -> Op<impl Step<'a, ()>> {
-        self.tcp_connect_op()
-    }
-
-    /// After the wait: a connect that gave up is aborted.
-    pub(crate) fn connect_end(&self, r: Result<()>, started: bool) -> Result<()> {
-        self.tcp_connect_end(r, started)
-    }
-
     /// `recv_from`: bytes or a datagram, with the sender.
     pub(crate) fn recv_from_op<'b>(
         &'b self,

@@ -185,8 +185,9 @@ impl<'a> Socket<'_, 'a> {
         Ok(started)
     }
 
-    /// Waiting for the connection's outcome.
-    pub(super) fn tcp_connect_op(&self) -> Op<impl Step<'a, ()>> {
+    /// Waiting for a TCP connection's outcome (`connect`'s second step;
+    /// the first is `connect_begin`).
+    pub(crate) fn connect_op(&self) -> Op<impl Step<'a, ()>> {
         let id = self.id.get();
         Op::write(move |i: &mut Inner<'a>| {
             let (s, t) = i.tcp(id)?;
@@ -200,7 +201,7 @@ impl<'a> Socket<'_, 'a> {
 
     /// After the wait: a connect that gave up is aborted, so the socket can
     /// be reused or closed cleanly.
-    pub(super) fn tcp_connect_end(&self, r: Result<()>, started: bool) -> Result<()> {
+    pub(crate) fn connect_end(&self, r: Result<()>, started: bool) -> Result<()> {
         if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
             let id = self.id.get();
             let _ = self.stack.try_with(|i| i.abort_connect(id));
