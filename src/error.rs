@@ -173,6 +173,19 @@ pub enum ConfigError {
     /// More default routes than smoltcp's route table holds, or a gateway
     /// of a family this build lacks.
     TooManyGateways,
+    /// DHCP was asked for on a device without an Ethernet (MAC) address;
+    /// DHCP runs on Ethernet only.
+    #[cfg(feature = "dhcp")]
+    DhcpNeedsEthernet,
+    /// The DHCP host name is empty, longer than
+    /// [`MAX_HOST_NAME`](crate::MAX_HOST_NAME) bytes, or has a byte other
+    /// than a letter, a digit or `-`.
+    #[cfg(feature = "dhcp")]
+    BadHostName,
+    /// The stack has no entry of its socket set left for the DHCP client
+    /// (`SOCKETS` is 0).
+    #[cfg(feature = "dhcp")]
+    NoSocketForDhcp,
 }
 
 impl fmt::Display for ConfigError {
@@ -189,6 +202,18 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::TooManyGateways => {
                 f.write_str("more default routes than the route table can hold")
+            }
+            #[cfg(feature = "dhcp")]
+            ConfigError::DhcpNeedsEthernet => {
+                f.write_str("DHCP needs an Ethernet device with a MAC address")
+            }
+            #[cfg(feature = "dhcp")]
+            ConfigError::BadHostName => {
+                f.write_str("DHCP host name must be 1 to 63 letters, digits or '-'")
+            }
+            #[cfg(feature = "dhcp")]
+            ConfigError::NoSocketForDhcp => {
+                f.write_str("no socket entry left for the DHCP client (SOCKETS is 0)")
             }
         }
     }

@@ -39,7 +39,11 @@ mod log;
 mod time;
 
 pub use addr::SockAddr;
+#[cfg(feature = "proto-ipv4")]
+pub use config::Ipv4Config;
 pub use config::{Config, MAX_ADDRS, MAX_DNS};
+#[cfg(feature = "dhcp")]
+pub use config::{DhcpConfig, MAX_HOST_NAME};
 pub use error::{ConfigError, Error, ResolveError, Result};
 pub use inner::{Stats, MAX_BACKLOG};
 #[cfg(feature = "dns")]

@@ -21,6 +21,9 @@ pub const UDP_PACKETS: usize = 8;
 /// metadata (2 × [`UDP_PACKETS`] entries, 768 bytes on 64-bit targets), so
 /// with a small `UDP` a TCP slot costs its two buffers plus about 560 bytes;
 /// a UDP socket beyond that count is [`NoBufferSpace`](crate::Error::NoBufferSpace).
+/// With [`Config::dhcp`](crate::Config::dhcp) the DHCP client takes one
+/// entry of the socket set for the stack's whole life: `SOCKETS - 1` remain
+/// for sockets.
 /// The resolver (feature `dns`)
 /// has its own small buffers (about 1.3 KiB) and borrows a free slot's place
 /// in the socket set, not its buffers, for the time of a resolution.
@@ -57,6 +60,10 @@ pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize, const UDP:
     /// The stub resolver's own small socket buffers.
     #[cfg(feature = "dns")]
     pub(crate) dns: DnsStorage,
+    /// The DHCP client's outgoing option (the host name), which smoltcp's
+    /// socket borrows for the stack's life.
+    #[cfg(feature = "dhcp")]
+    pub(crate) dhcp_options: [smoltcp::wire::DhcpOption<'d>; 1],
 }
 
 impl<const SOCKETS: usize, const BUF: usize, const UDP: usize>
@@ -84,6 +91,8 @@ impl<const SOCKETS: usize, const BUF: usize, const UDP: usize>
             tx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; UDP],
             #[cfg(feature = "dns")]
             dns: DnsStorage::new(),
+            #[cfg(feature = "dhcp")]
+            dhcp_options: [smoltcp::wire::DhcpOption { kind: 0, data: &[] }],
         }
     }
 }

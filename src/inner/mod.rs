@@ -11,6 +11,8 @@
 //! - `poll.rs`: moving packets and running timers.
 
 mod backlog;
+#[cfg(feature = "dhcp")]
+mod dhcp;
 #[cfg(feature = "dns")]
 mod dns;
 mod lifecycle;
@@ -29,6 +31,8 @@ use smoltcp::socket::{AnySocket, Socket as AnySock};
 use smoltcp::time::Instant;
 
 pub use backlog::MAX_BACKLOG;
+#[cfg(feature = "dhcp")]
+pub(crate) use dhcp::Dhcp;
 #[cfg(feature = "dns")]
 pub(crate) use dns::{Resolver, Servers};
 pub(crate) use poll::Driver;
@@ -65,6 +69,11 @@ pub(crate) struct Inner<'a> {
     /// A socket lent out of the set while the resolver's socket uses its place.
     #[cfg_attr(not(feature = "dns"), allow(dead_code))]
     parked: Option<(u16, AnySock<'a>)>,
+    /// The DHCP client (feature `dhcp`, `Config::dhcp`).
+    #[cfg(feature = "dhcp")]
+    pub dhcp: Option<Dhcp>,
+    /// The device's link state at the last poll (devices without one: up).
+    pub link_up: bool,
     pub now: Instant,
     next_port: u16,
     seq: u32,
@@ -133,6 +142,9 @@ impl<'a> Inner<'a> {
             #[cfg(feature = "dns")]
             resolver,
             parked: None,
+            #[cfg(feature = "dhcp")]
+            dhcp: None,
+            link_up: true,
             now: Instant::ZERO,
             next_port: ports::first_ephemeral(seed),
             seq: 0,

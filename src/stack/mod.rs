@@ -3,6 +3,7 @@
 //! `wait.rs`; the async front end's futures (`wait_async.rs`), their wakers
 //! (`waiters.rs`) and the runner (`runner.rs`) drive the same operations.
 
+mod netif;
 #[cfg(feature = "async")]
 pub(crate) mod runner;
 mod wait;
@@ -126,6 +127,8 @@ impl<'a> Stack<'a> {
             tx_meta,
             #[cfg(feature = "dns")]
             dns,
+            #[cfg(feature = "dhcp")]
+            dhcp_options,
         } = resources;
         let pool = BufPool {
             rx: rx.as_flattened_mut(),
@@ -136,7 +139,19 @@ impl<'a> Stack<'a> {
             tx_meta: tx_meta.as_flattened_mut(),
             buf: B,
         };
-        let set = SocketSet::new(&mut storage[..]);
+        #[cfg_attr(not(feature = "dhcp"), allow(unused_mut))]
+        let mut set = SocketSet::new(&mut storage[..]);
+        #[cfg(feature = "dhcp")]
+        let dhcp = match &config.dhcp {
+            Some(d) => Some(crate::inner::Dhcp::new(
+                &mut set,
+                N,
+                dhcp_options,
+                d,
+                &config.dns_servers,
+            )?),
+            None => None,
+        };
         let driver: &'a mut dyn Driver = device;
         let mut inner = Inner::new(
             iface,
@@ -149,6 +164,10 @@ impl<'a> Stack<'a> {
             config.random_seed,
         );
         inner.now = now;
+        #[cfg(feature = "dhcp")]
+        {
+            inner.dhcp = dhcp;
+        }
         Ok(Stack {
             inner: RefCell::new(inner),
             clock,
