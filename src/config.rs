@@ -23,6 +23,7 @@ pub const MAX_DNS: usize = 3;
 #[non_exhaustive]
 pub struct Config {
     /// `HardwareAddress::Ip` for IP-medium devices (TUN, `Loopback`), a MAC for Ethernet.
+    /// A device that reports its own (an `EmbassyDriver`) replaces it.
     pub hardware_addr: HardwareAddress,
     /// The interface's addresses.
     pub addresses: heapless::Vec<IpCidr, MAX_ADDRS>,
@@ -106,6 +107,20 @@ impl Config {
             dhcp: Some(DhcpConfig::default()),
             ..Self::ethernet(mac)
         }
+    }
+
+    /// Turn DHCP on (feature `dhcp`): as [`Config::dhcp`], for a device
+    /// that reports its own MAC address (an
+    /// [`EmbassyDriver`](crate::device::EmbassyDriver)), or after `ethernet`.
+    ///
+    /// ```
+    /// let cfg = smolsock::Config::ip().with_dhcp();
+    /// assert!(cfg.dhcp.is_some());
+    /// ```
+    #[cfg(feature = "dhcp")]
+    pub fn with_dhcp(mut self) -> Self {
+        self.dhcp.get_or_insert_with(DhcpConfig::default);
+        self
     }
 
     /// Send `name` as the DHCP host name (feature `dhcp`; turns DHCP on if

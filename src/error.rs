@@ -186,6 +186,10 @@ pub enum ConfigError {
     /// (`SOCKETS` is 0).
     #[cfg(feature = "dhcp")]
     NoSocketForDhcp,
+    /// The device's medium is neither Ethernet nor IP (an IEEE 802.15.4
+    /// embassy driver): this build of smoltcp has no such medium.
+    #[cfg(feature = "embassy-net-driver")]
+    UnsupportedMedium,
 }
 
 impl fmt::Display for ConfigError {
@@ -210,6 +214,10 @@ impl fmt::Display for ConfigError {
             #[cfg(feature = "dhcp")]
             ConfigError::BadHostName => {
                 f.write_str("DHCP host name must be 1 to 63 letters, digits or '-'")
+            }
+            #[cfg(feature = "embassy-net-driver")]
+            ConfigError::UnsupportedMedium => {
+                f.write_str("the device's medium is neither Ethernet nor IP")
             }
             #[cfg(feature = "dhcp")]
             ConfigError::NoSocketForDhcp => {

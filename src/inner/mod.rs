@@ -30,12 +30,12 @@ use smoltcp::socket::udp;
 use smoltcp::socket::{AnySocket, Socket as AnySock};
 use smoltcp::time::Instant;
 
+pub(crate) use crate::device::Driver;
 pub use backlog::MAX_BACKLOG;
 #[cfg(feature = "dhcp")]
 pub(crate) use dhcp::Dhcp;
 #[cfg(feature = "dns")]
 pub(crate) use dns::{Resolver, Servers};
-pub(crate) use poll::Driver;
 
 /// How the stack's socket slots are used at one moment ([`Stack::stats`](crate::Stack::stats)):
 /// a soak test checks that usage returns to its baseline.

@@ -3,8 +3,6 @@
 
 use super::observe::Phase;
 use super::Inner;
-use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketSet};
-use smoltcp::phy::Device;
 use smoltcp::socket::tcp::State;
 use smoltcp::time::Instant;
 
@@ -12,25 +10,6 @@ use smoltcp::time::Instant;
 const MAX_INGRESS: usize = 256;
 /// Bound on poll rounds per `poll` call (each round drains the device).
 const MAX_ROUNDS: usize = 64;
-
-/// A `Device` with its type erased, so `Stack` and `Socket` are not generic.
-pub(crate) trait Driver {
-    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
-    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
-    /// Is the link up? A plain `smoltcp::phy::Device` has no link state: always.
-    fn link_up(&mut self) -> bool {
-        true
-    }
-}
-
-impl<D: Device + ?Sized> Driver for D {
-    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
-        iface.poll_ingress_single(now, self, set) != PollIngressSingleResult::None
-    }
-    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
-        iface.poll_egress(now, self, set) == PollResult::SocketStateChanged
-    }
-}
 
 impl Inner<'_> {
     /// Move packets and run timers at `now`; true if anything happened.

@@ -15,6 +15,7 @@ pub(crate) use wait::{one_of, OneOf};
 pub(crate) use wait::{Op, Step};
 
 use crate::config::Config;
+use crate::device::NetDevice;
 use crate::error::{ConfigError, Error};
 use crate::inner::{Driver, Inner, Stats};
 use crate::resources::{BufPool, StackResources};
@@ -22,7 +23,6 @@ use crate::slot::SlotId;
 use crate::time::Clock;
 use core::cell::{Cell, RefCell};
 use smoltcp::iface::{Interface, SocketSet};
-use smoltcp::phy::Device;
 use smoltcp::time::Instant;
 use smoltcp::wire::IpAddress;
 
@@ -82,17 +82,20 @@ impl<'a> Stack<'a> {
     /// Fails, before touching the device, on a configuration smoltcp would
     /// panic on (a multicast interface address, a multicast MAC) or could
     /// not hold (too many addresses or routes).
-    pub fn new<D: Device + 'a, const N: usize, const B: usize, const U: usize>(
+    pub fn new<D: NetDevice + 'a, const N: usize, const B: usize, const U: usize>(
         device: &'a mut D,
         clock: &'a dyn Clock,
         resources: &'a mut StackResources<'a, N, B, U>,
-        config: Config,
+        mut config: Config,
     ) -> Result<Self, ConfigError> {
+        if let Some(hw) = device.hardware_addr()? {
+            config.hardware_addr = hw;
+        }
         config.validate()?;
         let mut ic = smoltcp::iface::Config::new(config.hardware_addr);
         ic.random_seed = config.random_seed;
         let now = clock.now();
-        let mut iface = Interface::new(ic, device, now);
+        let mut iface = device.interface(ic, now);
         let mut fits = true;
         iface.update_ip_addrs(|a| {
             for c in &config.addresses {
