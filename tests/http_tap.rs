@@ -9,10 +9,10 @@
 //! the namespace.
 
 mod netns;
-use netns::run_within as run;
+use netns::{run_within as run, stderr_line, Guard};
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const HTTP_PORT: u16 = 8000;
@@ -78,16 +78,6 @@ while len(ready) < 3:
 open(sys.argv[1], "w").write("ready")
 time.sleep(3600)
 "#;
-
-/// Kills its child on drop, also when the test fails.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn have(program: &str) -> bool {
     Command::new(program)
@@ -235,14 +225,6 @@ fn without_date(raw: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(rest);
     out
-}
-
-#[track_caller]
-fn stderr_line(o: &Output) -> String {
-    let s = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(s.trim_end().lines().count(), 1, "one line on stderr: {s:?}");
-    assert!(!s.contains("panicked"), "{s}");
-    s
 }
 
 macro_rules! require_tools {

@@ -200,7 +200,10 @@ fn no_tap_test_here_is_silently_skipped() {
     assert_eq!(tests, 5);
     for (other, require) in [
         (include_str!("line_tap.rs"), "require_line_tools!();"),
-        (include_str!("async_line_tap.rs"), "require_line_tools!();"),
+        (
+            include_str!("../interop/tests/async_example/async_line_tap.rs"),
+            "require_line_tools!();",
+        ),
         (include_str!("http_tap.rs"), "require_tools!();"),
     ] {
         assert!(!other.contains("SKIPPED"));

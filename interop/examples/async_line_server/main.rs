@@ -1,8 +1,8 @@
 //! The seed's line server, async: N sessions as N tasks on `embassy-executor`.
 //!
 //! ```text
-//! cargo run --example async_line_server                 # = --loopback: demo, no privileges
-//! cargo run --example async_line_server -- --tap TAP [--ip CIDR] [--gateway IP]
+//! cargo run -p smolsock-interop --example async_line_server                 # = --loopback: demo, no privileges
+//! cargo run -p smolsock-interop --example async_line_server -- --tap TAP [--ip CIDR] [--gateway IP]
 //!     [--port 10001] [--sessions 4] [--backlog N] [--idle-timeout SECS] [--pcap FILE]
 //! ```
 //!
@@ -27,7 +27,7 @@
 //! 3 sessions and a demo client task: four clients, three served at once
 //! and one waiting in the backlog, that end with `stop`.
 
-#[path = "../common/mod.rs"]
+#[path = "../../../examples/common/mod.rs"]
 mod common;
 
 mod args;

@@ -9,7 +9,7 @@
 //! (like `tests/line_tap.rs`, they fail, saying why, if they cannot run).
 //! Every wait is bounded.
 
-mod netns;
+use crate::netns;
 
 use netns::line_server::{nc, pipe_lines, python, Server, PY_PRELUDE, SEP};
 use std::process::{Command, Stdio};

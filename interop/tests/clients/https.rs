@@ -10,16 +10,6 @@
 //! server certificate for `localhost`, ECDSA P-256 (what embedded-tls can
 //! verify without a heap). The client's RNG is seeded: runs are repeatable.
 
-/// Without the feature this file holds only this test; the HTTPS tests run
-/// with `cargo test --features tls` (as `.ci/run` does).
-#[cfg(not(feature = "tls"))]
-#[test]
-fn https_needs_the_tls_feature_and_says_so() {
-    let msg = smolsock::http::HttpError::HttpsNotSupported.to_string();
-    assert!(msg.contains("built without the `tls` feature"), "{msg}");
-}
-
-#[cfg(feature = "tls")]
 mod with_tls {
 
     use rcgen::{
@@ -327,10 +317,11 @@ mod with_tls {
 
     fn request_for(target: &str, host: &str) -> Vec<u8> {
         format!(
-        "GET {target} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: smolsock/{}\r\nConnection: close\r\n\r\n",
-        env!("CARGO_PKG_VERSION")
-    )
-    .into_bytes()
+            "GET {target} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: {}\r\nConnection: close\r\n\r\n",
+            // smolsock's version, not this test crate's (tests/http_loopback.rs pins the text).
+            smolsock::http::USER_AGENT
+        )
+        .into_bytes()
     }
 
     /// Raw GET over TLS: (result, bytes, largest chunk).

@@ -10,7 +10,7 @@
 //! The first test skips certificate checks (`UnsecureProvider`); the others
 //! verify the server's chain against a test CA made with `rcgen`, and refuse a
 //! certificate for another name or from another CA.
-mod common;
+use crate::common;
 use common::addr;
 use embedded_tls::blocking::{
     Aes128GcmSha256, Certificate, CryptoProvider, NoClock, TlsConfig, TlsConnection, TlsContext,

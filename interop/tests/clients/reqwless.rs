@@ -2,7 +2,7 @@
 //! 0.14's `HttpClient` over the stack's embedded-nal-async `TcpConnect` and
 //! `Dns`, fetching from an async HTTP/1.1 server (`common::http_async`)
 //! on the same loopback stack, in simulated time.
-mod common;
+use crate::common;
 use common::async_util::async_listener;
 use common::http_async::{serve, Seen};
 use common::sim_exec::block_on_sim;

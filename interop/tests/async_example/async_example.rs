@@ -5,7 +5,7 @@
 //! Run `cargo build --examples` first (`cargo test` builds them; `cargo test
 //! --test async_example` alone does not).
 
-mod netns;
+use crate::netns;
 
 use netns::line_server::SEP;
 

@@ -6,7 +6,7 @@
 //!
 //! One thread, simulated time, no blocking call: a super-loop polls the
 //! client and the broker and moves the clock 1 ms per round.
-mod common;
+use crate::common;
 use common::*;
 use embedded_nal::{nb, TcpClientStack, TcpError, TcpErrorKind, TcpFullStack};
 use minimq::{broker::IpBroker, ConfigBuilder, Minimq, Publication, QoS};

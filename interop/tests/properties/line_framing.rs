@@ -1,7 +1,7 @@
 //! Line framing under random segmentation: the framer alone, and the whole
 //! server over loopback sockets, against a simple reference model.
 
-mod common;
+use crate::common;
 use common::*;
 use proptest::prelude::*;
 use smolsock::line::{strip, Command, Event, Frame, LineConfig, LineFramer, LineServer, Status};
