@@ -42,8 +42,8 @@ pub fn unavailable() -> Option<String> {
 /// Every TAP test is marked
 /// `#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]`:
 /// `cargo test` lists it as ignored (visibly, and counted), never as a
-/// silent `ok`. Run them as root with `cargo test --test line_tap --test
-/// http_tap --test tap_errors -- --ignored` (after `cargo build --examples`).
+/// silent `ok`. Run them as root with `cargo test --test tap -- --ignored`
+/// (after `cargo build --examples`).
 ///
 /// Fail the calling TAP test, saying why, when it cannot run here: it runs
 /// only when asked for (`--ignored`), so a missing privilege is a failure,

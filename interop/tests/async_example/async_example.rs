@@ -2,8 +2,8 @@
 //! program: its loopback demo, bounded in time, with its exact stdout and
 //! exit status; and bad command lines. No privileges needed.
 //!
-//! Run `cargo build --examples` first (`cargo test` builds them; `cargo test
-//! --test async_example` alone does not).
+//! `cargo test -p smolsock-interop` builds the example first (`cargo test
+//! -p smolsock-interop --test async_example` alone does not).
 
 use crate::netns;
 

@@ -5,8 +5,8 @@
 //!
 //! Needs root, /dev/net/tun, `ip` (iproute2), `python3`, `nc` and `timeout`
 //! (coreutils); marked `#[ignore]`: run them as root with
-//! `cargo build --examples && cargo test --test async_line_tap -- --ignored`
-//! (like `tests/line_tap.rs`, they fail, saying why, if they cannot run).
+//! `cargo test -p smolsock-interop --test async_example -- --ignored`
+//! (like `tests/tap/line_tap.rs`, they fail, saying why, if they cannot run).
 //! Every wait is bounded.
 
 use crate::netns;

@@ -1,5 +1,5 @@
 //! `http_get --features tls` over a TAP device against OpenSSL (moved from
-//! the root's tests/http_get_cli.rs: it needs `rcgen`). The example must be
+//! the root's tests/tap/http_get_cli.rs: it needs `rcgen`). The example must be
 //! built with the feature first: `cargo build --examples --features tls`.
 
 use crate::netns::{self, run_within as run, stderr_line, Guard};

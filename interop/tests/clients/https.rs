@@ -4,7 +4,7 @@
 //!
 //! The client blocks; the rustls server is a non-blocking smolsock socket
 //! driven from the clock's idle hook (as the HTTP servers of
-//! tests/http_loopback.rs are): whenever a blocking call would sleep, the
+//! tests/programs/http_loopback.rs are): whenever a blocking call would sleep, the
 //! hook moves the server's TLS records first, and time only jumps when it
 //! has nothing to do. Certificates come from `rcgen`: a test CA and a
 //! server certificate for `localhost`, ECDSA P-256 (what embedded-tls can
@@ -318,7 +318,7 @@ mod with_tls {
     fn request_for(target: &str, host: &str) -> Vec<u8> {
         format!(
             "GET {target} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: {}\r\nConnection: close\r\n\r\n",
-            // smolsock's version, not this test crate's (tests/http_loopback.rs pins the text).
+            // smolsock's version, not this test crate's (tests/programs/http_loopback.rs pins the text).
             smolsock::http::USER_AGENT
         )
         .into_bytes()

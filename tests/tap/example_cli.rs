@@ -2,7 +2,7 @@
 //! nothing on stdout, exit status 2 (never 101, a panic). No privileges and
 //! no TAP device needed: every value is checked before the device is opened.
 
-mod netns;
+use crate::netns;
 
 use netns::{example_fails_with as fails_with, run_example as run};
 

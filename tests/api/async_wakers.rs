@@ -4,7 +4,7 @@
 //! a reader and a writer on one socket, shutdown and close of a socket a
 //! future waits on, cancelled futures (recv, resolve), no spinning while
 //! everything waits, and async calls made where the stack is borrowed.
-mod common;
+use crate::common;
 use common::async_util::{async_listener, connect_pair, stream};
 use common::sim_exec::{block_on_sim, block_on_sim_counted, sleep_ms, Counts, Mode};
 use common::*;

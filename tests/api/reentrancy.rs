@@ -2,7 +2,7 @@
 //! that hold the stack (`recv_with`, `send_with`, `with_iface`) return
 //! `Error::Busy` instead of panicking, and a socket closed or dropped there
 //! is closed as soon as the closure returns. No safe sequence panics.
-mod common;
+use crate::common;
 use common::*;
 use smolsock::{ResolveError, Shutdown};
 

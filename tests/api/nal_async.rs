@@ -1,6 +1,6 @@
 //! embedded-nal-async 0.9 on a `Stack`: `TcpConnect`, `UdpStack`, `Dns`, on
 //! Loopback and simulated time (`block_on_sim`).
-mod common;
+use crate::common;
 use common::async_util::async_listener_at;
 use common::sim_exec::block_on_sim;
 use common::*;

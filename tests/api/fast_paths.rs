@@ -1,7 +1,7 @@
 //! The data calls' fast paths (no stack poll while bytes are buffered or
 //! room is free), the line server's in-place framing, and UDP-capable slots.
 
-mod common;
+use crate::common;
 use common::*;
 use smolsock::line::{CloseReason, Line, LineConfig, LineHandler, LineServer, SessionInfo};
 use smolsock::Clock;

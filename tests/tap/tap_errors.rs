@@ -6,9 +6,9 @@
 //!
 //! Needs root, /dev/net/tun, `ip`, `timeout`, and for the permission case
 //! `unshare`, `mount`, `mknod`, `setpriv` (util-linux, coreutils). Marked
-//! `#[ignore]`: run as root with `cargo test --test tap_errors -- --ignored`.
+//! `#[ignore]`: run as root with `cargo test --test tap tap_errors -- --ignored`.
 
-mod netns;
+use crate::netns;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Output, Stdio};
@@ -201,7 +201,7 @@ fn no_tap_test_here_is_silently_skipped() {
     for (other, require) in [
         (include_str!("line_tap.rs"), "require_line_tools!();"),
         (
-            include_str!("../interop/tests/async_example/async_line_tap.rs"),
+            include_str!("../../interop/tests/async_example/async_line_tap.rs"),
             "require_line_tools!();",
         ),
         (include_str!("http_tap.rs"), "require_tools!();"),

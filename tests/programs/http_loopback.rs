@@ -7,7 +7,7 @@
 //! The stack lives for the whole test process (`Box::leak`) so the hook may
 //! own sockets on it.
 
-mod common;
+use crate::common;
 use common::{HookClock, Service};
 use smolsock::http::{
     Client, HttpError, Part, ResponseError, ResponseParser, CHUNK, DEFAULT_TIMEOUT,

@@ -1,6 +1,6 @@
 //! embedded-io-async 0.7 on stream `AsyncSocket`s: each trait contract, one
 //! test each, on Loopback and simulated time (`block_on_sim`).
-mod common;
+use crate::common;
 use common::sim_exec::block_on_sim;
 use common::*;
 use core::time::Duration as StdDuration;

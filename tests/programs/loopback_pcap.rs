@@ -2,7 +2,7 @@
 //! with both demos' packets, each packet once (`PcapMode::TxOnly` on
 //! `Loopback`), readable by `tshark -r FILE`. No privileges needed.
 
-mod netns;
+use crate::netns;
 
 use std::process::Command;
 

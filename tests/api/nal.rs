@@ -1,5 +1,5 @@
 //! embedded-nal 0.9 on a smolsock stack: each trait contract, one test each.
-mod common;
+use crate::common;
 use common::*;
 use embedded_nal::{
     nb, AddrType, Dns, TcpClientStack, TcpError, TcpErrorKind, TcpFullStack, UdpClientStack,

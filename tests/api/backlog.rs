@@ -1,5 +1,5 @@
 //! SPEC §3, the listen backlog and the socket pool.
-mod common;
+use crate::common;
 use common::*;
 use smoltcp::time::Duration;
 

@@ -1,6 +1,6 @@
 //! std::io::Read / std::io::Write on stream sockets (feature `std`), and the
 //! std::io::ErrorKind of every smolsock error.
-mod common;
+use crate::common;
 use common::*;
 use core::time::Duration as StdDuration;
 use smoltcp::time::Duration;

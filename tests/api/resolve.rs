@@ -1,5 +1,5 @@
 //! Name resolution (Python's getaddrinfo / gaierror), distinct from socket errors.
-mod common;
+use crate::common;
 use common::*;
 use smolsock::ResolveError;
 use smoltcp::phy::{Loopback, Medium};

@@ -1,6 +1,6 @@
 //! Edge cases found in review (each was a bug once): huge timeouts, stale
 //! handles, reused sockets, data for closed sockets, connect give-up.
-mod common;
+use crate::common;
 use common::*;
 use core::time::Duration as StdDuration;
 use smoltcp::time::Duration;

@@ -2,7 +2,7 @@
 //! beside it on simulated time (`block_on_sim`), and blocking sockets on the
 //! same stack at once. The wakers, cancellation, spinning and re-entrancy
 //! are in `async_wakers.rs`.
-mod common;
+use crate::common;
 use common::async_util::{async_listener, connect_pair, stream};
 use common::sim_exec::{block_on_sim, sleep_ms};
 use common::*;

@@ -7,7 +7,7 @@
 //! Python servers on the Linux side; that test skips with a message
 //! otherwise. Every wait is bounded.
 
-mod netns;
+use crate::netns;
 use netns::{run_within as run, stderr_line, Guard};
 
 use std::process::{Command, Output, Stdio};

@@ -6,7 +6,7 @@
 //! (coreutils); marked `#[ignore]`: run them as root with `-- --ignored` (they
 //! fail, saying why, if they cannot run). Every wait is bounded.
 
-mod netns;
+use crate::netns;
 
 use netns::line_server::{nc, python, Server, PY_PRELUDE, SEP};
 use std::process::{Command, Stdio};

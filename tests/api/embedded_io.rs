@@ -1,5 +1,5 @@
 //! embedded-io 0.7 on stream sockets: each trait contract, one test each.
-mod common;
+use crate::common;
 use common::*;
 use core::time::Duration as StdDuration;
 use embedded_io::{Error as _, ErrorKind, Read, ReadReady, Write, WriteReady};

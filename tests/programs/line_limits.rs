@@ -2,7 +2,7 @@
 //! simulated clock: a client trickling bytes (session limit, minimum line
 //! rate), who may send `stop`, and the backlog that was really granted.
 
-mod common;
+use crate::common;
 use common::*;
 use core::net::{IpAddr, Ipv4Addr};
 use smolsock::line::{CloseReason, Event, LineConfig, LineServer, RemoteStop, Status};

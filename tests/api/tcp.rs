@@ -1,5 +1,5 @@
 //! SPEC §3, stream sockets: modes, recv/send, EOF, half-close, reset, close.
-mod common;
+use crate::common;
 use common::*;
 use core::time::Duration as StdDuration;
 

@@ -13,11 +13,11 @@
 //! in simulated time: that figure is a known limit, not a failure.
 //!
 //! `FAULT_SEED=n` and `FAULT_DROP=pct` explore other loss patterns and rates
-//! (e.g. `FAULT_DROP=30 cargo test --release --test faults -- --nocapture`).
+//! (e.g. `FAULT_DROP=30 cargo test --release --test faults faults:: -- --nocapture`).
 //!
 //! At the end: regression tests for what the fuzz targets found.
 
-mod common;
+use crate::common;
 use common::*;
 use smolsock::http::{Client, Part, ResponseError, ResponseParser};
 use smolsock::line::{CloseReason, Event, LineConfig, LineServer, Status};

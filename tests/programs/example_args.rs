@@ -3,9 +3,9 @@
 //! clear error, never a panic (issue 10: `--idle-timeout 1e20` and
 //! `--ip 224.0.0.1/24` used to exit 101).
 
-#[path = "../examples/common/args.rs"]
+#[path = "../../examples/common/args.rs"]
 mod args;
-#[path = "../examples/common/long_line.rs"]
+#[path = "../../examples/common/long_line.rs"]
 mod long_line;
 
 use args::{parse_line_args, LineArgs, NetOpts};

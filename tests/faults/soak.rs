@@ -11,7 +11,7 @@
 //! has to wait, so no simulated time passes except for idle timeouts and
 //! where the tests let TIME-WAIT expire.
 
-mod common;
+use crate::common;
 use common::*;
 use smolsock::line::{CloseReason, Event, LineConfig, LineServer, Status};
 use smolsock::Stats;

@@ -2,7 +2,7 @@
 //! idle timeout to the tick, EOF, partial and overlong lines, binary data,
 //! backlog queueing, several sessions, and `stop` while clients wait.
 
-mod common;
+use crate::common;
 use common::*;
 use smolsock::line::{CloseReason, Event, LineConfig, LineServer, Status};
 use smolsock::Clock;

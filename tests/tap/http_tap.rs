@@ -8,7 +8,7 @@
 //! they fail, saying why, if they cannot run). Every wait is bounded; children die with
 //! the namespace.
 
-mod netns;
+use crate::netns;
 use netns::{run_within as run, stderr_line, Guard};
 
 use std::path::PathBuf;

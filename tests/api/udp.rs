@@ -1,5 +1,5 @@
 //! SPEC §3, datagram sockets.
-mod common;
+use crate::common;
 use common::*;
 use smoltcp::time::Duration;
 
