@@ -156,7 +156,9 @@ fn thousand_connect_close_cycles_on_a_4_slot_pool_leak_nothing() {
         block_on_sim(stack, clock, async {
             for i in 0..1000 {
                 let c = stream(stack);
-                let (a, r) = futures_util::join!(l.accept(), c.connect(addr("127.0.0.1:12005")));
+                let (a, r) =
+                    futures_util::future::join(l.accept(), c.connect(addr("127.0.0.1:12005")))
+                        .await;
                 r.unwrap_or_else(|e| panic!("cycle {i}: connect: {e}"));
                 let (s, _) = a.unwrap_or_else(|e| panic!("cycle {i}: accept: {e}"));
                 c.send_all(b"x").await.unwrap();
@@ -242,7 +244,7 @@ fn a_non_blocking_socket_driven_from_a_task_beside_an_async_server() {
                 }
                 assert_eq!(got, b"echo me");
             };
-            futures_util::join!(server, client);
+            futures_util::future::join(server, client).await;
         });
     });
 }
@@ -254,7 +256,8 @@ fn into_blocking_and_from_socket_share_the_connection() {
         // A blocking `Socket` made async.
         let c = AsyncSocket::from(tcp(stack));
         let s = block_on_sim(stack, clock, async {
-            let (a, r) = futures_util::join!(l.accept(), c.connect(addr("127.0.0.1:12008")));
+            let (a, r) =
+                futures_util::future::join(l.accept(), c.connect(addr("127.0.0.1:12008"))).await;
             r.unwrap();
             a.unwrap().0
         });
@@ -285,10 +288,11 @@ fn udp_send_to_and_recv_from_round_trip_and_recv_from_times_out() {
         block_on_sim(stack, clock, async {
             let mut buf = [0u8; 32];
             // The receiver waits first; the datagram wakes it.
-            let (got, sent) = futures_util::join!(
+            let (got, sent) = futures_util::future::join(
                 b.recv_from(&mut buf),
-                a.send_to(b"ping", addr("127.0.0.1:12010"))
-            );
+                a.send_to(b"ping", addr("127.0.0.1:12010")),
+            )
+            .await;
             assert_eq!(sent, Ok(4));
             assert_eq!(got, Ok((4, addr("127.0.0.1:12009"))));
             assert_eq!(&buf[..4], b"ping");

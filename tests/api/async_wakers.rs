@@ -58,7 +58,7 @@ fn a_waiting_accept_wakes_for_each_backlog_member_that_connects() {
                 .await;
                 assert!(r.iter().all(|r| r.is_ok()), "{r:?}");
             };
-            let (got, ()) = futures_util::join!(acceptor, connector);
+            let (got, ()) = futures_util::future::join(acceptor, connector).await;
             let peers: Vec<_> = clients.iter().map(|c| c.local_addr().unwrap()).collect();
             assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), peers);
             // Each accepted when its handshake completed, not at a later timer.
@@ -92,7 +92,7 @@ fn a_reader_and_a_writer_on_one_socket_both_progress() {
                 c.send_all(b"done").await.unwrap();
                 got
             };
-            let (r, w, got) = futures_util::join!(reader, writer, client);
+            let (r, w, got) = futures_util::future::join3(reader, writer, client).await;
             assert_eq!(w, Ok(()));
             assert_eq!(r, Ok(4));
             assert_eq!(got, big.len());
@@ -109,10 +109,11 @@ fn shutdown_read_wakes_a_waiting_reader_with_eof() {
             let (_c, s) = connect_pair(&l, 13003).await;
             let t0 = clock.now();
             let mut buf = [0u8; 8];
-            let (r, ()) = futures_util::join!(s.recv(&mut buf), async {
+            let (r, ()) = futures_util::future::join(s.recv(&mut buf), async {
                 sleep_ms(clock, 1000).await;
                 s.shutdown(Shutdown::Read).unwrap();
-            });
+            })
+            .await;
             assert_eq!(r, Ok(0));
             assert_eq!(ms_since(clock, t0), 1000);
             assert_eq!(s.recv(&mut buf).await, Ok(0), "and stays at EOF");
@@ -130,10 +131,11 @@ fn closing_the_handle_under_a_waiting_recv_is_bad_descriptor() {
             assert_eq!(stack.stats().unwrap().user, before.user + 2);
             let t0 = clock.now();
             let mut buf = [0u8; 8];
-            let (r, ()) = futures_util::join!(s.recv(&mut buf), async {
+            let (r, ()) = futures_util::future::join(s.recv(&mut buf), async {
                 sleep_ms(clock, 1000).await;
                 s.close().unwrap();
-            });
+            })
+            .await;
             assert_eq!(r, Err(Error::BadDescriptor));
             assert_eq!(ms_since(clock, t0), 1000);
             assert_eq!(s.send(b"x").await, Err(Error::BadDescriptor));
@@ -198,7 +200,7 @@ fn wait_10s(mode: Mode, ticks: bool, chatter: bool) -> Counts {
                     }
                 }
             };
-            futures_util::join!(s.recv(&mut buf), ticker).0
+            futures_util::future::join(s.recv(&mut buf), ticker).await.0
         });
         assert_eq!(r, Err(Error::TimedOut));
         assert_eq!(ms_since(clock, t0), 10_000);
@@ -331,7 +333,7 @@ fn a_dropped_resolve_gives_its_lease_back() {
                 sleep_ms(&clock, 10).await;
                 stack.resolve_async("other.test", secs).await
             };
-            futures_util::join!(stack.resolve_async("web.test", secs), second)
+            futures_util::future::join(stack.resolve_async("web.test", secs), second).await
         };
         match select(pin!(both), pin!(sleep_ms(&clock, 100))).await {
             Either::Left((r, _)) => panic!("nobody answered, got {r:?}"),
@@ -353,10 +355,11 @@ fn a_dropped_resolve_gives_its_lease_back() {
     assert_eq!(stack.stats().unwrap(), before);
     // The second resolution, while the first held the lease, was refused.
     let r = block_on_sim(&stack, &clock, async {
-        let (a, b) = futures_util::join!(stack.resolve_async("web.test", secs), async {
+        let (a, b) = futures_util::future::join(stack.resolve_async("web.test", secs), async {
             sleep_ms(&clock, 10).await;
             stack.resolve_async("other.test", secs).await
-        });
+        })
+        .await;
         (a, b)
     });
     assert_eq!(
@@ -405,7 +408,7 @@ fn several_tasks_waiting_in_accept_on_one_listener_are_all_served() {
                 }
                 got
             };
-            futures_util::join!(connector, collect).1
+            futures_util::future::join(connector, collect).await.1
         });
         let mut tasks: Vec<_> = served.iter().map(|(t, _)| *t).collect();
         tasks.sort();

@@ -143,7 +143,7 @@ fn flush_waits_until_the_peer_has_acknowledged_everything() {
                 }
                 got
             };
-            let (read_at_flush, got) = futures_util::join!(flush, reader);
+            let (read_at_flush, got) = futures_util::future::join(flush, reader).await;
             assert!(
                 read_at_flush >= 476,
                 "flush returned after {read_at_flush} bytes were read"
@@ -291,7 +291,7 @@ fn a_shared_reference_reads_and_writes_from_two_tasks_at_once() {
                 (&c).read_exact(&mut buf).await.unwrap();
                 buf
             };
-            let ((), got) = futures_util::join!(echo, client);
+            let ((), got) = futures_util::future::join(echo, client).await;
             assert_eq!(&got, b"ping");
         });
     });

@@ -14,10 +14,11 @@ fn tcp_connect_gives_a_connected_embedded_io_async_stream() {
     with_stack::<4, _>(|stack, clock| {
         let l = async_listener_at(stack, "127.0.0.1:8100", 2);
         block_on_sim(stack, clock, async {
-            let (conn, acc) = futures_util::join!(
+            let (conn, acc) = futures_util::future::join(
                 TcpConnect::connect(stack, addr("127.0.0.1:8100")),
-                l.accept()
-            );
+                l.accept(),
+            )
+            .await;
             let mut conn = conn.unwrap();
             let (mut srv, peer) = acc.unwrap();
             assert_eq!(peer, conn.local_addr().unwrap());
@@ -44,8 +45,11 @@ fn tcp_connect_takes_the_family_of_the_remote_address() {
         block_on_sim(stack, clock, async {
             // Through `&Stack` (embedded-nal-async's blanket impl) as well.
             let by_ref = &stack;
-            let (conn, acc) =
-                futures_util::join!(TcpConnect::connect(by_ref, addr("[::1]:8101")), l.accept());
+            let (conn, acc) = futures_util::future::join(
+                TcpConnect::connect(by_ref, addr("[::1]:8101")),
+                l.accept(),
+            )
+            .await;
             let conn = conn.unwrap();
             assert!(conn.local_addr().unwrap().is_ipv6());
             assert_eq!(acc.unwrap().1, conn.local_addr().unwrap());
