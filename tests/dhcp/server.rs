@@ -2,6 +2,8 @@
 //! Ethernet pipe, built from smoltcp's wire types: it answers DISCOVER with
 //! an OFFER and REQUEST with an ACK (or a NAK, or nothing, as the test
 //! says), and records every message with the simulated time it arrived.
+//! Also a module of interop's `embassy_net` test (over a driver channel).
+#![allow(dead_code)]
 
 use smolsock::smoltcp;
 use smoltcp::phy::{self, ChecksumCapabilities, Device, DeviceCapabilities, Medium};
@@ -180,8 +182,6 @@ impl Server {
         if let (false, Some(t)) = (nak, &t2) {
             times.push(DhcpOption { kind: 59, data: t });
         }
-        let mut dns = heapless::Vec::new();
-        dns.push(SERVER_IP).unwrap();
         let repr = DhcpRepr {
             message_type: kind,
             transaction_id: req.transaction_id,
@@ -202,7 +202,7 @@ impl Server {
             client_identifier: None,
             server_identifier: Some(SERVER_IP),
             parameter_request_list: None,
-            dns_servers: (!nak).then_some(dns),
+            dns_servers: (!nak).then(|| core::iter::once(SERVER_IP).collect()),
             max_size: None,
             lease_duration: (!nak).then_some(lease),
             renew_duration: None,

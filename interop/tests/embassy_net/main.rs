@@ -10,6 +10,9 @@
 //! is bounded by a deadline.
 
 mod link;
+mod link_dhcp;
+#[path = "../../../tests/dhcp/server.rs"]
+mod server;
 
 use embassy_futures::select::{select, select3, Either};
 use embassy_net::tcp::TcpSocket;
@@ -40,9 +43,16 @@ fn smol_addr(port: u16) -> SockAddr {
     SockAddr::from((SMOL_IP, port))
 }
 
+/// What a test body may do to the cable.
+struct Control<'d> {
+    /// The link state smolsock's driver reports.
+    smol_link: ch::StateRunner<'d>,
+    wire: &'d link::Wire,
+}
+
 /// The two stacks on one channel pair, the pump and both runners beside
 /// `body`; panics if `body` is not done within [`DEADLINE`].
-fn with_pair(body: impl AsyncFnOnce(&smolsock::Stack<'_>, embassy_net::Stack<'_>)) {
+fn with_pair(body: impl AsyncFnOnce(&smolsock::Stack<'_>, embassy_net::Stack<'_>, &Control<'_>)) {
     let mut smol_state = ch::State::<MTU, 8, 8>::new();
     let mut emb_state = ch::State::<MTU, 8, 8>::new();
     let (smol_runner, smol_dev) = ch::new(
@@ -69,6 +79,10 @@ fn with_pair(body: impl AsyncFnOnce(&smolsock::Stack<'_>, embassy_net::Stack<'_>
     let (emb_stack, mut emb_run) = embassy_net::new(emb_dev, emb_cfg, &mut emb_res, 0x1234_5678);
 
     let wire = link::Wire::default();
+    let control = Control {
+        smol_link: smol_runner.state_runner(),
+        wire: &wire,
+    };
     futures_executor::block_on(async {
         let background = select3(
             link::pump(smol_runner, emb_runner, &wire),
@@ -76,7 +90,7 @@ fn with_pair(body: impl AsyncFnOnce(&smolsock::Stack<'_>, embassy_net::Stack<'_>
             emb_run.run(),
         );
         let bounded = select(
-            body(&stack, emb_stack),
+            body(&stack, emb_stack, &control),
             embassy_time::Timer::after(DEADLINE),
         );
         match select(bounded, background).await {
@@ -173,7 +187,7 @@ async fn emb_both_ways(s: &mut TcpSocket<'_>, out_seed: u8, in_seed: u8) {
 
 #[test]
 fn embassy_net_clients_to_a_smolsock_listener_with_a_backlog() {
-    with_pair(async |stack, emb| {
+    with_pair(async |stack, emb, _| {
         let listener = AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
         listener.bind(smol_addr(7000)).unwrap();
         listener.listen(3).unwrap();
@@ -213,7 +227,7 @@ fn embassy_net_clients_to_a_smolsock_listener_with_a_backlog() {
 
 #[test]
 fn a_smolsock_client_to_an_embassy_net_listener() {
-    with_pair(async |stack, emb| {
+    with_pair(async |stack, emb, _| {
         let (mut rx, mut tx) = (vec![0; BUF], vec![0; BUF]);
         let mut server = TcpSocket::new(emb, &mut rx, &mut tx);
         let client = AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
@@ -235,7 +249,7 @@ fn a_smolsock_client_to_an_embassy_net_listener() {
 
 #[test]
 fn udp_both_ways() {
-    with_pair(async |stack, emb| {
+    with_pair(async |stack, emb, _| {
         let (mut rm, mut rb, mut tm, mut tb) = (
             [PacketMetadata::EMPTY; 8],
             vec![0; 4096],
@@ -267,5 +281,62 @@ fn udp_both_ways() {
             assert_eq!(&buf[..n], &reply[..]);
             assert_eq!(from, SockAddr::from((EMB_IP, 9000)));
         }
+    });
+}
+
+#[test]
+fn a_connection_survives_the_link_going_down_and_up() {
+    with_pair(async |stack, emb, ctl| {
+        let (mut rx, mut tx) = (vec![0; BUF], vec![0; BUF]);
+        let mut server = TcpSocket::new(emb, &mut rx, &mut tx);
+        let client = AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
+        let (a, c) = futures_util::future::join(
+            server.accept(7002),
+            client.connect(SockAddr::from((EMB_IP, 7002))),
+        )
+        .await;
+        a.expect("accept");
+        c.expect("connect");
+        assert!(stack.is_link_up());
+
+        // The driver's link change wakes smolsock's runner by itself.
+        ctl.smol_link
+            .set_link_state(embassy_net_driver::LinkState::Down);
+        embassy_time::Timer::after_millis(50).await;
+        assert!(!stack.is_link_up(), "the runner saw the link go down");
+        assert_eq!(
+            stack
+                .wait_link_up_async(Some(std::time::Duration::from_millis(100)))
+                .await,
+            Err(smolsock::Error::TimedOut)
+        );
+        let before = ctl.wire.a_to_b.get();
+        client.send_all(b"queued while down").await.expect("queued");
+        embassy_time::Timer::after_millis(300).await;
+        assert_eq!(
+            ctl.wire.a_to_b.get(),
+            before,
+            "a frame left while the link was down"
+        );
+
+        ctl.smol_link
+            .set_link_state(embassy_net_driver::LinkState::Up);
+        stack
+            .wait_link_up_async(Some(std::time::Duration::from_secs(1)))
+            .await
+            .expect("link up");
+        let mut buf = [0; 64];
+        let mut got = Vec::new();
+        while got.len() < 17 {
+            let n = server.read(&mut buf).await.expect("embassy-net read");
+            assert!(n > 0, "EOF before the queued bytes");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(&got[..], b"queued while down");
+        // And the other way, on the same connection.
+        server.write_all(b"still here").await.unwrap();
+        server.flush().await.unwrap();
+        let n = client.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"still here");
     });
 }
