@@ -1,16 +1,12 @@
-//! The TAP examples' command-line parsing (examples/common/args.rs, compiled
-//! here as it is), and the wording of TAP errors: every bad flag value is one
+//! The TAP examples' command-line parsing (the `smolsock-cli` crate,
+//! cli/src/args.rs, which the examples use), and the wording of TAP errors: every bad flag value is one
 //! clear error, never a panic (issue 10: `--idle-timeout 1e20` and
 //! `--ip 224.0.0.1/24` used to exit 101).
 
-#[path = "../../examples/common/args.rs"]
-mod args;
-#[path = "../../examples/common/long_line.rs"]
-mod long_line;
-
-use args::{parse_line_args, LineArgs, NetOpts};
 use core::time::Duration;
 use smolsock::line::RemoteStop;
+use smolsock_cli::args::{self, parse_line_args, LineArgs, NetOpts};
+use smolsock_cli::long_line;
 use std::io;
 use std::net::IpAddr;
 

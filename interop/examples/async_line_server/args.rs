@@ -1,9 +1,9 @@
 //! The command line: `--loopback` (the default) or `--tap TAP` with the
 //! shared TAP flags (checked by `common/args.rs`) and the server's own.
 
-use crate::common::args::{parse_backlog, parse_port, parse_secs, value, NetOpts};
 use crate::{DEFAULT_SESSIONS, MAX_SESSIONS, USAGE};
 use smolsock::line::DEFAULT_PORT;
+use smolsock_cli::args::{parse_backlog, parse_port, parse_secs, value, NetOpts};
 use std::time::Duration;
 
 /// What the command line asked for.

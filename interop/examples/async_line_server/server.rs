@@ -1,12 +1,12 @@
 //! The server's tasks: N session tasks sharing one listening socket, and
 //! the state they share.
 
-use crate::common::long_line::LongLines;
 use crate::common::{print_line, SEPARATOR};
 use futures_util::future::{select, Either};
 use smolsock::asynch::AsyncSocket;
 use smolsock::line::{CloseReason, Command, Frame, LineFramer, DEFAULT_MAX_LINE};
 use smolsock::{Error, SockAddr};
+use smolsock_cli::long_line::LongLines;
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::pin::pin;

@@ -1,7 +1,5 @@
 //! One warning per over-long line, not one per piece: a 1 MiB line comes to
 //! the handler as 1,024 pieces of 1 KiB, and the log should say so once.
-#![allow(dead_code)]
-
 /// Which sessions are in the middle of an over-long line.
 #[derive(Debug, Default)]
 pub struct LongLines {

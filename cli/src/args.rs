@@ -1,12 +1,10 @@
 //! Command-line parsing of the TAP examples, kept apart from any device so
-//! that `tests/example_args.rs` tests it as it is: every flag value is
+//! that `tests/programs/example_args.rs` tests it as it is: every flag value is
 //! checked here, up front, and a bad one is one clear sentence (the examples
 //! print it after `error: ` and exit 2), never a panic further down.
 //!
 //! Also here: what a failure to open the TAP device means, in words
 //! ([`tap_open_error`]), so the wording is tested without root.
-#![allow(dead_code)]
-
 use smolsock::line::{LineConfig, RemoteStop, MAX_STOP_PEERS};
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
 use std::net::IpAddr;
