@@ -43,8 +43,9 @@ impl<C: Clock + ?Sized> Clock for &C {
 
 /// Sleeping for the async front end: the runner's way to wait for the
 /// stack's next timer (feature `async`). It must count on the same clock as
-/// the stack's [`Clock`]. Implemented by [`SimClock`] and, with the feature
-/// `embassy-time`, by `asynch::EmbassyClock`.
+/// the stack's [`Clock`]. Implemented by [`SimClock`], by `StdClock` (feature
+/// `std`, on one timer thread) and, with the feature `embassy-time`, by
+/// `asynch::EmbassyClock`.
 #[cfg(feature = "async")]
 pub trait Timer {
     /// Resolves at `at` or later. Resolving early is allowed (the runner
@@ -302,6 +303,15 @@ mod std_clock {
                 fd: None,
                 max_idle: core::time::Duration::from_millis(1),
             }
+        }
+
+        /// The wall-clock instant of the stack's instant `at`.
+        #[cfg(feature = "async")]
+        pub(crate) fn wall_instant(&self, at: Instant) -> std::time::Instant {
+            let micros = u64::try_from(at.total_micros()).unwrap_or(0);
+            self.start
+                .checked_add(core::time::Duration::from_micros(micros))
+                .unwrap_or(self.start)
         }
 
         /// A wall clock that sleeps on `fd` (e.g. `TunTapInterface::as_raw_fd`).

@@ -4,7 +4,8 @@
 //! print it after `error: ` and exit 2), never a panic further down.
 //!
 //! Also here: what a failure to open the TAP device means, in words
-//! ([`tap_open_error`]), so the wording is tested without root.
+//! ([`tap_open_error`], from the library's `TapError`), so the wording is tested without root.
+use smolsock::device::TapError;
 use smolsock::line::{LineConfig, RemoteStop, MAX_STOP_PEERS};
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
 use std::net::IpAddr;
@@ -301,20 +302,40 @@ pub fn parse_line_args(args: impl IntoIterator<Item = String>) -> Result<LineArg
     Ok(LineArgs::Run { net, config })
 }
 
-/// What failed when opening TAP device `name` meant, in one sentence with
-/// the fix; `create` is the command that makes it for this user.
-pub fn tap_open_error(name: &str, e: &std::io::Error, create: &str) -> String {
-    match e.raw_os_error() {
-        Some(16) => format!(
+/// What the failure to open TAP device `name` means, in one sentence with
+/// the fix (the library's [`TapError`] says what happened); the hints name
+/// the commands, with the Linux side at `gateway` on a `prefix`-long network.
+pub fn tap_open_error(name: &str, e: &TapError, gateway: IpAddress, prefix: u8) -> String {
+    let create = tap_create_hint(name, gateway, prefix);
+    match e {
+        TapError::NoSuchDevice => {
+            format!("no network device named '{name}'; create it with: {create}")
+        }
+        TapError::Tun => format!(
+            "'{name}' is a TUN device, not a TAP device; replace it with: \
+             sudo ip tuntap del dev {name} mode tun && {create}"
+        ),
+        TapError::NotTap => {
+            let other = if name == "tap0" { "tap1" } else { "tap0" };
+            let create = tap_create_hint(other, gateway, prefix);
+            format!(
+                "'{name}' is not a TAP device; give --tap a TAP device, e.g. one made with: {create}"
+            )
+        }
+        TapError::Busy => format!(
             "TAP device '{name}' is busy: another program has it open (a TAP device \
              serves one program at a time; line_server and http_get cannot share it); \
              stop that program or use another device"
         ),
-        Some(1 | 13) => format!(
+        TapError::PermissionDenied => format!(
             "permission denied opening TAP device '{name}': it belongs to another user; \
              make it yours with: sudo ip tuntap del dev {name} mode tap && {create}"
         ),
-        _ => format!("cannot open TAP device '{name}': {e}"),
+        TapError::Down => {
+            format!("TAP device '{name}' is down; bring it up with: sudo ip link set {name} up")
+        }
+        TapError::ControlPermissionDenied | TapError::NoControlDevice(_) => e.to_string(),
+        e => format!("cannot open TAP device '{name}': {e}"),
     }
 }
 

@@ -6,14 +6,13 @@
 //! descriptor.
 #![allow(dead_code)]
 
-pub mod tap_ready;
 use smolsock_cli::args;
 pub use smolsock_cli::args::NetOpts;
 
-use smolsock::smoltcp::phy::{Device, Medium, PcapMode, PcapWriter, TunTapInterface};
+use smolsock::device::Tap;
+use smolsock::smoltcp::phy::{Device, PcapMode, PcapWriter};
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
 use smolsock::{Config, Stack, StackResources, StdClock};
-use std::os::unix::io::AsRawFd;
 
 /// Socket slots and buffer size of the examples' stack.
 pub const SLOTS: usize = 16;
@@ -54,64 +53,9 @@ pub fn mac_for(ip: &IpCidr) -> [u8; 6] {
     [0x02, 0x00, o[0], o[1], o[2], o[3]]
 }
 
-/// Linux's `IFF_TAP` bit in /sys/class/net/NAME/tun_flags.
-const IFF_TAP: u32 = 0x0002;
-
-fn sys_hex(name: &str, file: &str) -> Option<u32> {
-    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/{file}")).ok()?;
-    u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).ok()
-}
-
-/// Open TAP device `name`, or say exactly why not: no such device (never
-/// created here: as root, opening a missing name would make a new device
-/// that nobody configured), not a TAP device, no /dev/net/tun, permission
-/// denied, busy, down.
-pub fn open_tap(opts: &NetOpts, name: &str) -> Result<TunTapInterface, String> {
-    let create = args::tap_create_hint(name, opts.gateway, opts.ip.prefix_len());
-    if !std::path::Path::new("/sys/class/net").join(name).exists() {
-        return Err(format!(
-            "no network device named '{name}'; create it with: {create}"
-        ));
-    }
-    match sys_hex(name, "tun_flags") {
-        Some(f) if f & IFF_TAP != 0 => {}
-        Some(_) => {
-            return Err(format!(
-                "'{name}' is a TUN device, not a TAP device; replace it with: \
-                 sudo ip tuntap del dev {name} mode tun && {create}"
-            ))
-        }
-        None => {
-            let other = if name == "tap0" { "tap1" } else { "tap0" };
-            let create = args::tap_create_hint(other, opts.gateway, opts.ip.prefix_len());
-            return Err(format!(
-                "'{name}' is not a TAP device; give --tap a TAP device, e.g. one made with: {create}"
-            ));
-        }
-    }
-    if let Err(e) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/net/tun")
-    {
-        return Err(match e.raw_os_error() {
-            Some(1 | 13) => "permission denied opening /dev/net/tun, the TUN/TAP control \
-                             device: run as root, or let your user open it (usually mode 0666)"
-                .to_string(),
-            _ => format!("cannot open /dev/net/tun, the TUN/TAP control device: {e}"),
-        });
-    }
-    let tap = TunTapInterface::new(name, Medium::Ethernet)
-        .map_err(|e| args::tap_open_error(name, &e, &create))?;
-    // smoltcp's TAP device panics on a write to a link that is down (EIO):
-    // say so clearly instead.
-    let up = sys_hex(name, "flags").is_some_and(|f| f & 1 != 0);
-    if !up {
-        return Err(format!(
-            "TAP device '{name}' is down; bring it up with: sudo ip link set {name} up"
-        ));
-    }
-    Ok(tap)
+/// Open TAP device `name`, or say exactly why not and how to fix it.
+pub fn open_tap(opts: &NetOpts, name: &str) -> Result<Tap, String> {
+    Tap::open(name).map_err(|e| args::tap_open_error(name, &e, opts.gateway, opts.ip.prefix_len()))
 }
 
 /// Open the TAP device named in `opts` and run `f` with a stack on it (and a
@@ -125,7 +69,7 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
         .as_deref()
         .unwrap_or_else(|| die("--tap TAP is required"));
     let tap = open_tap(opts, name).unwrap_or_else(|e| die(e));
-    let clock = StdClock::with_fd(tap.as_raw_fd());
+    let clock = tap.clock();
     let config = tap_config(opts);
     match &opts.pcap {
         Some(path) => {

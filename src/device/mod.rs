@@ -1,7 +1,9 @@
 //! What a [`Stack`](crate::Stack) runs on: the [`NetDevice`] trait, met by
 //! every `smoltcp::phy::Device` (smoltcp's `Loopback` and TAP, your own MAC
 //! driver) and by [`EmbassyDriver`] (feature `embassy-net-driver`: any
-//! embassy-net driver, with its link state and wake-ups).
+//! embassy-net driver, with its link state and wake-ups). With `std`: a
+//! Linux [`Tap`] device whose open errors say what happened, and (with
+//! `async`) [`TapReady`], the async runner's wake-up on its descriptor.
 //!
 //! The core sees a device type-erased (`&mut dyn NetDevice`), so `Stack`
 //! and `Socket` are not generic. It calls the device from `Stack::poll`,
@@ -13,8 +15,17 @@
 #[cfg(feature = "embassy-net-driver")]
 mod embassy;
 
+#[cfg(feature = "std")]
+mod tap;
+#[cfg(all(feature = "std", feature = "async"))]
+mod tap_ready;
+
 #[cfg(feature = "embassy-net-driver")]
 pub use embassy::EmbassyDriver;
+#[cfg(feature = "std")]
+pub use tap::{Tap, TapError};
+#[cfg(all(feature = "std", feature = "async"))]
+pub use tap_ready::TapReady;
 
 use crate::error::ConfigError;
 use core::task::Waker;

@@ -35,11 +35,11 @@ mod demo;
 mod server;
 
 use args::{parse_args, Mode};
-use common::tap_ready::TapReady;
 use common::{die, open_tap, tap_config};
 use embassy_executor::Spawner;
 use server::{session, Server};
 use smolsock::asynch::{AsyncSocket, EmbassyClock, NoInterrupt};
+use smolsock::device::TapReady;
 use smolsock::line::DEFAULT_PORT;
 use smolsock::smoltcp::phy::{Device, Loopback, Medium, PcapMode, PcapWriter};
 use smolsock::{Config, Domain, SockAddr, Stack, StackResources, Type};
