@@ -129,7 +129,7 @@ impl Tap {
                 _ => TapError::Other(e),
             })?;
         // smoltcp's TAP device panics on a write to a link that is down (EIO).
-        if !sys_hex(name, "flags").is_some_and(|f| f & IFF_UP != 0) {
+        if sys_hex(name, "flags").is_none_or(|f| f & IFF_UP == 0) {
             return Err(TapError::Down);
         }
         Ok(Tap { inner })
