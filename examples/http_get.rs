@@ -21,7 +21,7 @@ use std::io::Write;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-const USAGE: &str = "usage: http_get --tap TAP [--ip CIDR] [--gateway IP] [--dns IP] \
+const USAGE: &str = "usage: http_get --tap TAP [--ip CIDR] [--gateway IP] [--dns IP] [--dhcp] \
 [--timeout SECS] [--pcap FILE] [--cacert FILE | --insecure] URL";
 
 /// What `--help` prints after the usage line.
@@ -33,6 +33,9 @@ Fetch URL with HTTP/1.0 GET over the TAP device and print the raw response
   --ip CIDR        smolsock's address (default 192.168.69.2/24)
   --gateway IP     the default gateway (default 192.168.69.1)
   --dns IP         the DNS server (default 192.168.69.1)
+  --dhcp           address, gateway and DNS server from a DHCP server, in
+                   place of --ip, --gateway and --dns (the wait for the
+                   lease counts in --timeout)
   --timeout SECS   deadline for the whole exchange, name resolution included
                    (default 20; a number of seconds > 0 and <= 1000000000)
   --pcap FILE      write every packet sent and received to FILE (pcap;
@@ -170,8 +173,14 @@ fn main() {
 
     let mut stdout = std::io::stdout().lock();
     let mut write_error = None;
-    let result = with_tap_stack(&args.net, |stack| {
-        let client = Client::new(stack).with_timeout(args.timeout);
+    // One deadline for the whole exchange, the wait for a DHCP lease included.
+    let start = std::time::Instant::now();
+    let result = with_tap_stack(&args.net, args.timeout, |stack| {
+        let left = args.timeout.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return Err(HttpError::TimedOut);
+        }
+        let client = Client::new(stack).with_timeout(left);
         fetch(&client, &args.url, ca.as_deref(), |chunk| {
             match stdout.write_all(chunk) {
                 Ok(()) => ControlFlow::Continue(()),

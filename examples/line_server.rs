@@ -14,7 +14,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{die, print_line, with_tap_stack, SEPARATOR, SLOTS};
+use common::{die, print_line, with_tap_stack, DHCP_WAIT, SEPARATOR, SLOTS};
 use smolsock::line::{CloseReason, Line, LineHandler, LineServer, SessionInfo};
 use smolsock_cli::args::{parse_line_args, LineArgs, LINE_USAGE};
 use smolsock_cli::long_line::LongLines;
@@ -69,7 +69,7 @@ fn main() {
         }
         Err(e) => die(e),
     };
-    with_tap_stack(&net, |stack| {
+    with_tap_stack(&net, DHCP_WAIT, |stack| {
         let asked = config.backlog;
         let mut server: LineServer = LineServer::new(stack, config.clone())
             .unwrap_or_else(|e| die(format_args!("cannot listen on port {}: {e}", config.port)));

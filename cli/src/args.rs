@@ -31,6 +31,10 @@ pub struct NetOpts {
     pub gateway: IpAddress,
     pub dns: IpAddress,
     pub pcap: Option<String>,
+    /// `--dhcp`: address, gateway and DNS server from DHCP.
+    pub dhcp: bool,
+    /// The first of `--ip`, `--gateway`, `--dns` given (they exclude `--dhcp`).
+    pub static_flag: Option<&'static str>,
 }
 
 impl Default for NetOpts {
@@ -41,6 +45,8 @@ impl Default for NetOpts {
             gateway: IpAddress::v4(192, 168, 69, 1),
             dns: IpAddress::v4(192, 168, 69, 1),
             pcap: None,
+            dhcp: false,
+            static_flag: None,
         }
     }
 }
@@ -53,10 +59,22 @@ impl NetOpts {
         flag: &str,
         args: &mut impl Iterator<Item = String>,
     ) -> Result<bool, String> {
+        if flag == "--dhcp" {
+            self.dhcp = true;
+            return Ok(true);
+        }
         if !matches!(flag, "--tap" | "--ip" | "--gateway" | "--dns" | "--pcap") {
             return Ok(false);
         }
         let v = value(flag, args)?;
+        match flag {
+            "--ip" | "--gateway" | "--dns" if self.static_flag.is_none() => {
+                self.static_flag = ["--ip", "--gateway", "--dns"]
+                    .into_iter()
+                    .find(|f| *f == flag);
+            }
+            _ => {}
+        }
         match flag {
             "--tap" => self.tap = Some(parse_ifname(&v)?),
             "--ip" => self.ip = parse_cidr("--ip", &v)?,
@@ -78,6 +96,15 @@ impl NetOpts {
     pub fn check(&self) -> Result<(), String> {
         if self.tap.is_none() {
             return Err("--tap TAP is required".into());
+        }
+        if self.dhcp {
+            return match self.static_flag {
+                Some(f) => Err(format!(
+                    "--dhcp and {f} exclude each other: with --dhcp the address, gateway \
+                     and DNS server come from the DHCP server"
+                )),
+                None => Ok(()),
+            };
         }
         let (ip, gw) = (self.ip.address(), self.gateway);
         if std::mem::discriminant(&ip) != std::mem::discriminant(&gw) {
@@ -251,7 +278,7 @@ pub fn parse_remote_stop(flag: &str, v: &str) -> Result<RemoteStop, String> {
     RemoteStop::only(&peers).ok_or_else(|| format!("{flag}: more than {MAX_STOP_PEERS} addresses"))
 }
 
-pub const LINE_USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gateway IP] \
+pub const LINE_USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gateway IP] [--dhcp] \
 [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS] \
 [--line-timeout SECS] [--remote-stop any|none|IP[,IP...]] [--pcap FILE]";
 

@@ -13,6 +13,7 @@ use smolsock::device::Tap;
 use smolsock::smoltcp::phy::{Device, PcapMode, PcapWriter};
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
 use smolsock::{Config, Stack, StackResources, StdClock};
+use std::time::Duration;
 
 /// Socket slots and buffer size of the examples' stack.
 pub const SLOTS: usize = 16;
@@ -58,9 +59,18 @@ pub fn open_tap(opts: &NetOpts, name: &str) -> Result<Tap, String> {
     Tap::open(name).map_err(|e| args::tap_open_error(name, &e, opts.gateway, opts.ip.prefix_len()))
 }
 
+/// How long `line_server --dhcp` waits for its lease.
+pub const DHCP_WAIT: Duration = Duration::from_secs(30);
+
 /// Open the TAP device named in `opts` and run `f` with a stack on it (and a
-/// pcap capture when `--pcap` is given). Exits with one clear line on error.
-pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
+/// pcap capture when `--pcap` is given). With `--dhcp`, first wait at most
+/// `lease_within` for a lease and print one stderr line with it. Exits with
+/// one clear line on error.
+pub fn with_tap_stack<R>(
+    opts: &NetOpts,
+    lease_within: Duration,
+    f: impl FnOnce(&Stack<'_>) -> R,
+) -> R {
     if let Err(e) = opts.check() {
         die(e);
     }
@@ -76,18 +86,59 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
             let file = std::fs::File::create(path)
                 .unwrap_or_else(|e| die(format_args!("cannot create pcap file '{path}': {e}")));
             let mut dev = PcapWriter::new(tap, file, PcapMode::Both);
-            run_on(&mut dev, &clock, config, f)
+            run_on(&mut dev, &clock, config, |s| {
+                lease_then(s, name, lease_within, f)
+            })
         }
         None => {
             let mut dev = tap;
-            run_on(&mut dev, &clock, config, f)
+            run_on(&mut dev, &clock, config, |s| {
+                lease_then(s, name, lease_within, f)
+            })
         }
     }
 }
 
+/// With DHCP, wait for the lease (at most `within`) and say what it is on
+/// stderr; then run `f`.
+fn lease_then<R>(
+    stack: &Stack<'_>,
+    tap: &str,
+    within: Duration,
+    f: impl FnOnce(&Stack<'_>) -> R,
+) -> R {
+    if stack.ipv4_config().is_none() {
+        match stack.wait_config_up(Some(within)) {
+            Ok(l) => {
+                let dns: Vec<String> = l.dns_servers.iter().map(|d| d.to_string()).collect();
+                let gw = l.gateway.map_or("none".to_string(), |g| g.to_string());
+                eprintln!(
+                    "DHCP lease on {tap}: {} (gateway {gw}, DNS {})",
+                    l.address,
+                    if dns.is_empty() {
+                        "none".to_string()
+                    } else {
+                        dns.join(", ")
+                    }
+                );
+            }
+            Err(smolsock::Error::TimedOut) => die(format_args!(
+                "no DHCP lease on {tap} within {} s: no DHCP server answered",
+                within.as_secs_f64()
+            )),
+            Err(e) => die(format_args!("waiting for a DHCP lease on {tap}: {e}")),
+        }
+    }
+    f(stack)
+}
+
 /// The stack's configuration on a TAP device: the MAC made from `--ip`, the
-/// address, gateway and DNS server of the flags.
+/// address, gateway and DNS server of the flags, or DHCP (`--dhcp`).
 pub fn tap_config(opts: &NetOpts) -> Config {
+    if opts.dhcp {
+        return Config::dhcp(mac_for(&opts.ip))
+            .with_random_seed(std::process::id() as u64 ^ 0x5eed_cafe);
+    }
     Config::ethernet(mac_for(&opts.ip))
         .with_address(opts.ip)
         .with_gateway(opts.gateway)

@@ -196,10 +196,20 @@ fn gateway_and_dns_must_be_unicast_and_the_gateway_on_the_link() {
     assert_eq!(
         err(&["--gateway", "10.0.0.1"]),
         "--gateway 10.0.0.1 is not in --ip's network 192.168.69.2/24; it must be on the link; \
-         usage: line_server --tap TAP [--ip CIDR] [--gateway IP] [--port 10001] [--backlog 5] \
+         usage: line_server --tap TAP [--ip CIDR] [--gateway IP] [--dhcp] [--port 10001] [--backlog 5] \
          [--idle-timeout SECS] [--session-limit SECS] [--line-timeout SECS] \
          [--remote-stop any|none|IP[,IP...]] [--pcap FILE]"
     );
+    // --dhcp in place of --ip/--gateway/--dns, never beside them.
+    assert!(err(&["--dhcp", "--gateway", "10.0.0.1"]).starts_with(
+        "--dhcp and --gateway exclude each other: with --dhcp the address, gateway and DNS \
+         server come from the DHCP server"
+    ));
+    assert!(err(&["--ip", "10.0.0.2/24", "--dhcp"]).starts_with("--dhcp and --ip exclude"));
+    match line_args(&["--tap", "tap0", "--dhcp"]) {
+        Ok(LineArgs::Run { net, .. }) => assert!(net.dhcp),
+        other => panic!("{other:?}"),
+    }
     assert!(err(&["--gateway", "192.168.69.2"])
         .starts_with("--gateway 192.168.69.2 is smolsock's own address (--ip)"));
     assert!(err(&["--gateway", "fe80::1"])
