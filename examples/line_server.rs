@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example line_server -- --tap TAP [--ip CIDR] [--gateway IP]
-//!     [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS]
+//!     [--dhcp] [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS]
 //!     [--line-timeout SECS] [--remote-stop any|none|IP[,IP...]] [--pcap FILE]
 //! ```
 //!
@@ -84,7 +84,10 @@ fn main() {
         };
         log::info!(
             "line server on {} port {}, {granted}, idle timeout {:?}, session limit {:?}, line timeout {:?}, remote stop {:?}",
-            net.ip,
+            // The address it really has (the lease's, with --dhcp).
+            stack
+                .ipv4_config()
+                .map_or(net.ip.to_string(), |c| c.address.to_string()),
             c.port,
             c.idle_timeout,
             c.session_limit,
