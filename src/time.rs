@@ -30,6 +30,14 @@ pub trait Clock {
     /// Wait until `until` (or forever when `None`), or until a packet may have
     /// arrived, whichever comes first. Returning early is always allowed.
     fn idle(&self, until: Option<Instant>) -> Idle;
+    /// The waker a device that wakes by itself (an
+    /// [`EmbassyDriver`](crate::device::EmbassyDriver)) gets while a blocking
+    /// call waits: waking it must end [`idle`](Self::idle) early. `None`
+    /// (the default): the device gets a no-op waker, and `idle` must wake by
+    /// its own means (an interrupt ends `WFI`; a file descriptor).
+    fn waker(&self) -> Option<core::task::Waker> {
+        None
+    }
 }
 
 impl<C: Clock + ?Sized> Clock for &C {
@@ -38,6 +46,9 @@ impl<C: Clock + ?Sized> Clock for &C {
     }
     fn idle(&self, until: Option<Instant>) -> Idle {
         (**self).idle(until)
+    }
+    fn waker(&self) -> Option<core::task::Waker> {
+        (**self).waker()
     }
 }
 
@@ -293,6 +304,20 @@ mod std_clock {
         start: std::time::Instant,
         fd: Option<std::os::unix::io::RawFd>,
         max_idle: core::time::Duration,
+        /// `idle` parks the thread; the device's waker unparks it.
+        park: bool,
+    }
+
+    /// Unparks the thread that waits in a parking `StdClock`'s `idle`.
+    struct Unpark(std::thread::Thread);
+
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
     }
 
     impl StdClock {
@@ -302,6 +327,19 @@ mod std_clock {
                 start: std::time::Instant::now(),
                 fd: None,
                 max_idle: core::time::Duration::from_millis(1),
+                park: false,
+            }
+        }
+
+        /// A wall clock for a device that wakes by itself (an
+        /// [`EmbassyDriver`](crate::device::EmbassyDriver) such as
+        /// embassy-net-tuntap, whose reactor thread wakes it): a blocking
+        /// call parks its thread until the device's waker unparks it or the
+        /// deadline passes. No polling loop.
+        pub fn parking() -> Self {
+            StdClock {
+                park: true,
+                ..Self::new()
             }
         }
 
@@ -334,6 +372,11 @@ mod std_clock {
             Instant::ZERO + super::to_smol(self.start.elapsed())
         }
 
+        fn waker(&self) -> Option<core::task::Waker> {
+            self.park
+                .then(|| std::sync::Arc::new(Unpark(std::thread::current())).into())
+        }
+
         fn idle(&self, until: Option<Instant>) -> Idle {
             let wait = until.map(|t| {
                 let now = self.now();
@@ -343,6 +386,13 @@ mod std_clock {
                     Duration::ZERO
                 }
             });
+            if self.park {
+                match wait {
+                    Some(w) => std::thread::park_timeout(super::from_smol(w)),
+                    None => std::thread::park(),
+                }
+                return Idle::Waited;
+            }
             match self.fd {
                 Some(fd) => {
                     // An error (EINTR) just means "poll again".

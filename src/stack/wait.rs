@@ -168,6 +168,10 @@ impl<'a> Stack<'a> {
     ) -> Result<T, E> {
         let mut now = self.clock.now();
         let deadline = time::deadline(now, timeout);
+        // A device that wakes by itself wakes this wait through the clock.
+        if let Some(w) = self.clock.waker() {
+            let _ = self.quietly(|i| i.device.set_waker(&w));
+        }
         loop {
             let next = self.with::<_, E>(|i| {
                 i.poll(now);
