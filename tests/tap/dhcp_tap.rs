@@ -10,7 +10,7 @@
 
 use crate::netns::{self, Guard, Netns, LINUX_IP};
 use netns::line_server::{Server, SEP};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -19,8 +19,8 @@ pub const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 /// dnsmasq inside `ns`, serving DHCP on tap0 with `lease` and DNS with one
 /// name of its own (`files.test` → the Linux side); killed on drop.
 pub struct Dnsmasq {
-    /// Killing it stops the DHCP and DNS service.
-    pub guard: Guard,
+    /// dnsmasq itself, killed on drop.
+    _guard: Guard,
     pub log: PathBuf,
     dir: PathBuf,
 }
@@ -44,50 +44,64 @@ impl Dnsmasq {
         let log = dir.join("log");
         let child = ns
             .command(DNSMASQ)
-            .args([
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--user=root",
-                "--interface=tap0",
-                "--bind-interfaces",
-                "--except-interface=lo",
-                "--no-resolv",
-                "--no-hosts",
-                "--no-ping",
-                "--log-dhcp",
-                "--log-queries",
-            ])
-            .arg(format!(
-                "--dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,{lease}"
-            ))
+            .args(dnsmasq_args(lease, &log))
             .arg(format!("--address=/files.test/{LINUX_IP}"))
             .arg(format!("--dhcp-leasefile={}", dir.join("leases").display()))
-            .arg(format!("--log-facility={}", log.display()))
+            .arg("--log-queries")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn dnsmasq");
-        let d = Dnsmasq {
-            guard: Guard(child),
+        wait_started(&log);
+        Dnsmasq {
+            _guard: Guard(child),
             log,
             dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let _ = &d.guard;
-        while !d.log_text().contains("DHCP, IP range") {
-            assert!(
-                Instant::now() < deadline,
-                "dnsmasq did not start: {}",
-                d.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(50));
         }
-        d
     }
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// dnsmasq's flags: DHCP on tap0 only, 192.168.69.50-60 for `lease`, no
+/// configuration or hosts file of the machine, every DHCP message logged
+/// to `log`.
+pub fn dnsmasq_args(lease: &str, log: &Path) -> Vec<String> {
+    [
+        "--no-daemon",
+        "--conf-file=/dev/null",
+        "--user=root",
+        "--interface=tap0",
+        "--bind-interfaces",
+        "--except-interface=lo",
+        "--no-resolv",
+        "--no-hosts",
+        "--no-ping",
+        "--log-dhcp",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([
+        format!("--dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,{lease}"),
+        format!("--log-facility={}", log.display()),
+    ])
+    .collect()
+}
+
+/// Wait (at most 10 s) until dnsmasq says in `log` that it serves DHCP.
+#[track_caller]
+pub fn wait_started(log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.contains("DHCP, IP range") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "dnsmasq did not start: {text}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -149,6 +163,18 @@ fn line_server_with_dhcp_from_dnsmasq_is_reachable_at_the_leased_address() {
     );
 }
 
+/// `http_get --dhcp --timeout SECS http://files.test:8000/page.txt` in `ns`.
+#[track_caller]
+fn http_get_dhcp(ns: &Netns, secs: &str) -> std::process::Output {
+    let exe = netns::example("http_get");
+    let url = "http://files.test:8000/page.txt";
+    let args = ["--tap", "tap0", "--dhcp", "--timeout", secs, url];
+    netns::run_within(
+        ns.command(exe.to_str().unwrap()).args(args),
+        Duration::from_secs(30),
+    )
+}
+
 #[test]
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn http_get_with_dhcp_resolves_through_dnsmasq_and_fetches() {
@@ -187,18 +213,7 @@ fn http_get_with_dhcp_resolves_through_dnsmasq_and_fetches() {
         assert!(Instant::now() < deadline, "http.server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let exe = netns::example("http_get");
-    let o = netns::run_within(
-        ns.command(exe.to_str().unwrap()).args([
-            "--tap",
-            "tap0",
-            "--dhcp",
-            "--timeout",
-            "20",
-            "http://files.test:8000/page.txt",
-        ]),
-        Duration::from_secs(30),
-    );
+    let o = http_get_dhcp(&ns, "20");
     let _ = std::fs::remove_dir_all(&dir);
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -218,19 +233,8 @@ fn http_get_with_dhcp_resolves_through_dnsmasq_and_fetches() {
 fn http_get_with_dhcp_and_no_server_fails_at_its_deadline() {
     require_tap!();
     let ns = Netns::new();
-    let exe = netns::example("http_get");
     let start = Instant::now();
-    let o = netns::run_within(
-        ns.command(exe.to_str().unwrap()).args([
-            "--tap",
-            "tap0",
-            "--dhcp",
-            "--timeout",
-            "3",
-            "http://files.test:8000/page.txt",
-        ]),
-        Duration::from_secs(20),
-    );
+    let o = http_get_dhcp(&ns, "3");
     let took = start.elapsed();
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(

@@ -5,6 +5,7 @@
 #[path = "../netns/mod.rs"]
 mod netns;
 
+mod dhcp_lease;
 mod dhcp_tap;
 mod example_cli;
 mod http_get_cli;

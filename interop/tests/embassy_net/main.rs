@@ -101,86 +101,73 @@ fn with_pair(body: impl AsyncFnOnce(&smolsock::Stack<'_>, embassy_net::Stack<'_>
     });
 }
 
-/// Send `MIB` pattern bytes through smolsock's `s` while reading `MIB`
-/// bytes of the peer's pattern from it; check every byte.
+/// Write `MIB` pattern bytes through `write`, 4 KiB at a time.
+async fn send_pattern(seed: u8, mut write: impl AsyncFnMut(&[u8])) {
+    let mut chunk = [0; 4096];
+    let mut at = 0;
+    while at < MIB {
+        let n = chunk.len().min(MIB - at);
+        for (k, b) in chunk[..n].iter_mut().enumerate() {
+            *b = byte(at + k, seed);
+        }
+        write(&chunk[..n]).await;
+        at += n;
+    }
+}
+
+/// Read through `read` to EOF (0): exactly `MIB` bytes of the pattern.
+async fn recv_pattern(seed: u8, who: &str, mut read: impl AsyncFnMut(&mut [u8]) -> usize) {
+    let mut buf = [0; 4096];
+    let mut at = 0;
+    loop {
+        let n = read(&mut buf).await;
+        if n == 0 {
+            break;
+        }
+        for (k, b) in buf[..n].iter().enumerate() {
+            assert_eq!(
+                *b,
+                byte(at + k, seed),
+                "{who} got a wrong byte at {}",
+                at + k
+            );
+        }
+        at += n;
+    }
+    assert_eq!(at, MIB, "{who} read to EOF");
+}
+
+/// `MIB` bytes each way through smolsock's `s`, both directions at once.
 async fn smol_both_ways(s: &AsyncSocket<'_, '_>, out_seed: u8, in_seed: u8) {
     let send = async {
-        let mut chunk = [0; 4096];
-        let mut at = 0;
-        while at < MIB {
-            let n = chunk.len().min(MIB - at);
-            for (k, b) in chunk[..n].iter_mut().enumerate() {
-                *b = byte(at + k, out_seed);
-            }
-            s.send_all(&chunk[..n]).await.expect("smolsock send_all");
-            at += n;
-        }
+        send_pattern(out_seed, async |c| {
+            s.send_all(c).await.expect("smolsock send_all")
+        })
+        .await;
         s.shutdown(Shutdown::Write)
             .expect("smolsock shutdown(Write)");
     };
-    let recv = async {
-        let mut buf = [0; 4096];
-        let mut at = 0;
-        loop {
-            let n = s.recv(&mut buf).await.expect("smolsock recv");
-            if n == 0 {
-                break;
-            }
-            for (k, b) in buf[..n].iter().enumerate() {
-                assert_eq!(
-                    *b,
-                    byte(at + k, in_seed),
-                    "smolsock got a wrong byte at {}",
-                    at + k
-                );
-            }
-            at += n;
-        }
-        assert_eq!(at, MIB, "smolsock read to EOF");
-    };
+    let recv = recv_pattern(in_seed, "smolsock", async |b| {
+        s.recv(b).await.expect("smolsock recv")
+    });
     futures_util::future::join(send, recv).await;
 }
 
-/// The same on embassy-net's side.
+/// The same on embassy-net's side, then its FIN (embassy-net's close is a
+/// half-close).
 async fn emb_both_ways(s: &mut TcpSocket<'_>, out_seed: u8, in_seed: u8) {
     let (mut rd, mut wr) = s.split();
     let send = async {
-        let mut chunk = [0; 4096];
-        let mut at = 0;
-        while at < MIB {
-            let n = chunk.len().min(MIB - at);
-            for (k, b) in chunk[..n].iter_mut().enumerate() {
-                *b = byte(at + k, out_seed);
-            }
-            wr.write_all(&chunk[..n])
-                .await
-                .expect("embassy-net write_all");
-            at += n;
-        }
+        send_pattern(out_seed, async |c| {
+            wr.write_all(c).await.expect("embassy-net write_all")
+        })
+        .await;
         wr.flush().await.expect("embassy-net flush");
     };
-    let recv = async {
-        let mut buf = [0; 4096];
-        let mut at = 0;
-        loop {
-            let n = rd.read(&mut buf).await.expect("embassy-net read");
-            if n == 0 {
-                break;
-            }
-            for (k, b) in buf[..n].iter().enumerate() {
-                assert_eq!(
-                    *b,
-                    byte(at + k, in_seed),
-                    "embassy-net got a wrong byte at {}",
-                    at + k
-                );
-            }
-            at += n;
-        }
-        assert_eq!(at, MIB, "embassy-net read to EOF");
-    };
+    let recv = recv_pattern(in_seed, "embassy-net", async |b| {
+        rd.read(b).await.expect("embassy-net read")
+    });
     futures_util::future::join(send, recv).await;
-    // FIN after all of it (embassy-net's close is a half-close).
     s.close();
     s.flush().await.expect("embassy-net FIN");
 }

@@ -33,35 +33,8 @@ fn byte(i: usize, seed: u8) -> u8 {
     (i as u8).wrapping_mul(13).wrapping_add(seed) ^ (i >> 10) as u8
 }
 
-/// Outside: make the namespace and run `name` again inside it; inside:
-/// `true` (run the smolsock side now).
 fn inside_or_rerun(name: &str) -> bool {
-    if std::env::var_os(INSIDE).is_some() {
-        return true;
-    }
-    require_tap!();
-    let ns = netns::Netns::new();
-    let exe = std::env::current_exe().expect("test binary");
-    let o = netns::run_within(
-        ns.command(exe.to_str().expect("utf-8 path"))
-            .args([
-                "--exact",
-                name,
-                "--ignored",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
-            .env(INSIDE, "1"),
-        LIMIT + Duration::from_secs(10),
-    );
-    let out = String::from_utf8_lossy(&o.stdout);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        o.status.success() && out.contains("1 passed"),
-        "inside the namespace:\nstdout {out}\nstderr {err}"
-    );
-    false
+    netns::rerun_inside(INSIDE, name, LIMIT + Duration::from_secs(10))
 }
 
 /// The kernel's echo server on 192.168.69.1:`port`: one connection, every
