@@ -176,3 +176,67 @@ fn link_down_keeps_sockets_sends_nothing_and_drops_the_lease_link_up_starts_dhcp
     settle(&stack, &clock);
     assert_eq!(clock.server.borrow().other_udp, vec![(SERVER_IP, 7); 2]);
 }
+
+/// The scripted server on the far end of `runner`, fed by an async task:
+/// every frame smolsock sends is served, every reply queued back.
+async fn serve_async(runner: ch::Runner<'_, MTU>, server: &RefCell<Server>, clock: &SimClock) {
+    let (state, mut rx, mut tx) = runner.split();
+    state.set_link_state(LinkState::Up);
+    loop {
+        let frame = tx.tx_buf().await.to_vec();
+        tx.tx_done();
+        let replies: Vec<Vec<u8>> = {
+            let mut s = server.borrow_mut();
+            s.wire.borrow_mut().to_server.push_back(frame);
+            s.serve(clock.now());
+            let mut w = s.wire.borrow_mut();
+            w.to_client.drain(..).collect()
+        };
+        for r in replies {
+            let buf = rx.rx_buf().await;
+            buf[..r.len()].copy_from_slice(&r);
+            rx.rx_done(r.len());
+        }
+    }
+}
+
+#[test]
+fn wait_config_up_async_gets_the_lease_from_the_runner() {
+    let mut state = ch::State::<MTU, 4, 4>::new();
+    let (runner, device) = ch::new(
+        &mut state,
+        embassy_net_driver::HardwareAddress::Ethernet(CLIENT_MAC),
+    );
+    let clock = SimClock::new();
+    let server = RefCell::new(Server::new(Wire::default(), 1000, None, None));
+    let mut dev = EmbassyDriver::new(device);
+    let mut res = Box::new(StackResources::<4, 1024>::new());
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::ip().with_dhcp()).unwrap();
+    let work = async {
+        let v4 = stack
+            .wait_config_up_async(secs(30))
+            .await
+            .expect("a lease, waited for on the runner");
+        assert_eq!(v4.address.address(), LEASED_IP);
+        assert_eq!(v4.gateway, Some(SERVER_IP));
+        assert_eq!(stack.ipv4_config(), Some(v4));
+    };
+    // The runner beside these, on simulated time (block_on_sim).
+    let serve = serve_async(runner, &server, &clock);
+    smolsock::asynch::block_on_sim(&stack, &clock, async {
+        futures_util::pin_mut!(work, serve);
+        futures_util::future::select(work, serve).await;
+    })
+    .expect("not stalled");
+    // No simulated time passed: the exchange needed no timer.
+    assert_eq!(clock.now(), Instant::ZERO);
+    assert_eq!(
+        server
+            .borrow()
+            .seen
+            .iter()
+            .map(|m| m.kind)
+            .collect::<Vec<_>>(),
+        vec![DhcpMessageType::Discover, DhcpMessageType::Request]
+    );
+}
