@@ -47,7 +47,8 @@ impl Dhcp {
         }
         let mut socket = dhcpv4::Socket::new();
         if let Some(name) = cfg.host_name {
-            options[0] = DhcpOption {
+            let [host] = &mut *options;
+            *host = DhcpOption {
                 kind: OPT_HOST_NAME,
                 data: name.as_bytes(),
             };
