@@ -178,7 +178,7 @@ pub enum ConfigError {
     #[cfg(feature = "dhcp")]
     DhcpNeedsEthernet,
     /// The DHCP host name is empty, longer than
-    /// [`MAX_HOST_NAME`](crate::MAX_HOST_NAME) bytes, or has a byte other
+    /// `MAX_HOST_NAME` (63) bytes, or has a byte other
     /// than a letter, a digit or `-`.
     #[cfg(feature = "dhcp")]
     BadHostName,

@@ -31,7 +31,7 @@ pub trait Clock {
     /// arrived, whichever comes first. Returning early is always allowed.
     fn idle(&self, until: Option<Instant>) -> Idle;
     /// The waker a device that wakes by itself (an
-    /// [`EmbassyDriver`](crate::device::EmbassyDriver)) gets while a blocking
+    /// `EmbassyDriver`) gets while a blocking
     /// call waits: waking it must end [`idle`](Self::idle) early. `None`
     /// (the default): the device gets a no-op waker, and `idle` must wake by
     /// its own means (an interrupt ends `WFI`; a file descriptor).
@@ -332,7 +332,7 @@ mod std_clock {
         }
 
         /// A wall clock for a device that wakes by itself (an
-        /// [`EmbassyDriver`](crate::device::EmbassyDriver) such as
+        /// `EmbassyDriver` such as
         /// embassy-net-tuntap, whose reactor thread wakes it): a blocking
         /// call parks its thread until the device's waker unparks it or the
         /// deadline passes. No polling loop.

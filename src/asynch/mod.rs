@@ -79,6 +79,8 @@ mod embassy;
 mod sim;
 #[cfg(feature = "std")]
 mod std_timer;
+#[cfg(feature = "std")]
+mod tap_ready;
 
 pub use crate::stack::runner::{DeviceReady, NoInterrupt};
 pub use crate::time::Timer;
@@ -87,3 +89,5 @@ pub use embassy::EmbassyClock;
 #[cfg(feature = "std")]
 pub use sim::block_on_sim;
 pub use socket::AsyncSocket;
+#[cfg(feature = "std")]
+pub use tap_ready::TapReady;

@@ -12,7 +12,7 @@
 //! sleeps until the device's interrupt (`WFI` in firmware) or its file
 //! descriptor (`StdClock::with_fd` on Linux) says a frame may be there.
 
-use super::sealed::Driver;
+use super::driver::sealed::Driver;
 use crate::error::ConfigError;
 use core::task::{Context, Waker};
 use embassy_net_driver as ed;

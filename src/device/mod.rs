@@ -2,8 +2,8 @@
 //! every `smoltcp::phy::Device` (smoltcp's `Loopback` and TAP, your own MAC
 //! driver) and by [`EmbassyDriver`] (feature `embassy-net-driver`: any
 //! embassy-net driver, with its link state and wake-ups). With `std`: a
-//! Linux [`Tap`] device whose open errors say what happened, and (with
-//! `async`) [`TapReady`], the async runner's wake-up on its descriptor.
+//! Linux [`Tap`] device whose open errors say what happened (with `async`,
+//! `asynch::TapReady` wakes the runner on its descriptor).
 //!
 //! The core sees a device type-erased (`&mut dyn NetDevice`), so `Stack`
 //! and `Socket` are not generic. It calls the device from `Stack::poll`,
@@ -12,81 +12,17 @@
 //! `shutdown`, `close`, and slot claiming (which sends the RST of a
 //! reclaimed connection).
 
+mod driver;
 #[cfg(feature = "embassy-net-driver")]
 mod embassy;
 
 #[cfg(feature = "std")]
 mod tap;
-#[cfg(all(feature = "std", feature = "async"))]
-mod tap_ready;
 
 #[cfg(feature = "embassy-net-driver")]
 pub use embassy::EmbassyDriver;
 #[cfg(feature = "std")]
 pub use tap::{Tap, TapError};
-#[cfg(all(feature = "std", feature = "async"))]
-pub use tap_ready::TapReady;
 
-use crate::error::ConfigError;
-use core::task::Waker;
-use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, SocketSet};
-use smoltcp::phy::Device;
-use smoltcp::time::Instant;
-use smoltcp::wire::HardwareAddress;
-
-mod sealed {
-    use super::*;
-
-    /// The core's view of a device (sealed: its methods are the core's).
-    pub trait Driver {
-        /// The smoltcp interface on this device.
-        fn interface(&mut self, config: Config, now: Instant) -> Interface;
-        /// Receive and process one frame; true if one came.
-        fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant)
-            -> bool;
-        /// Transmit what the sockets have; true if a socket's state changed.
-        fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
-        /// Is the link up? A plain `smoltcp::phy::Device` has none: always.
-        fn link_up(&mut self) -> bool {
-            true
-        }
-        /// The hardware address the device itself reports (it wins over the
-        /// `Config`'s); `None`: the `Config` says.
-        fn hardware_addr(&self) -> Result<Option<HardwareAddress>, ConfigError> {
-            Ok(None)
-        }
-        /// The waker the device wakes when a frame, TX room or a link
-        /// change comes (the async runner's).
-        fn set_waker(&mut self, _waker: &Waker) {}
-        /// Does the device wake the runner itself (through `set_waker`)?
-        fn wakes_runner(&self) -> bool {
-            false
-        }
-    }
-}
-
-pub(crate) use sealed::Driver;
-
-/// A device a [`Stack`](crate::Stack) can run on: any
-/// `smoltcp::phy::Device`, or an [`EmbassyDriver`] (feature
-/// `embassy-net-driver`). Sealed: it has no methods of its own to write.
-///
-/// ```
-/// fn takes<D: smolsock::NetDevice>(_: &mut D) {}
-/// takes(&mut smolsock::smoltcp::phy::Loopback::new(smolsock::smoltcp::phy::Medium::Ip));
-/// ```
-pub trait NetDevice: sealed::Driver {}
-
-impl<T: sealed::Driver + ?Sized> NetDevice for T {}
-
-impl<D: Device + ?Sized> sealed::Driver for D {
-    fn interface(&mut self, config: Config, now: Instant) -> Interface {
-        Interface::new(config, self, now)
-    }
-    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
-        iface.poll_ingress_single(now, self, set) != PollIngressSingleResult::None
-    }
-    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
-        iface.poll_egress(now, self, set) == PollResult::SocketStateChanged
-    }
-}
+pub(crate) use driver::sealed::Driver;
+pub use driver::NetDevice;

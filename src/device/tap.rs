@@ -4,6 +4,7 @@
 //! device at all, no `/dev/net/tun` or no permission to open it, busy
 //! (another program has it), or down (smoltcp would panic writing to it).
 
+use crate::time::StdClock;
 use core::fmt;
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium, TunTapInterface};
 use smoltcp::time::Instant;
@@ -75,7 +76,7 @@ fn sys_hex(name: &str, file: &str) -> Option<u32> {
 }
 
 /// A Linux TAP device as the stack's device. Its file descriptor is what
-/// the clock sleeps on ([`Tap::clock`]) and what [`TapReady`](crate::device::TapReady)
+/// the clock sleeps on ([`Tap::clock`]) and what `asynch::TapReady`
 /// watches for the async runner.
 ///
 /// ```no_run
@@ -137,8 +138,8 @@ impl Tap {
 
     /// A wall clock whose idle hook sleeps on this device's descriptor
     /// (until a frame comes or the deadline passes).
-    pub fn clock(&self) -> crate::StdClock {
-        crate::StdClock::with_fd(self.as_raw_fd())
+    pub fn clock(&self) -> StdClock {
+        StdClock::with_fd(self.as_raw_fd())
     }
 }
 

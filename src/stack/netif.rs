@@ -50,7 +50,9 @@ impl Inner<'_> {
 impl Inner<'_> {
     /// The resolver's IPv4 servers.
     #[cfg(feature = "proto-ipv4")]
-    fn ipv4_dns_servers(&self) -> heapless::Vec<smoltcp::wire::Ipv4Address, { crate::MAX_DNS }> {
+    fn ipv4_dns_servers(
+        &self,
+    ) -> heapless::Vec<smoltcp::wire::Ipv4Address, { crate::config::MAX_DNS }> {
         #[cfg(feature = "dns")]
         return self
             .resolver

@@ -53,7 +53,8 @@ impl Shared {
 /// descriptor and wakes the runner, at most once per runner round.
 ///
 /// ```no_run
-/// use smolsock::device::{Tap, TapReady};
+/// use smolsock::asynch::TapReady;
+/// use smolsock::device::Tap;
 /// use std::os::unix::io::AsRawFd;
 /// let tap = Tap::open("tap0")?;
 /// let ready = TapReady::new(tap.as_raw_fd())?;
