@@ -240,3 +240,61 @@ fn wait_config_up_async_gets_the_lease_from_the_runner() {
         vec![DhcpMessageType::Discover, DhcpMessageType::Request]
     );
 }
+
+#[test]
+fn the_medium_and_the_address_come_from_the_driver() {
+    let clock = SimClock::new();
+    // An IP-medium driver (a PPP or TUN-like one) with an Ethernet Config:
+    // the driver's says, so DHCP (Ethernet only) is refused.
+    let mut state = ch::State::<MTU, 2, 2>::new();
+    let (_r, device) = ch::new(&mut state, embassy_net_driver::HardwareAddress::Ip);
+    let mut dev = EmbassyDriver::new(device);
+    let mut res = StackResources::<2, 256>::new();
+    assert_eq!(
+        Stack::new(&mut dev, &clock, &mut res, Config::dhcp(CLIENT_MAC)).err(),
+        Some(smolsock::ConfigError::DhcpNeedsEthernet)
+    );
+    // Without DHCP it runs on the IP medium.
+    let mut state = ch::State::<MTU, 2, 2>::new();
+    let (_r, device) = ch::new(&mut state, embassy_net_driver::HardwareAddress::Ip);
+    let mut dev = EmbassyDriver::new(device);
+    let mut res = StackResources::<2, 256>::new();
+    let cfg = Config::ethernet(CLIENT_MAC)
+        .with_address(smolsock::smoltcp::wire::IpCidr::new(LEASED_IP.into(), 24));
+    // (smoltcp's Interface::new panics on a MAC for an IP-medium device:
+    // the driver's `Ip` replaced it.)
+    let stack = Stack::new(&mut dev, &clock, &mut res, cfg).expect("an IP-medium stack");
+    assert_eq!(
+        stack.ipv4_config().map(|c| c.address.address()),
+        Some(LEASED_IP)
+    );
+    drop(stack);
+    // 802.15.4 is no medium of this build.
+    let mut state = ch::State::<MTU, 2, 2>::new();
+    let (_r, device) = ch::new(
+        &mut state,
+        embassy_net_driver::HardwareAddress::Ieee802154([2; 8]),
+    );
+    let mut dev = EmbassyDriver::new(device);
+    let mut res = StackResources::<2, 256>::new();
+    assert_eq!(
+        Stack::new(&mut dev, &clock, &mut res, Config::ip()).err(),
+        Some(smolsock::ConfigError::UnsupportedMedium)
+    );
+    // An Ethernet driver's MAC replaces the Config's.
+    let mut state = ch::State::<MTU, 2, 2>::new();
+    let (_r, device) = ch::new(
+        &mut state,
+        embassy_net_driver::HardwareAddress::Ethernet([0x02, 9, 9, 9, 9, 9]),
+    );
+    let mut dev = EmbassyDriver::new(device);
+    let mut res = StackResources::<2, 256>::new();
+    let stack = Stack::new(&mut dev, &clock, &mut res, Config::dhcp(CLIENT_MAC)).unwrap();
+    let hw = stack.with_iface(|i| i.hardware_addr()).unwrap();
+    assert_eq!(
+        hw,
+        smolsock::smoltcp::wire::HardwareAddress::Ethernet(
+            smolsock::smoltcp::wire::EthernetAddress([0x02, 9, 9, 9, 9, 9])
+        )
+    );
+}
