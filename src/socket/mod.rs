@@ -4,11 +4,16 @@
 //! addresses, close). TCP operations are in `tcp.rs`, the listen backlog in
 //! `listener.rs`, datagrams in `udp.rs`; each kind-specific call dispatches here.
 
+mod events;
 mod listener;
 mod ops;
+mod options;
+mod select;
 mod tcp;
 #[cfg(feature = "udp")]
 mod udp;
+
+pub use events::{Events, Interest};
 
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};

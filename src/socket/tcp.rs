@@ -1,5 +1,6 @@
 //! TCP: connect, recv, send, send_all, shutdown.
 
+use super::events::Events;
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_secs(127);
 
 /// The background error (a refused or timed-out connect), reported once.
-fn take_pending(s: &mut Slot) -> Option<Error> {
+pub(super) fn take_pending(s: &mut Slot) -> Option<Error> {
     let e = s.pending.take()?;
     s.set(flag::CONNECTING, false);
     Some(e)
@@ -80,6 +81,44 @@ fn send_state(s: &Slot, t: &tcp::Socket) -> Result<Option<()>> {
         State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
         _ => Err(Error::BrokenPipe),
     }
+}
+
+/// What a TCP socket is ready for now (poll(2)'s answer, Linux's
+/// `tcp_poll`): a listener is readable with a connection waiting; otherwise
+/// READ when a `recv` would not block, WRITE when a `send` would not block
+/// (an error to report counts for both), ERROR with a pending error or a
+/// reset, HANGUP when both directions are closed or the socket is closed.
+pub(super) fn tcp_events(i: &mut Inner<'_>, id: SlotId) -> Result<Events> {
+    if i.slot(id)?.is_listener() {
+        return Ok(if i.accept_ready(id) {
+            Events::READ
+        } else {
+            Events::EMPTY
+        });
+    }
+    let (s, t) = i.tcp(id)?;
+    let mut ev = Events::EMPTY;
+    let reset = s.has(flag::RESET) && t.state() == State::Closed;
+    if s.pending.is_some() || reset {
+        ev |= Events::ERROR | Events::READ | Events::WRITE;
+    }
+    if !matches!(recv_state(s, t), Ok(None)) {
+        ev |= Events::READ;
+    }
+    match send_state(s, t) {
+        Ok(Some(())) if t.can_send() => ev |= Events::WRITE,
+        Ok(_) => {}
+        Err(_) => ev |= Events::WRITE,
+    }
+    let peer_done = matches!(
+        t.state(),
+        State::CloseWait | State::LastAck | State::Closing | State::TimeWait
+    );
+    let both_shut = (peer_done || s.has(flag::SHUT_RD)) && s.has(flag::SHUT_WR);
+    if both_shut || t.state() == State::Closed {
+        ev |= Events::HANGUP;
+    }
+    Ok(ev)
 }
 
 /// What `recv` does once the stack is polled: bytes (with the peer they came

@@ -1,14 +1,33 @@
 //! UDP: datagrams with Python's `sendto` / `recvfrom` semantics.
 
+use super::events::Events;
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
-use crate::slot::flag;
+use crate::slot::{flag, SlotId};
 use crate::socket::Shutdown;
 use crate::stack::{Op, Step};
 use smoltcp::socket::udp::{RecvError, SendError};
 use smoltcp::wire::IpEndpoint;
+
+/// What a UDP socket is ready for now: READ with a datagram waiting (or
+/// after `shutdown(Read)`), WRITE with room for a datagram, HANGUP when both
+/// directions are shut down (as Linux's `udp_poll`).
+pub(super) fn udp_events(i: &mut Inner<'_>, id: SlotId) -> Result<Events> {
+    let (s, u) = i.udp(id)?;
+    let mut ev = Events::EMPTY;
+    if u.can_recv() || s.has(flag::SHUT_RD) {
+        ev |= Events::READ;
+    }
+    if u.can_send() || s.has(flag::SHUT_WR) {
+        ev |= Events::WRITE;
+    }
+    if s.has(flag::SHUT_RD) && s.has(flag::SHUT_WR) {
+        ev |= Events::HANGUP;
+    }
+    Ok(ev)
+}
 
 impl<'a> Socket<'_, 'a> {
     fn check_family(&self, to: SockAddr) -> Result<()> {

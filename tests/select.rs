@@ -1,0 +1,307 @@
+//! `Stack::select`: every readiness condition, TCP and UDP, on simulated
+//! time with exact instants. Linux's poll(2) is the reference (its
+//! `tcp_poll` / `udp_poll`); the kernel pins are at the end.
+
+mod common;
+
+use common::*;
+use core::time::Duration;
+use smolsock::{Events, Interest};
+use smoltcp::phy::{Loopback, Medium};
+use smoltcp::time::Instant;
+use std::cell::{Cell, RefCell};
+
+/// A simulated clock that runs one action when time reaches `at` (a peer
+/// sending from outside the call), and counts its idle calls.
+struct ActClock {
+    base: SimClock,
+    at: Cell<Option<Instant>>,
+    act: RefCell<Option<Box<dyn FnMut()>>>,
+    idles: Cell<u32>,
+}
+
+impl ActClock {
+    fn new() -> Self {
+        ActClock {
+            base: SimClock::new(),
+            at: Cell::new(None),
+            act: RefCell::new(None),
+            idles: Cell::new(0),
+        }
+    }
+
+    fn at(&self, t: Instant, f: impl FnMut() + 'static) {
+        self.at.set(Some(t));
+        *self.act.borrow_mut() = Some(Box::new(f));
+    }
+}
+
+impl Clock for ActClock {
+    fn now(&self) -> Instant {
+        self.base.now()
+    }
+    fn idle(&self, until: Option<Instant>) -> Idle {
+        self.idles.set(self.idles.get() + 1);
+        if let Some(t) = self.at.get() {
+            if until.is_none_or(|u| u >= t) {
+                self.base.idle(Some(t));
+                self.at.set(None);
+                let act = self.act.borrow_mut().take();
+                if let Some(mut f) = act {
+                    f();
+                }
+                return Idle::Waited;
+            }
+        }
+        self.base.idle(until)
+    }
+}
+
+/// A loopback stack on an [`ActClock`], leaked so that actions may hold sockets.
+fn world<const N: usize>() -> (&'static Stack<'static>, &'static ActClock) {
+    let clock: &'static ActClock = Box::leak(Box::new(ActClock::new()));
+    let dev = Box::leak(Box::new(Loopback::new(Medium::Ip)));
+    let res = Box::leak(Box::new(StackResources::<N, 2048>::new()));
+    let stack = Stack::new(dev, clock, res, Config::loopback()).expect("valid config");
+    (Box::leak(Box::new(stack)), clock)
+}
+
+const FIVE_S: Option<Duration> = Some(Duration::from_secs(5));
+
+#[test]
+fn data_arriving_at_300_ms_wakes_a_5_s_select_at_300_ms() {
+    let (stack, clock) = world::<4>();
+    let (_l, c, s) = pair(stack, 7001);
+    // The socket's own mode does not matter to select.
+    s.set_nonblocking(true).unwrap();
+    let c: &'static Socket = Box::leak(Box::new(c));
+    let start = clock.now();
+    clock.at(
+        start + smoltcp::time::Duration::from_millis(300),
+        move || {
+            c.send_all(b"late").unwrap();
+        },
+    );
+    let mut set = [Interest::new(&s, Events::READ)];
+    assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+    assert_eq!(
+        clock.now(),
+        start + smoltcp::time::Duration::from_millis(300)
+    );
+    assert_eq!(set[0].ready(), Events::READ);
+    let mut buf = [0u8; 8];
+    assert_eq!(s.recv(&mut buf), Ok(4));
+}
+
+#[test]
+fn nothing_arriving_returns_zero_at_exactly_5_s() {
+    let (stack, clock) = world::<4>();
+    let (_l, _c, s) = pair(stack, 7002);
+    let start = clock.now();
+    let mut set = [Interest::new(&s, Events::READ)];
+    assert_eq!(stack.select(&mut set, FIVE_S), Ok(0));
+    assert_eq!(clock.now(), start + smoltcp::time::Duration::from_secs(5));
+    assert!(set[0].ready().is_empty());
+    // A handful of sleeps, not a slice loop.
+    assert!(clock.idles.get() <= 3, "{} idle calls", clock.idles.get());
+}
+
+#[test]
+fn zero_timeout_looks_once_and_none_stalls_on_a_simulated_clock() {
+    let (stack, clock) = world::<4>();
+    let (_l, _c, s) = pair(stack, 7003);
+    let start = clock.now();
+    let mut set = [Interest::new(&s, Events::READ)];
+    assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(0));
+    assert_eq!(clock.now(), start);
+    assert_eq!(stack.select(&mut set, None), Err(Error::Stalled));
+}
+
+#[test]
+fn an_empty_set_with_a_timeout_just_waits() {
+    let (stack, clock) = world::<2>();
+    let start = clock.now();
+    assert_eq!(stack.select(&mut [], Some(Duration::from_secs(2))), Ok(0));
+    assert_eq!(clock.now(), start + smoltcp::time::Duration::from_secs(2));
+}
+
+#[test]
+fn a_connected_socket_is_writable_until_its_send_buffer_is_full() {
+    with_stack::<4, _>(|stack, _| {
+        let (_l, c, _s) = pair(stack, 7004);
+        let mut set = [Interest::new(&c, Events::READ | Events::WRITE)];
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(1));
+        assert_eq!(set[0].ready(), Events::WRITE);
+        // The peer never reads: fill its window and our send buffer.
+        c.set_nonblocking(true).unwrap();
+        let chunk = [7u8; 512];
+        while c.send(&chunk).is_ok() {}
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(0));
+        assert!(set[0].ready().is_empty());
+    });
+}
+
+#[test]
+fn end_of_stream_is_read_and_both_sides_shut_is_hangup() {
+    with_stack::<4, _>(|stack, _| {
+        let (_l, c, s) = pair(stack, 7005);
+        c.shutdown(Shutdown::Write).unwrap();
+        let mut set = [Interest::new(&s, Events::READ)];
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        assert_eq!(set[0].ready(), Events::READ); // EOF, not yet HANGUP
+        let mut buf = [0u8; 4];
+        assert_eq!(s.recv(&mut buf), Ok(0));
+        // Our own shutdown(Write) after the peer's FIN: both directions closed.
+        s.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        assert!(set[0].ready().contains(Events::READ | Events::HANGUP));
+    });
+}
+
+#[test]
+fn a_reset_is_read_error_and_hangup_whether_asked_or_not() {
+    with_stack::<4, _>(|stack, _| {
+        let (_l, c, s) = pair(stack, 7006);
+        c.send_all(b"unread").unwrap();
+        stack.poll(stack.now());
+        // Closing with unread data resets the peer, as Linux does.
+        s.close().unwrap();
+        let mut set = [Interest::new(&c, Events::WRITE)];
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        assert_eq!(
+            set[0].ready(),
+            Events::WRITE | Events::ERROR | Events::HANGUP
+        );
+        let mut set = [Interest::new(&c, Events::READ)];
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        assert_eq!(
+            set[0].ready(),
+            Events::READ | Events::ERROR | Events::HANGUP
+        );
+        let mut buf = [0u8; 4];
+        assert_eq!(c.recv(&mut buf), Err(Error::ConnectionReset));
+    });
+}
+
+#[test]
+fn a_listener_plus_5_connections_in_one_set() {
+    with_stack::<16, _>(|stack, _| {
+        let l = listener(stack, 7007, 6);
+        let clients: Vec<_> = (0..6).map(|_| tcp(stack)).collect();
+        for c in &clients[..5] {
+            c.connect(addr("127.0.0.1:7007")).unwrap();
+        }
+        let conns: Vec<_> = (0..5).map(|_| l.accept().unwrap().0).collect();
+        let mut set: Vec<Interest> = std::iter::once(Interest::new(&l, Events::READ))
+            .chain(conns.iter().map(|s| Interest::new(s, Events::READ)))
+            .collect();
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(0));
+
+        clients[3].send_all(b"x").unwrap();
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        let ready: Vec<usize> = (0..6).filter(|k| !set[*k].ready().is_empty()).collect();
+        assert_eq!(ready, [4]);
+
+        // A sixth connection waiting: the listener is readable too.
+        clients[5].set_nonblocking(true).unwrap();
+        let _ = clients[5].connect(addr("127.0.0.1:7007"));
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(2));
+        assert_eq!(set[0].ready(), Events::READ);
+        assert_eq!(set[4].ready(), Events::READ);
+        assert!(l.accept().is_ok());
+    });
+}
+
+#[test]
+fn sixty_four_sockets_in_one_set() {
+    with_stack_buf::<66, 256, _>(|stack, _| {
+        let socks: Vec<_> = (0..64)
+            .map(|k| {
+                let u = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
+                u.bind(addr(&format!("127.0.0.1:{}", 8000 + k))).unwrap();
+                u
+            })
+            .collect();
+        let mut set: Vec<Interest> = socks
+            .iter()
+            .map(|s| Interest::new(s, Events::READ))
+            .collect();
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(0));
+        let sender = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
+        sender.send_to(b"to 41", addr("127.0.0.1:8041")).unwrap();
+        sender.send_to(b"to 63", addr("127.0.0.1:8063")).unwrap();
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(2));
+        let ready: Vec<usize> = (0..64).filter(|k| !set[*k].ready().is_empty()).collect();
+        assert_eq!(ready, [41, 63]);
+    });
+}
+
+#[test]
+fn udp_read_with_a_datagram_waiting_and_write_with_room() {
+    with_stack::<4, _>(|stack, _| {
+        let a = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
+        a.bind(addr("127.0.0.1:9001")).unwrap();
+        let b = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
+        let mut set = [Interest::new(&a, Events::READ | Events::WRITE)];
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(1));
+        assert_eq!(set[0].ready(), Events::WRITE);
+        b.send_to(b"d", addr("127.0.0.1:9001")).unwrap();
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        assert_eq!(set[0].ready(), Events::READ | Events::WRITE);
+        let mut set = [Interest::new(&a, Events::READ)];
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(1));
+        let mut buf = [0u8; 4];
+        assert_eq!(a.recv(&mut buf), Ok(1));
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(0));
+    });
+}
+
+#[test]
+fn a_non_blocking_connect_to_a_closed_port_is_writable_with_so_error_refused() {
+    with_stack::<4, _>(|stack, _| {
+        let c = tcp(stack);
+        c.set_nonblocking(true).unwrap();
+        assert_eq!(c.connect(addr("127.0.0.1:7999")), Err(Error::WouldBlock));
+        let mut set = [Interest::new(&c, Events::WRITE)];
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        assert!(set[0].ready().contains(Events::WRITE | Events::ERROR));
+        assert_eq!(c.take_error(), Ok(Some(Error::ConnectionRefused)));
+        assert_eq!(c.take_error(), Ok(None));
+    });
+}
+
+#[test]
+fn a_non_blocking_connect_that_succeeds_is_writable_without_error() {
+    with_stack::<4, _>(|stack, _| {
+        let l = listener(stack, 7008, 1);
+        let c = start_connect(stack, 7008);
+        let mut set = [Interest::new(&c, Events::WRITE)];
+        assert_eq!(stack.select(&mut set, FIVE_S), Ok(1));
+        assert_eq!(set[0].ready(), Events::WRITE);
+        assert_eq!(c.take_error(), Ok(None));
+        assert!(l.accept().is_ok());
+    });
+}
+
+#[test]
+fn a_closed_handle_in_the_set_is_bad_descriptor() {
+    with_stack::<4, _>(|stack, _| {
+        let a = tcp(stack);
+        let b = tcp(stack);
+        b.close().unwrap();
+        let mut set = [
+            Interest::new(&a, Events::READ),
+            Interest::new(&b, Events::READ),
+        ];
+        assert_eq!(stack.select(&mut set, FIVE_S), Err(Error::BadDescriptor));
+    });
+}
+
+#[test]
+fn a_socket_of_another_stack_is_invalid_input() {
+    let (stack, _) = world::<2>();
+    let (other, _) = world::<2>();
+    let a = tcp(other);
+    let mut set = [Interest::new(&a, Events::READ)];
+    assert_eq!(stack.select(&mut set, FIVE_S), Err(Error::InvalidInput));
+}
