@@ -305,3 +305,52 @@ fn a_socket_of_another_stack_is_invalid_input() {
     let mut set = [Interest::new(&a, Events::READ)];
     assert_eq!(stack.select(&mut set, FIVE_S), Err(Error::InvalidInput));
 }
+
+// ---- the line server waits with select ----------------------------------------
+
+use smolsock::line::{Event, LineConfig, LineServer};
+
+/// `Clock::idle` calls while `n` sessions of a 5-session line server sit idle
+/// for 4 s (then a client sends `stop`).
+fn line_server_idle_calls(n: usize) -> u32 {
+    let (stack, clock) = world::<16>();
+    let config = LineConfig::default()
+        .with_port(7100)
+        .with_max_sessions(5)
+        .with_idle_timeout(Some(Duration::from_secs(10)));
+    let mut server: LineServer<5> = LineServer::new(stack, config).unwrap();
+    let clients: &'static Vec<Socket> = Box::leak(Box::new((0..n).map(|_| tcp(stack)).collect()));
+    for c in clients {
+        c.set_nonblocking(true).unwrap();
+        let _ = c.connect(addr("127.0.0.1:7100"));
+        stack.poll(stack.now());
+        c.send_all(b"hello\r\n").unwrap();
+    }
+    let mut lines = 0;
+    let mut closed = 0;
+    let mut handler = |e: Event<'_>| match e {
+        Event::Line(..) => lines += 1,
+        Event::Closed(..) => closed += 1,
+        Event::Opened(_) => {}
+    };
+    // Serve what is there, then sit idle until the stop comes at +4 s.
+    let start = clock.now();
+    clock.at(start + smoltcp::time::Duration::from_secs(4), move || {
+        clients[0].send_all(b"stop\r\n").unwrap();
+    });
+    let before = clock.idles.get();
+    server.run(&mut handler).unwrap();
+    assert_eq!(clock.now(), start + smoltcp::time::Duration::from_secs(4));
+    assert_eq!((lines, closed), (n, n));
+    clock.idles.get() - before
+}
+
+#[test]
+fn the_line_server_sleeps_through_idle_sessions_in_a_handful_of_idle_calls() {
+    for n in [1, 2, 5] {
+        let idles = line_server_idle_calls(n);
+        println!("line server, {n} of 5 sessions idle for 4 s: {idles} Clock::idle calls");
+        // A handful, not one per 10 ms slice (400 before `select`).
+        assert!(idles <= 3, "{n} sessions: {idles} idle calls");
+    }
+}
