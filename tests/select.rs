@@ -4,67 +4,10 @@
 
 mod common;
 
+use common::act_clock::world;
 use common::*;
 use core::time::Duration;
 use smolsock::{Events, Interest};
-use smoltcp::phy::{Loopback, Medium};
-use smoltcp::time::Instant;
-use std::cell::{Cell, RefCell};
-
-/// A simulated clock that runs one action when time reaches `at` (a peer
-/// sending from outside the call), and counts its idle calls.
-struct ActClock {
-    base: SimClock,
-    at: Cell<Option<Instant>>,
-    act: RefCell<Option<Box<dyn FnMut()>>>,
-    idles: Cell<u32>,
-}
-
-impl ActClock {
-    fn new() -> Self {
-        ActClock {
-            base: SimClock::new(),
-            at: Cell::new(None),
-            act: RefCell::new(None),
-            idles: Cell::new(0),
-        }
-    }
-
-    fn at(&self, t: Instant, f: impl FnMut() + 'static) {
-        self.at.set(Some(t));
-        *self.act.borrow_mut() = Some(Box::new(f));
-    }
-}
-
-impl Clock for ActClock {
-    fn now(&self) -> Instant {
-        self.base.now()
-    }
-    fn idle(&self, until: Option<Instant>) -> Idle {
-        self.idles.set(self.idles.get() + 1);
-        if let Some(t) = self.at.get() {
-            if until.is_none_or(|u| u >= t) {
-                self.base.idle(Some(t));
-                self.at.set(None);
-                let act = self.act.borrow_mut().take();
-                if let Some(mut f) = act {
-                    f();
-                }
-                return Idle::Waited;
-            }
-        }
-        self.base.idle(until)
-    }
-}
-
-/// A loopback stack on an [`ActClock`], leaked so that actions may hold sockets.
-fn world<const N: usize>() -> (&'static Stack<'static>, &'static ActClock) {
-    let clock: &'static ActClock = Box::leak(Box::new(ActClock::new()));
-    let dev = Box::leak(Box::new(Loopback::new(Medium::Ip)));
-    let res = Box::leak(Box::new(StackResources::<N, 2048>::new()));
-    let stack = Stack::new(dev, clock, res, Config::loopback()).expect("valid config");
-    (Box::leak(Box::new(stack)), clock)
-}
 
 const FIVE_S: Option<Duration> = Some(Duration::from_secs(5));
 
@@ -353,4 +296,42 @@ fn the_line_server_sleeps_through_idle_sessions_in_a_handful_of_idle_calls() {
         // A handful, not one per 10 ms slice (400 before `select`).
         assert!(idles <= 3, "{n} sessions: {idles} idle calls");
     }
+}
+
+// ---- what the kernel does (socket2 + poll(2) on 127.0.0.1) ----------------------
+
+/// Pins: a non-blocking connect to a closed port on Linux polls as
+/// `POLLOUT | POLLERR | POLLHUP` (and readable to `select`), and `SO_ERROR`
+/// then says `ECONNREFUSED`, once.
+#[test]
+fn linux_refused_non_blocking_connect_is_writable_with_so_error() {
+    use socket2::{Domain, Socket, Type};
+    use std::os::fd::AsRawFd;
+    // A port nobody listens on: bind one, keep it unlistened.
+    let hold = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    hold.bind(
+        &"127.0.0.1:0"
+            .parse::<std::net::SocketAddr>()
+            .unwrap()
+            .into(),
+    )
+    .unwrap();
+    let to = hold.local_addr().unwrap();
+    let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    c.set_nonblocking(true).unwrap();
+    let _ = c.connect(&to); // EINPROGRESS or ECONNREFUSED at once
+    let mut p = libc::pollfd {
+        fd: c.as_raw_fd(),
+        events: libc::POLLIN | libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, bounded wait (2 s).
+    #[allow(unsafe_code)]
+    let n = unsafe { libc::poll(&mut p, 1, 2000) };
+    assert_eq!(n, 1);
+    let want = libc::POLLOUT | libc::POLLERR | libc::POLLHUP;
+    assert_eq!(p.revents & want, want, "revents {:#x}", p.revents);
+    let e = c.take_error().unwrap().expect("SO_ERROR set");
+    assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+    assert!(c.take_error().unwrap().is_none());
 }

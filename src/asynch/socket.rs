@@ -105,7 +105,7 @@ impl<'s, 'a> AsyncSocket<'s, 'a> {
     /// Python's `recvfrom(bufsize)`, as [`Socket::recv_from`].
     pub async fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
         let s = &self.socket;
-        let op = s.recv_from_op(buf);
+        let op = s.recv_from_op(buf, crate::socket::MsgFlags::EMPTY);
         s.stack()
             .wait_async(self.waiter(op.dir), s.timeout(), op)
             .await

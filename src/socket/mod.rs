@@ -5,6 +5,7 @@
 //! `listener.rs`, datagrams in `udp.rs`; each kind-specific call dispatches here.
 
 mod events;
+mod flags;
 mod listener;
 mod ops;
 mod options;
@@ -14,6 +15,7 @@ mod tcp;
 mod udp;
 
 pub use events::{Events, Interest};
+pub use flags::MsgFlags;
 
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
@@ -306,7 +308,8 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// address, which the socket keeps: bytes that arrived before a reset are
     /// still returned with their sender.
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
-        self.stack.block(self.timeout.get(), self.recv_from_op(buf))
+        self.stack
+            .block(self.timeout.get(), self.recv_from_op(buf, MsgFlags::EMPTY))
     }
 
     /// Python's `send(data)`: the count queued, which may be less than

@@ -3,6 +3,7 @@
 //! (`crate::asynch`) through `Stack::wait_async`. The socket rules live in
 //! `tcp.rs`, `udp.rs` and the core; here the socket's kind picks the form.
 
+use super::flags::MsgFlags;
 use super::Socket;
 use crate::addr::SockAddr;
 use crate::error::Result;
@@ -50,12 +51,21 @@ impl<'a> Socket<'_, 'a> {
         }
     }
 
-    /// `recv_from`: bytes or a datagram, with the sender.
+    /// `recv_from`: bytes or a datagram, with the sender; with
+    /// [`MsgFlags::PEEK`] they stay (`MSG_PEEK | MSG_WAITALL` on a stream:
+    /// until `buf` can be filled).
     pub(crate) fn recv_from_op<'b>(
         &'b self,
         buf: &'b mut [u8],
+        flags: MsgFlags,
     ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
-        by_kind!(self.kind, self.tcp_recv_op(buf), self.udp_recv_op(buf))
+        let peek = flags.contains(MsgFlags::PEEK);
+        let all = peek && flags.contains(MsgFlags::WAITALL);
+        by_kind!(
+            self.kind,
+            self.tcp_recv_op(buf, peek, all),
+            self.udp_recv_op(buf, peek)
+        )
     }
 
     /// `send`: to the peer (a UDP socket's default one).

@@ -248,18 +248,60 @@ impl<'a> Socket<'_, 'a> {
         r
     }
 
-    /// `recv` with the peer the bytes came from.
+    /// `recv` with the peer the bytes came from. With `peek` the bytes stay
+    /// in the buffer (`MSG_PEEK`); with `peek_all` too, it waits until
+    /// `buf` can be filled or the stream ends (`MSG_PEEK | MSG_WAITALL`).
     pub(super) fn tcp_recv_op<'b>(
         &'b self,
         buf: &'b mut [u8],
+        peek: bool,
+        peek_all: bool,
     ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
         let empty = buf.is_empty();
         let id = self.id.get();
         Op::read(move |i: &mut Inner<'a>| {
+            if peek_all {
+                let (s, t) = i.tcp(id)?;
+                let short = t.recv_queue() < buf.len() && t.may_recv();
+                if short && s.pending.is_none() && !s.has(flag::SHUT_RD) {
+                    return Ok(None);
+                }
+            }
             let r = try_recv(i, id, empty, |t| {
-                t.recv_slice(buf).map_err(|_| Error::NotConnected)
+                if peek {
+                    t.peek_slice(buf)
+                } else {
+                    t.recv_slice(buf)
+                }
+                .map_err(|_| Error::NotConnected)
             })?;
             Ok(r.map(|(n, peer)| (n, addr::sockaddr(peer))))
+        })
+        .data(false)
+    }
+
+    /// `recv` with `MSG_WAITALL`: fill `buf` (`got` counts what came so
+    /// far) until it is full or the stream ends; the caller returns `got`
+    /// when the wait ends early with something received, as Linux does.
+    pub(super) fn tcp_recv_all_op<'b>(
+        &'b self,
+        buf: &'b mut [u8],
+        got: &'b core::cell::Cell<usize>,
+    ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
+        let id = self.id.get();
+        Op::read(move |i: &mut Inner<'a>| loop {
+            let n = got.get();
+            let rest = buf.get_mut(n..).unwrap_or_default();
+            let r = try_recv(i, id, rest.is_empty(), |t| {
+                t.recv_slice(rest).map_err(|_| Error::NotConnected)
+            })?;
+            match r {
+                // Full, or end of stream.
+                Some((0, peer)) => return Ok(Some((n, addr::sockaddr(peer)))),
+                // More may be buffered (the ring buffer wrapped).
+                Some((k, _)) => got.set(n + k),
+                None => return Ok(None),
+            }
         })
         .data(false)
     }
@@ -275,6 +317,16 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::Busy`]; closing or dropping a socket there is deferred until
     /// `f` returns.
     pub fn recv_with(&self, f: impl FnOnce(&[u8]) -> usize) -> Result<usize> {
+        self.recv_with_in(self.timeout.get(), f)
+    }
+
+    /// [`recv_with`](Self::recv_with) within `timeout` instead of the
+    /// socket's own (`Some(0)`: this call only does not wait).
+    pub(crate) fn recv_with_in(
+        &self,
+        timeout: crate::stack::Timeout,
+        f: impl FnOnce(&[u8]) -> usize,
+    ) -> Result<usize> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
@@ -289,9 +341,7 @@ impl<'a> Socket<'_, 'a> {
                 .map_err(|_| Error::NotConnected)
             })
         });
-        self.stack
-            .block(self.timeout.get(), op.data(false))
-            .map(|(n, _)| n)
+        self.stack.block(timeout, op.data(false)).map(|(n, _)| n)
     }
 
     /// Zero-copy `send`: waits like [`send`](Self::send) for room, then calls
@@ -302,6 +352,16 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::Busy`]; closing or dropping a socket there is deferred until
     /// `f` returns.
     pub fn send_with(&self, f: impl FnOnce(&mut [u8]) -> usize) -> Result<usize> {
+        self.send_with_in(self.timeout.get(), f)
+    }
+
+    /// [`send_with`](Self::send_with) within `timeout` instead of the
+    /// socket's own (`Some(0)`: this call only does not wait).
+    pub(crate) fn send_with_in(
+        &self,
+        timeout: crate::stack::Timeout,
+        f: impl FnOnce(&mut [u8]) -> usize,
+    ) -> Result<usize> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
@@ -321,7 +381,7 @@ impl<'a> Socket<'_, 'a> {
                 .map_err(|_| Error::BrokenPipe)
             })
         });
-        self.stack.block(self.timeout.get(), op.data(true))
+        self.stack.block(timeout, op.data(true))
     }
 
     /// `send`: queue what fits of `data` (nothing to wait for when empty).

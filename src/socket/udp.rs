@@ -101,10 +101,12 @@ impl<'a> Socket<'_, 'a> {
     }
 
     /// One datagram into `buf`, truncated; on a connected socket, datagrams
-    /// from other than the peer are dropped (as Linux does).
+    /// from other than the peer are dropped (as Linux does). With `peek` the
+    /// datagram stays for the next call (`MSG_PEEK`).
     pub(super) fn udp_recv_op<'b>(
         &self,
         buf: &'b mut [u8],
+        peek: bool,
     ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
         let id = self.id.get();
         Op::read(move |i: &mut Inner<'a>| {
@@ -114,9 +116,18 @@ impl<'a> Socket<'_, 'a> {
             }
             let peer: Option<IpEndpoint> = s.peer;
             loop {
-                match u.recv() {
+                let next = if peek {
+                    u.peek().map(|(d, m)| (d, *m))
+                } else {
+                    u.recv()
+                };
+                match next {
                     Ok((data, meta)) => {
                         if peer.is_some_and(|p| p != meta.endpoint) {
+                            if peek {
+                                // Not the peer's: drop it, look at the next.
+                                let _ = u.recv();
+                            }
                             continue;
                         }
                         let n = data.len().min(buf.len());
