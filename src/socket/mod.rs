@@ -16,6 +16,7 @@ mod udp;
 
 pub use events::{Events, Interest};
 pub use flags::MsgFlags;
+pub use options::TcpKeepalive;
 
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
@@ -360,6 +361,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Inside a closure that holds the stack (`recv_with`, …) the handle is
     /// closed at once and the slot as soon as the closure returns.
     pub fn close(&self) -> Result<()> {
+        if self.id.get() != SlotId::CLOSED {
+            self.linger_before_close();
+        }
         let id = self.id.replace(SlotId::CLOSED);
         if id != SlotId::CLOSED {
             self.stack.close_slot(id);
