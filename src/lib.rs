@@ -47,6 +47,8 @@ pub use resolve::parse_literal;
 pub use resources::StackResources;
 #[cfg(feature = "udp")]
 pub use resources::UDP_PACKETS;
+#[cfg(feature = "dns")]
+pub use socket::ConnectError;
 pub use socket::{Domain, Events, Interest, MsgFlags, Shutdown, Socket, TcpKeepalive, Type};
 pub use stack::Stack;
 #[cfg(feature = "std")]

@@ -1,4 +1,5 @@
-//! Socket options: keep-alive, linger, TTL, buffer sizes, `SO_ERROR`, on
+//! Socket options: keep-alive, linger, TTL, buffer sizes, `SO_ERROR`, and
+//! `Stack::create_connection`, on
 //! simulated time, over a loopback that records every packet and can go
 //! silent (a peer that stops answering).
 
@@ -6,7 +7,7 @@ mod common;
 
 use common::*;
 use core::time::Duration;
-use smolsock::TcpKeepalive;
+use smolsock::{ConnectError, ResolveError, TcpKeepalive};
 use smoltcp::phy::{self, Device, DeviceCapabilities};
 use smoltcp::time::{Duration as SmolDuration, Instant};
 use smoltcp::wire::{Ipv4Packet, TcpPacket, UdpPacket};
@@ -305,6 +306,68 @@ fn take_error_is_none_without_a_background_error() {
         assert_eq!(c.take_error(), Ok(None));
         c.close().unwrap();
         assert_eq!(c.take_error(), Err(Error::BadDescriptor));
+    });
+}
+
+// ---- create_connection: Python's socket.create_connection ----------------------
+
+#[test]
+fn connects_to_a_literal_and_keeps_the_timeout() {
+    with_stack::<4, _>(|stack, _| {
+        let l = listener(stack, 7401, 1);
+        let t = Some(Duration::from_secs(3));
+        let c = stack.create_connection("127.0.0.1", 7401, t).unwrap();
+        assert_eq!(c.timeout(), t);
+        assert_eq!(c.peer_addr(), Ok(addr("127.0.0.1:7401")));
+        let (s, _) = l.accept().unwrap();
+        c.send_all(b"hi").unwrap();
+        let mut buf = [0u8; 2];
+        assert_eq!(s.recv(&mut buf), Ok(2));
+    });
+}
+
+#[test]
+fn a_refused_connection_is_a_socket_error() {
+    with_stack::<4, _>(|stack, _| {
+        assert_eq!(
+            stack
+                .create_connection("127.0.0.1", 7402, None)
+                .unwrap_err(),
+            ConnectError::Socket(Error::ConnectionRefused)
+        );
+        // Nothing is left behind.
+        assert_eq!(stack.stats().unwrap().user, 0);
+    });
+}
+
+#[test]
+fn a_name_error_stays_a_resolve_error() {
+    with_stack::<4, _>(|stack, _| {
+        // Config::loopback() has no DNS server.
+        assert_eq!(
+            stack
+                .create_connection("example.com", 80, Some(Duration::from_secs(1)))
+                .unwrap_err(),
+            ConnectError::Resolve(ResolveError::NoServer)
+        );
+        assert_eq!(
+            stack.create_connection("bad..name", 80, None).unwrap_err(),
+            ConnectError::Resolve(ResolveError::InvalidName)
+        );
+        let e = ConnectError::Resolve(ResolveError::NoServer);
+        assert!(e.to_string().contains("resolving"), "{e}");
+    });
+}
+
+#[test]
+fn one_deadline_bounds_the_call_when_nobody_answers() {
+    with_tap(|stack, clock, _, cut| {
+        cut.set(true); // the SYN is lost, nobody answers
+        let start = clock.now();
+        let r = stack.create_connection("127.0.0.1", 7403, Some(Duration::from_millis(1500)));
+        assert_eq!(r.unwrap_err(), ConnectError::Socket(Error::TimedOut));
+        assert_eq!(clock.now(), start + SmolDuration::from_millis(1500));
+        assert_eq!(stack.stats().unwrap().user, 0);
     });
 }
 

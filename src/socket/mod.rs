@@ -4,6 +4,8 @@
 //! addresses, close). TCP operations are in `tcp.rs`, the listen backlog in
 //! `listener.rs`, datagrams in `udp.rs`; each kind-specific call dispatches here.
 
+#[cfg(feature = "dns")]
+mod create;
 mod events;
 mod flags;
 mod listener;
@@ -14,6 +16,8 @@ mod tcp;
 #[cfg(feature = "udp")]
 mod udp;
 
+#[cfg(feature = "dns")]
+pub use create::ConnectError;
 pub use events::{Events, Interest};
 pub use flags::MsgFlags;
 pub use options::TcpKeepalive;
