@@ -335,3 +335,103 @@ fn linux_refused_non_blocking_connect_is_writable_with_so_error() {
     assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
     assert!(c.take_error().unwrap().is_none());
 }
+
+// ---- async: readable, writable, select_async on the per-slot wakers ------------
+
+mod asynch {
+    use super::common::async_util::{async_listener, connect_pair};
+    use super::common::sim_exec::{block_on_sim, sleep_ms};
+    use super::common::*;
+    use super::FIVE_S;
+    use core::time::Duration;
+    use futures_util::future::join;
+    use smolsock::{Events, Interest};
+    use smoltcp::time::Duration as SmolDuration;
+
+    #[test]
+    fn select_async_wakes_at_300_ms_for_data_and_returns_zero_at_5_s() {
+        with_stack::<6, _>(|stack, clock| {
+            let l = async_listener(stack, 7501, 1);
+            block_on_sim(stack, clock, async {
+                let (c, s) = connect_pair(&l, 7501).await;
+                let start = clock.now();
+                let sender = async {
+                    sleep_ms(clock, 300).await;
+                    c.send_all(b"late").await.unwrap();
+                };
+                let waiter = async {
+                    let mut set = [Interest::new(s.as_blocking(), Events::READ)];
+                    let n = stack.select_async(&mut set, FIVE_S).await;
+                    (n, set[0].ready(), clock.now())
+                };
+                let ((), (n, ready, at)) = join(sender, waiter).await;
+                assert_eq!(n, Ok(1));
+                assert_eq!(ready, Events::READ);
+                assert_eq!(at, start + SmolDuration::from_millis(300));
+                let mut buf = [0u8; 8];
+                assert_eq!(s.recv(&mut buf).await, Ok(4));
+
+                let start = clock.now();
+                let mut set = [Interest::new(s.as_blocking(), Events::READ)];
+                assert_eq!(stack.select_async(&mut set, FIVE_S).await, Ok(0));
+                assert_eq!(clock.now(), start + SmolDuration::from_secs(5));
+                assert!(set[0].ready().is_empty());
+                // An empty set just waits.
+                let start = clock.now();
+                let empty: &mut [Interest] = &mut [];
+                assert_eq!(
+                    stack
+                        .select_async(empty, Some(Duration::from_secs(2)))
+                        .await,
+                    Ok(0)
+                );
+                assert_eq!(clock.now(), start + SmolDuration::from_secs(2));
+            });
+        });
+    }
+
+    #[test]
+    fn readable_resolves_when_data_or_eof_comes_and_writable_with_room() {
+        with_stack::<6, _>(|stack, clock| {
+            let l = async_listener(stack, 7502, 1);
+            block_on_sim(stack, clock, async {
+                let (c, s) = connect_pair(&l, 7502).await;
+                assert_eq!(c.writable().await, Ok(()));
+                let start = clock.now();
+                let sender = async {
+                    sleep_ms(clock, 120).await;
+                    c.send_all(b"x").await.unwrap();
+                };
+                let ((), r) = join(sender, s.readable()).await;
+                assert_eq!(r, Ok(()));
+                assert_eq!(clock.now(), start + SmolDuration::from_millis(120));
+                // Readable only signals: the byte is still there.
+                let mut buf = [0u8; 4];
+                assert_eq!(s.recv(&mut buf).await, Ok(1));
+                c.shutdown(Shutdown::Write).unwrap();
+                assert_eq!(s.readable().await, Ok(()));
+                assert_eq!(s.recv(&mut buf).await, Ok(0));
+            });
+        });
+    }
+
+    #[test]
+    fn writable_reports_a_refused_non_blocking_connect() {
+        with_stack::<4, _>(|stack, clock| {
+            block_on_sim(stack, clock, async {
+                let c =
+                    smolsock::asynch::AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
+                c.set_nonblocking(true).unwrap();
+                assert_eq!(
+                    c.connect(addr("127.0.0.1:7599")).await,
+                    Err(Error::WouldBlock)
+                );
+                assert_eq!(c.writable().await, Ok(()));
+                assert_eq!(
+                    c.as_blocking().take_error(),
+                    Ok(Some(Error::ConnectionRefused))
+                );
+            });
+        });
+    }
+}

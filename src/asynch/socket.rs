@@ -96,6 +96,28 @@ impl<'s, 'a> AsyncSocket<'s, 'a> {
         s.connect_end(r, started)
     }
 
+    /// tokio's `readable`: resolves when a `recv` (or a listener's
+    /// `accept`) would not wait: data, end of stream, an error to report, a
+    /// connection waiting ([`Events::READ`](crate::Events::READ) of
+    /// [`Stack::select`]). Waits for ever, whatever the socket's timeout.
+    pub async fn readable(&self) -> Result<()> {
+        self.ready(crate::Events::READ).await
+    }
+
+    /// tokio's `writable`: resolves when a `send` would not wait: room in
+    /// the send buffer, a non-blocking `connect` finished (then
+    /// [`Socket::take_error`] tells how), an error to report
+    /// ([`Events::WRITE`](crate::Events::WRITE) of [`Stack::select`]).
+    pub async fn writable(&self) -> Result<()> {
+        self.ready(crate::Events::WRITE).await
+    }
+
+    async fn ready(&self, want: crate::Events) -> Result<()> {
+        let s = &self.socket;
+        let op = s.ready_op(want);
+        s.stack().wait_async(self.waiter(op.dir), None, op).await
+    }
+
     /// Python's `recv(bufsize)`: `Ok(0)` only at end of stream (or for an
     /// empty `buf`).
     pub async fn recv(&self, buf: &mut [u8]) -> Result<usize> {

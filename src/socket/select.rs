@@ -6,7 +6,7 @@ use super::Socket;
 use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::slot::Kind;
-use crate::stack::Stack;
+use crate::stack::{Op, Stack};
 use core::time::Duration;
 
 /// What `socket` is ready for now, by its kind.
@@ -43,7 +43,69 @@ pub(crate) fn reset<'a>(stack: &Stack<'a>, set: &mut [Interest<'_, 'a>]) -> Resu
     Ok(())
 }
 
+impl<'a> Socket<'_, 'a> {
+    /// Waiting until some condition of `want` (or ERROR, HANGUP) holds:
+    /// `AsyncSocket::readable` / `writable`.
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
+    pub(crate) fn ready_op(
+        &self,
+        want: Events,
+    ) -> Op<impl FnMut(&mut Inner<'a>) -> Result<Option<()>> + '_> {
+        let run = move |core: &mut Inner<'a>| {
+            let ev = readiness(core, self)? & (want | Events::ERROR | Events::HANGUP);
+            Ok((!ev.is_empty()).then_some(()))
+        };
+        if want.contains(Events::WRITE) {
+            Op::write(run)
+        } else {
+            Op::read(run)
+        }
+    }
+}
+
 impl<'a> Stack<'a> {
+    /// [`select`](Self::select) as a future (feature `async`), on the
+    /// per-slot wakers: it waits as the reader of every socket in `set` and
+    /// is woken when the runner ([`Stack::run`]) moves packets or a
+    /// deadline passes. `Some(Duration::ZERO)` looks once.
+    #[cfg(feature = "async")]
+    pub async fn select_async(
+        &self,
+        set: &mut [Interest<'_, 'a>],
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        use crate::waiters::{Dir, Waiter};
+        if timeout.is_some_and(|d| d.is_zero()) {
+            return self.select(set, timeout);
+        }
+        reset(self, set)?;
+        let deadline = crate::time::deadline(self.now(), timeout);
+        core::future::poll_fn(|cx| {
+            let r = self
+                .quietly(|core| look(core, set))
+                .map_err(Error::from)
+                .and_then(|r| r);
+            match r {
+                Err(e) => core::task::Poll::Ready(Err(e)),
+                Ok(Some(n)) => core::task::Poll::Ready(Ok(n)),
+                Ok(None) if deadline.is_some_and(|d| self.now() >= d) => {
+                    core::task::Poll::Ready(Ok(0))
+                }
+                Ok(None) => {
+                    for e in set.iter() {
+                        let who = Waiter::Slot(e.socket.slot_index(), Dir::Read);
+                        self.wait_as(who, cx.waker(), deadline);
+                    }
+                    if set.is_empty() {
+                        self.wait_as(Waiter::Any, cx.waker(), deadline);
+                    }
+                    core::task::Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+
     /// Wait until some socket of `set` is ready for what its entry asks
     /// (Python's `select.select`, poll(2)'s shape, no heap). Returns how many
     /// entries have any condition, each one's in [`Interest::ready`];
