@@ -196,6 +196,44 @@ fn oob_is_unsupported_never_ignored() {
     });
 }
 
+// ---- the async counterparts ------------------------------------------------------
+
+#[test]
+fn async_peek_waitall_and_dontwait() {
+    use common::async_util::{async_listener, connect_pair};
+    use common::sim_exec::{block_on_sim, sleep_ms};
+    use futures_util::future::join;
+    with_stack::<6, _>(|stack, clock| {
+        let l = async_listener(stack, 7209, 1);
+        block_on_sim(stack, clock, async {
+            let (c, s) = connect_pair(&l, 7209).await;
+            let mut buf = [0u8; 6];
+            assert_eq!(
+                s.recv_with_flags(&mut buf, MsgFlags::DONTWAIT).await,
+                Err(Error::WouldBlock)
+            );
+            c.send_all(b"abc").await.unwrap();
+            let start = clock.now();
+            let later = async {
+                sleep_ms(clock, 40).await;
+                c.send_all(b"def").await.unwrap();
+            };
+            let ((), n) = join(later, s.recv_with_flags(&mut buf, MsgFlags::WAITALL)).await;
+            assert_eq!(n, Ok(6));
+            assert_eq!(&buf, b"abcdef");
+            assert_eq!(clock.now(), start + SmolDuration::from_millis(40));
+            c.send_all(b"zz").await.unwrap();
+            let mut two = [0u8; 2];
+            assert_eq!(s.peek(&mut two).await, Ok(2));
+            assert_eq!(s.recv(&mut two).await, Ok(2));
+            assert_eq!(
+                c.send_with_flags(b"x", MsgFlags::OOB).await,
+                Err(Error::Unsupported)
+            );
+        });
+    });
+}
+
 // ---- what the kernel does (socket2 on 127.0.0.1) ------------------------------
 
 mod linux {

@@ -4,7 +4,8 @@
 
 use crate::addr::SockAddr;
 use crate::error::Result;
-use crate::socket::{Domain, Shutdown, Socket, Type};
+use crate::socket::flags::call_timeout;
+use crate::socket::{Domain, MsgFlags, Shutdown, Socket, Type};
 use crate::stack::Stack;
 use crate::waiters::{Dir, Waiter};
 use core::time::Duration;
@@ -131,6 +132,50 @@ impl<'s, 'a> AsyncSocket<'s, 'a> {
         s.stack()
             .wait_async(self.waiter(op.dir), s.timeout(), op)
             .await
+    }
+
+    /// Python's `recv(bufsize, flags)`, as [`Socket::recv_with_flags`].
+    pub async fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
+        self.recv_from_with_flags(buf, flags).await.map(|(n, _)| n)
+    }
+
+    /// Python's `recvfrom(bufsize, flags)`, as [`Socket::recv_from_with_flags`].
+    pub async fn recv_from_with_flags(
+        &self,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> Result<(usize, SockAddr)> {
+        let s = &self.socket;
+        let timeout = call_timeout(flags, s.timeout())?;
+        let all = flags.contains(MsgFlags::WAITALL) && s.is_stream();
+        if all && !flags.contains(MsgFlags::PEEK) {
+            let got = core::cell::Cell::new(0);
+            let op = s.tcp_recv_all_op(buf, &got);
+            let r = s.stack().wait_async(self.waiter(op.dir), timeout, op).await;
+            return s.recv_all_end(r, got.get());
+        }
+        let op = s.recv_from_op(buf, flags);
+        let r = s.stack().wait_async(self.waiter(op.dir), timeout, op).await;
+        match r {
+            // `PEEK | WAITALL` cut short: what is there, as Linux.
+            Err(crate::Error::TimedOut) if all => {
+                s.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
+            }
+            r => r,
+        }
+    }
+
+    /// socket2's `peek`, as [`Socket::peek`].
+    pub async fn peek(&self, buf: &mut [u8]) -> Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::PEEK).await
+    }
+
+    /// Python's `send(data, flags)`, as [`Socket::send_with_flags`].
+    pub async fn send_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<usize> {
+        let s = &self.socket;
+        let timeout = call_timeout(flags, s.timeout())?;
+        let op = s.send_op(data)?;
+        s.stack().wait_async(self.waiter(op.dir), timeout, op).await
     }
 
     /// Python's `send(data)`: the count queued (maybe less than `data.len()`).

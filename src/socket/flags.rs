@@ -59,7 +59,7 @@ impl BitOr for MsgFlags {
 }
 
 /// The timeout one call with `flags` waits within, or `Unsupported`.
-fn call_timeout(flags: MsgFlags, own: Timeout) -> Result<Timeout> {
+pub(crate) fn call_timeout(flags: MsgFlags, own: Timeout) -> Result<Timeout> {
     if flags.contains(MsgFlags::OOB) {
         return Err(Error::Unsupported);
     }
@@ -123,13 +123,23 @@ impl Socket<'_, '_> {
     fn recv_all(&self, buf: &mut [u8], timeout: Timeout) -> Result<(usize, SockAddr)> {
         let got = Cell::new(0);
         let r = self.stack.block(timeout, self.tcp_recv_all_op(buf, &got));
+        self.recv_all_end(r, got.get())
+    }
+
+    /// How a `MSG_WAITALL` wait that received `got` bytes ends: with some
+    /// received, an early end (timeout, error) returns them, as Linux does.
+    pub(crate) fn recv_all_end(
+        &self,
+        r: Result<(usize, SockAddr)>,
+        got: usize,
+    ) -> Result<(usize, SockAddr)> {
         match r {
-            Err(_) if got.get() > 0 => {
+            Err(_) if got > 0 => {
                 let v6 = self.local_addr().is_ok_and(|a| a.is_ipv6());
                 let peer = self
                     .peer_addr()
                     .unwrap_or_else(|_| addr::unspecified(v6, 0));
-                Ok((got.get(), peer))
+                Ok((got, peer))
             }
             r => r,
         }

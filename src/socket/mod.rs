@@ -7,7 +7,7 @@
 #[cfg(feature = "dns")]
 mod create;
 mod events;
-mod flags;
+pub(crate) mod flags;
 mod listener;
 mod ops;
 mod options;

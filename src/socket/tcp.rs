@@ -283,7 +283,7 @@ impl<'a> Socket<'_, 'a> {
     /// `recv` with `MSG_WAITALL`: fill `buf` (`got` counts what came so
     /// far) until it is full or the stream ends; the caller returns `got`
     /// when the wait ends early with something received, as Linux does.
-    pub(super) fn tcp_recv_all_op<'b>(
+    pub(crate) fn tcp_recv_all_op<'b>(
         &'b self,
         buf: &'b mut [u8],
         got: &'b core::cell::Cell<usize>,
