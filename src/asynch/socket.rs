@@ -150,7 +150,7 @@ impl<'s, 'a> AsyncSocket<'s, 'a> {
         let all = flags.contains(MsgFlags::WAITALL) && s.is_stream();
         if all && !flags.contains(MsgFlags::PEEK) {
             let got = core::cell::Cell::new(0);
-            let op = s.tcp_recv_all_op(buf, &got);
+            let op = s.recv_all_op(buf, &got);
             let r = s.stack().wait_async(self.waiter(op.dir), timeout, op).await;
             return s.recv_all_end(r, got.get());
         }

@@ -122,7 +122,7 @@ impl Socket<'_, '_> {
     /// the stream ended, the wait timed out or an error.
     fn recv_all(&self, buf: &mut [u8], timeout: Timeout) -> Result<(usize, SockAddr)> {
         let got = Cell::new(0);
-        let r = self.stack.block(timeout, self.tcp_recv_all_op(buf, &got));
+        let r = self.stack.block(timeout, self.recv_all_op(buf, &got));
         self.recv_all_end(r, got.get())
     }
 

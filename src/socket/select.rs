@@ -13,9 +13,9 @@ use core::time::Duration;
 pub(crate) fn readiness(core: &mut Inner<'_>, socket: &Socket<'_, '_>) -> Result<Events> {
     let id = socket.id.get();
     match socket.kind {
-        Kind::Tcp => super::tcp::tcp_events(core, id),
+        Kind::Tcp => super::tcp::events(core, id),
         #[cfg(feature = "udp")]
-        Kind::Udp => super::udp::udp_events(core, id),
+        Kind::Udp => super::udp::events(core, id),
     }
 }
 
