@@ -2,7 +2,7 @@
 //! on simulated time. Where Linux's answer is not obvious, a `linux_` test
 //! asks the kernel on 127.0.0.1 (socket2) and pins it.
 
-mod common;
+use crate::common;
 
 use common::act_clock::world;
 use common::*;

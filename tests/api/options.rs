@@ -3,7 +3,7 @@
 //! simulated time, over a loopback that records every packet and can go
 //! silent (a peer that stops answering).
 
-mod common;
+use crate::common;
 
 use common::*;
 use core::time::Duration;

@@ -2,7 +2,7 @@
 //! time with exact instants. Linux's poll(2) is the reference (its
 //! `tcp_poll` / `udp_poll`); the kernel pins are at the end.
 
-mod common;
+use crate::common;
 
 use common::act_clock::world;
 use common::*;
