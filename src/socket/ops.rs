@@ -65,9 +65,9 @@ impl<'a> Socket<'_, 'a> {
         let (id, kind) = (self.id.get(), self.kind);
         let peek = flags.contains(MsgFlags::PEEK);
         let take = match (peek, flags.contains(MsgFlags::WAITALL)) {
-            (false, _) => tcp::Take::Take,
-            (true, false) => tcp::Take::Peek,
-            (true, true) => tcp::Take::PeekAll,
+            (false, _) => tcp::RecvMode::Consume,
+            (true, false) => tcp::RecvMode::Peek,
+            (true, true) => tcp::RecvMode::PeekAll,
         };
         let op = Op::read(move |core: &mut Inner<'a>| match kind {
             Kind::Tcp => tcp::recv_from(core, id, buf, take),

@@ -175,8 +175,8 @@ pub(super) fn events(core: &mut Inner<'_>, id: SlotId) -> Result<Events> {
 /// How a `recv` treats the bytes: taken, left (`MSG_PEEK`), or left once
 /// `buf` can be filled or the stream ends (`MSG_PEEK | MSG_WAITALL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Take {
-    Take,
+pub(super) enum RecvMode {
+    Consume,
     Peek,
     PeekAll,
 }
@@ -186,9 +186,9 @@ pub(super) fn recv_from(
     core: &mut Inner<'_>,
     id: SlotId,
     buf: &mut [u8],
-    take: Take,
+    take: RecvMode,
 ) -> TryResult<(usize, SockAddr)> {
-    if take == Take::PeekAll {
+    if take == RecvMode::PeekAll {
         let (s, t) = core.tcp(id)?;
         let short = t.recv_queue() < buf.len() && t.may_recv();
         if short && s.pending.is_none() && !s.has(flag::SHUT_RD) {
@@ -196,7 +196,7 @@ pub(super) fn recv_from(
         }
     }
     let r = try_recv(core, id, buf.is_empty(), |t| {
-        if take == Take::Take {
+        if take == RecvMode::Consume {
             t.recv_slice(buf)
         } else {
             t.peek_slice(buf)
