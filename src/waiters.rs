@@ -44,8 +44,9 @@ pub(crate) enum Waiter {
     /// A name resolution (one at a time: the resolver has one socket).
     #[cfg_attr(not(feature = "dns"), allow(dead_code))]
     Dns,
-    /// A wait on the interface: the link, the IPv4 configuration.
-    Netif,
+    /// Nothing in particular (a `select` on an empty set, a wait on the
+    /// link or the IPv4 configuration): woken with all the others.
+    Any,
 }
 
 /// Wakers kept aside when a second task waits on the same socket in the same
@@ -60,7 +61,6 @@ pub(crate) struct Waiters<'a> {
     /// to be woken with the others (it is never dropped unwoken).
     shared: [Cell<Option<Waker>>; SHARED_WAITERS],
     dns: Cell<Option<Waker>>,
-    netif: Cell<Option<Waker>>,
     runner: Cell<Option<Waker>>,
     /// The runner was woken by a call on the stack since it last looked.
     kicked: Cell<bool>,
@@ -103,7 +103,6 @@ impl<'a> Waiters<'a> {
             slots,
             shared: [const { Cell::new(None) }; SHARED_WAITERS],
             dns: Cell::new(None),
-            netif: Cell::new(None),
             runner: Cell::new(None),
             kicked: Cell::new(false),
             earliest: Cell::new(None),
@@ -119,7 +118,10 @@ impl<'a> Waiters<'a> {
                 Dir::Write => &pair[1],
             }),
             Waiter::Dns => Some(&self.dns),
-            Waiter::Netif => Some(&self.netif),
+            Waiter::Any => {
+                self.keep(w.clone());
+                None
+            }
         };
         if let Some(displaced) = cell.and_then(|cell| register(cell, w)) {
             self.keep(displaced);
@@ -164,7 +166,6 @@ impl<'a> Waiters<'a> {
         }
         self.shared.iter().for_each(wake);
         wake(&self.dns);
-        wake(&self.netif);
     }
 
     /// Wake the waiters of one slot (a call changed it: `shutdown`, `close`).

@@ -111,7 +111,7 @@ impl Stack<'_> {
     #[cfg(feature = "async")]
     pub async fn wait_link_up_async(&self, timeout: Timeout) -> Result<(), Error> {
         let op = Op::read(|i: &mut Inner<'_>| until(i.link_up));
-        self.wait_async(crate::waiters::Waiter::Netif, timeout, op)
+        self.wait_async(crate::waiters::Waiter::Any, timeout, op)
             .await
     }
 
@@ -160,7 +160,7 @@ impl Stack<'_> {
     #[cfg(all(feature = "proto-ipv4", feature = "async"))]
     pub async fn wait_config_up_async(&self, timeout: Timeout) -> Result<Ipv4Config, Error> {
         let op = Op::read(|i: &mut Inner<'_>| Ok(i.ipv4_config()));
-        self.wait_async(crate::waiters::Waiter::Netif, timeout, op)
+        self.wait_async(crate::waiters::Waiter::Any, timeout, op)
             .await
     }
 }
