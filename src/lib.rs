@@ -51,7 +51,7 @@ pub use socket::{Domain, Shutdown, Socket, Type};
 pub use stack::Stack;
 #[cfg(feature = "std")]
 pub use time::StdClock;
-pub use time::{Clock, Idle, SimClock};
+pub use time::{Clock, Idle, SimClock, TIME_LIMIT};
 
 /// Re-export of the smoltcp this crate is built on.
 pub use smoltcp;
