@@ -30,6 +30,8 @@ mod stack;
 
 mod inner;
 mod resources;
+#[cfg(feature = "std")]
+mod seed;
 mod slot;
 mod waiters;
 
@@ -47,6 +49,8 @@ pub use resolve::parse_literal;
 pub use resources::StackResources;
 #[cfg(feature = "udp")]
 pub use resources::UDP_PACKETS;
+#[cfg(feature = "std")]
+pub use seed::os_random_seed;
 pub use socket::{Domain, Shutdown, Socket, Type};
 pub use stack::Stack;
 #[cfg(feature = "std")]

@@ -4,10 +4,8 @@
 //! sensible errors there: what completes at once completes, what must wait
 //! is `TimedOut` (a clock at the limit cannot move on for the stack).
 
-mod common;
-
-use common::sim_exec::block_on_sim;
-use common::*;
+use crate::common::sim_exec::block_on_sim;
+use crate::common::*;
 use smolsock::asynch::AsyncSocket;
 use smolsock::ResolveError;
 const TIME_LIMIT: Instant = Instant::from_micros_const(i64::MAX / 4);
