@@ -53,7 +53,14 @@ pub enum Error {
     InvalidInput,
     /// Not supported on a TCP/IP stack (e.g. `Domain::UNIX`) or by this build.
     Unsupported,
-    /// No free socket slot (the pool in `StackResources` is exhausted).
+    /// No socket slot can be had for this kind of socket: the pool in
+    /// `StackResources` is exhausted, or its free slots are of the other
+    /// kind. A slot's kind (TCP or UDP) is fixed by its first use, because
+    /// smoltcp's sockets never give their buffers back; so after a
+    /// `listen(n)` made `n` slots TCP, they stay TCP when the listener is
+    /// closed. [`Stats::free_tcp`](crate::Stats::free_tcp) and
+    /// [`Stats::free_udp`](crate::Stats::free_udp) say how many of each kind
+    /// can still be made; size `StackResources` for both.
     NoBufferSpace,
     /// The socket was closed; its handle is no longer valid.
     BadDescriptor,
@@ -97,7 +104,9 @@ impl fmt::Display for Error {
             Error::AddrNotAvailable => "cannot assign requested address",
             Error::InvalidInput => "invalid argument",
             Error::Unsupported => "address family or operation not supported",
-            Error::NoBufferSpace => "no buffer space available (socket pool exhausted)",
+            Error::NoBufferSpace => {
+                "no buffer space available: no socket slot free for this kind (a slot stays TCP or UDP after its first use; see Stats::free_tcp, free_udp)"
+            }
             Error::BadDescriptor => "bad file descriptor (socket is closed)",
             Error::Busy => {
                 "stack busy: called from inside a closure that holds the stack (recv_with, send_with, with_iface)"

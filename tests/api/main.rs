@@ -20,6 +20,7 @@ mod record;
 mod reentrancy;
 mod resolve;
 mod seed;
+mod slot_kinds;
 mod std_io;
 mod tcp;
 mod udp;
