@@ -19,6 +19,8 @@ use core::fmt;
 /// | [`Error::BrokenPipe`]           | `BrokenPipeError` (`EPIPE`)                    |
 /// | [`Error::AddrInUse`]            | `OSError` (`EADDRINUSE`)                        |
 /// | [`Error::AddrNotAvailable`]     | `OSError` (`EADDRNOTAVAIL`)                     |
+/// | [`Error::NetworkUnreachable`]   | `OSError` (`ENETUNREACH`)                       |
+/// | [`Error::PermissionDenied`]     | `PermissionError` (`EACCES`)                    |
 /// | [`Error::InvalidInput`]         | `OSError` (`EINVAL`) / `ValueError`            |
 /// | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
 /// | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
@@ -49,6 +51,15 @@ pub enum Error {
     AddrInUse,
     /// The address is not one of this interface's addresses, or no route.
     AddrNotAvailable,
+    /// No way to this destination, decided at once, nothing sent: a TCP
+    /// connect to a multicast or broadcast address (TCP is one-to-one), or a
+    /// loopback address (127.0.0.0/8) on a stack with no loopback address
+    /// (a loopback packet must never leave the host, RFC 1122 §3.2.1.3).
+    /// Linux answers the same, `ENETUNREACH`.
+    NetworkUnreachable,
+    /// A datagram to a broadcast address: Linux refuses it (`EACCES`)
+    /// unless `SO_BROADCAST` is set, which smolsock does not offer.
+    PermissionDenied,
     /// An argument is wrong for this socket or this state.
     InvalidInput,
     /// Not supported on a TCP/IP stack (e.g. `Domain::UNIX`) or by this build.
@@ -85,6 +96,7 @@ impl Error {
             Error::ConnectionRefused => "ConnectionRefusedError",
             Error::ConnectionReset => "ConnectionResetError",
             Error::BrokenPipe => "BrokenPipeError",
+            Error::PermissionDenied => "PermissionError",
             _ => "OSError",
         }
     }
@@ -102,6 +114,12 @@ impl fmt::Display for Error {
             Error::BrokenPipe => "broken pipe",
             Error::AddrInUse => "address already in use",
             Error::AddrNotAvailable => "cannot assign requested address",
+            Error::NetworkUnreachable => {
+                "network is unreachable (multicast or broadcast for TCP, or loopback without a loopback address)"
+            }
+            Error::PermissionDenied => {
+                "permission denied (a datagram to a broadcast address needs SO_BROADCAST)"
+            }
             Error::InvalidInput => "invalid argument",
             Error::Unsupported => "address family or operation not supported",
             Error::NoBufferSpace => {
@@ -222,6 +240,8 @@ impl From<Error> for std::io::Error {
             Error::BrokenPipe => K::BrokenPipe,
             Error::AddrInUse => K::AddrInUse,
             Error::AddrNotAvailable => K::AddrNotAvailable,
+            Error::NetworkUnreachable => K::NetworkUnreachable,
+            Error::PermissionDenied => K::PermissionDenied,
             Error::InvalidInput => K::InvalidInput,
             Error::Unsupported => K::Unsupported,
             Error::NoBufferSpace => K::OutOfMemory,

@@ -6,11 +6,14 @@
 //! - `lifecycle.rs`: every change of a slot's owner (claim, adopt, orphan,
 //!   release, close, park);
 //! - `ports.rs`: ephemeral ports and bind conflicts;
+//! - `dest.rs`: special destinations refused at once (multicast, broadcast,
+//!   loopback, the stack's own address);
 //! - `backlog.rs`: a listener's armed slots and accept;
 //! - `observe.rs`: what state changes mean, after each packet or batch;
 //! - `poll.rs`: moving packets and running timers.
 
 mod backlog;
+mod dest;
 #[cfg(feature = "dns")]
 mod dns;
 mod lifecycle;

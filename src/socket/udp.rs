@@ -4,7 +4,7 @@ use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
-use crate::slot::flag;
+use crate::slot::{flag, Kind};
 use crate::socket::Shutdown;
 use crate::stack::{Op, Step};
 use smoltcp::socket::udp::{RecvError, SendError};
@@ -25,6 +25,8 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn udp_connect(&self, to: SockAddr) -> Result<()> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
+        self.stack
+            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
         self.autobind()?;
         self.stack.with(|i| {
             let s = i.slot_mut(self.id.get())?;
@@ -50,6 +52,9 @@ impl<'a> Socket<'_, 'a> {
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
+        // Broadcast (no SO_BROADCAST), loopback without one: as Linux, at once.
+        self.stack
+            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
         self.autobind()?;
         Ok(remote)
     }

@@ -9,6 +9,7 @@ mod async_sockets;
 mod async_wakers;
 mod backlog;
 mod clock_limits;
+mod destinations;
 mod edge_cases;
 mod embedded_io;
 mod embedded_io_async;

@@ -27,7 +27,6 @@ impl Recorder {
     }
 
     /// Ethernet medium; what is sent goes nowhere.
-    #[allow(dead_code)]
     pub fn silent_ethernet() -> Self {
         Recorder {
             medium: Medium::Ethernet,
