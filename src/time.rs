@@ -279,13 +279,17 @@ pub(crate) fn from_smol(d: Duration) -> core::time::Duration {
     core::time::Duration::from_micros(d.total_micros())
 }
 
-/// The instant `timeout` after `start`; `None` for no timeout, and for one
-/// beyond [`TIME_LIMIT`] (which is no deadline at all: the stack's time
-/// ends there, see [`expired`]).
+/// The instant `timeout` after `start`, at most [`TIME_LIMIT`] (where the
+/// stack's time ends, see [`expired`]); `None` for no timeout, and for one
+/// longer than `TIME_LIMIT`'s span (about 73,000 years), which is no
+/// deadline at all: the call blocks.
 pub(crate) fn deadline(start: Instant, timeout: Option<core::time::Duration>) -> Option<Instant> {
     let micros = i64::try_from(timeout?.as_micros()).ok()?;
-    let at = clamp(start).total_micros().checked_add(micros)?;
-    (at <= LIMIT_MICROS).then(|| Instant::from_micros(at))
+    if micros > LIMIT_MICROS {
+        return None;
+    }
+    let at = clamp(start).total_micros().saturating_add(micros);
+    Some(Instant::from_micros(at.min(LIMIT_MICROS)))
 }
 
 /// How long a blocking call sleeps: until the deadline or the stack's next
@@ -400,7 +404,10 @@ mod tests {
         // Too far to represent: no deadline, never a wrapped one in the past.
         assert_eq!(deadline(start, Some(core::time::Duration::MAX)), None);
         assert_eq!(deadline(start, d(u64::MAX / 2_000_000)), None);
-        assert_eq!(deadline(TIME_LIMIT, d(1)), None);
+        // Near the limit, a deadline stops at it (the call ends there).
+        assert_eq!(deadline(TIME_LIMIT, d(1)), Some(TIME_LIMIT));
+        let near = Instant::from_micros(TIME_LIMIT.total_micros() - 500_000);
+        assert_eq!(deadline(near, d(1)), Some(TIME_LIMIT));
         assert_eq!(
             to_smol(core::time::Duration::MAX).total_micros(),
             TIME_LIMIT.total_micros() as u64

@@ -157,8 +157,8 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Python's `settimeout(seconds)`: `None` blocks, `Some(0)` is
     /// non-blocking, else each call as a whole must finish within it. A
-    /// timeout too large for the clock's instants (about 292,000 years of
-    /// microseconds, e.g. `Duration::MAX`) is no timeout: the call blocks.
+    /// timeout longer than [`TIME_LIMIT`](crate::TIME_LIMIT)'s span (about
+    /// 73,000 years, e.g. `Duration::MAX`) is no timeout: the call blocks.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         self.stack.with(|i| i.slot(self.id.get()).map(|_| ()))?;
         self.timeout.set(timeout);

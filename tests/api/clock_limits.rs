@@ -111,6 +111,19 @@ fn connect_accept_send_recv_at_every_clock() {
 }
 
 #[test]
+fn a_timeout_that_runs_past_the_limit_ends_there() {
+    // Half a second below the limit, a 1 s timeout: TimedOut at the limit,
+    // never Stalled (no deadline) and never a wait past it.
+    at_jump((i64::MAX / 4) as u64 - 500_000, |stack, _| {
+        let (_l, _c, s) = pair(stack, 80);
+        s.set_timeout(Some(SEC)).unwrap();
+        let mut buf = [0u8; 4];
+        assert_eq!(s.recv(&mut buf), Err(Error::TimedOut));
+        assert_eq!(stack.now(), TIME_LIMIT);
+    });
+}
+
+#[test]
 fn connect_to_a_silent_host_times_out_at_every_clock() {
     for jump in JUMPS {
         at_jump(jump, |stack, clock| {
