@@ -145,7 +145,9 @@ impl Config {
     }
 
     /// Check what smoltcp would otherwise panic on: every interface address
-    /// unicast (or unspecified), the MAC unicast.
+    /// unicast (or unspecified), the MAC unicast; and that no DNS server is
+    /// a loopback address the interface does not hold (127.0.0.53 on a TAP
+    /// stack: [`ConfigError::DnsServerNotReachable`]).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let HardwareAddress::Ethernet(mac) = self.hardware_addr {
             if !mac.is_unicast() {
@@ -157,6 +159,13 @@ impl Config {
             if !a.is_unicast() && !a.is_unspecified() {
                 return Err(ConfigError::AddressNotUnicast(a));
             }
+        }
+        if let Some(s) = self
+            .dns_servers
+            .iter()
+            .find(|s| crate::addr::foreign_loopback(s, &self.addresses))
+        {
+            return Err(ConfigError::DnsServerNotReachable(*s));
         }
         Ok(())
     }

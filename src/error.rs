@@ -200,6 +200,10 @@ pub enum ConfigError {
     /// More default routes than smoltcp's route table holds, or a gateway
     /// of a family this build lacks.
     TooManyGateways,
+    /// A DNS server is a loopback address (e.g. systemd-resolved's
+    /// 127.0.0.53) but no interface address holds it: its queries would go
+    /// out on the link, which a loopback address never may.
+    DnsServerNotReachable(smoltcp::wire::IpAddress),
 }
 
 impl fmt::Display for ConfigError {
@@ -217,6 +221,10 @@ impl fmt::Display for ConfigError {
             ConfigError::TooManyGateways => {
                 f.write_str("more default routes than the route table can hold")
             }
+            ConfigError::DnsServerNotReachable(a) => write!(
+                f,
+                "DNS server {a} is a loopback address, and this interface has none (use a server on the link, e.g. the gateway)"
+            ),
         }
     }
 }

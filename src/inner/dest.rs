@@ -5,6 +5,7 @@
 //! own address (smoltcp has no path from a socket back to its own interface).
 
 use super::Inner;
+use crate::addr::foreign_loopback;
 use crate::error::{Error, Result};
 use crate::slot::Kind;
 use smoltcp::phy::Medium;
@@ -20,15 +21,6 @@ enum Dest {
     /// One of the interface's own addresses.
     Own,
     Other,
-}
-
-fn is_loopback(a: &IpAddress) -> bool {
-    match a {
-        #[cfg(feature = "proto-ipv4")]
-        IpAddress::Ipv4(a) => a.is_loopback(),
-        #[cfg(feature = "proto-ipv6")]
-        IpAddress::Ipv6(a) => a.is_loopback(),
-    }
 }
 
 /// The limited broadcast, or the directed broadcast of one of `cidrs`
@@ -56,18 +48,10 @@ fn classify(dst: &IpAddress, cidrs: &[IpCidr]) -> Dest {
         Dest::Multicast
     } else if is_broadcast(dst, cidrs) {
         Dest::Broadcast
-    } else if is_loopback(dst) {
+    } else if foreign_loopback(dst, cidrs) {
         // 127.0.0.1 on a stack with 127.0.0.1/8 (smoltcp's `Loopback`) is
-        // its own; any other loopback address is reachable only through an
-        // interface holding the 127.0.0.0/8 net.
-        let mine = cidrs
-            .iter()
-            .any(|c| c.contains_addr(dst) && is_loopback(&c.address()));
-        if mine {
-            Dest::Other
-        } else {
-            Dest::ForeignLoopback
-        }
+        // its own, as any address of the 127.0.0.0/8 net it holds.
+        Dest::ForeignLoopback
     } else if own(dst) {
         Dest::Own
     } else {
@@ -78,7 +62,7 @@ fn classify(dst: &IpAddress, cidrs: &[IpCidr]) -> Dest {
 /// Linux's answer for a loopback address it has no loopback interface for:
 /// `ENETUNREACH` for IPv4, `EADDRNOTAVAIL` for `::1` (checked on Linux 6,
 /// `lo` down).
-fn foreign_loopback(dst: &IpAddress) -> Error {
+fn loopback_error(dst: &IpAddress) -> Error {
     match dst {
         #[cfg(feature = "proto-ipv4")]
         IpAddress::Ipv4(_) => Error::NetworkUnreachable,
@@ -98,7 +82,7 @@ impl Inner<'_> {
             (Dest::Multicast | Dest::Broadcast, Kind::Tcp) => Err(Error::NetworkUnreachable),
             #[cfg(feature = "udp")]
             (Dest::Broadcast, Kind::Udp) => Err(Error::PermissionDenied),
-            (Dest::ForeignLoopback, _) => Err(foreign_loopback(&dst)),
+            (Dest::ForeignLoopback, _) => Err(loopback_error(&dst)),
             // On Ethernet a segment to ourselves would only ARP for our own
             // address. With nothing listening, that is Linux's answer (its
             // RST over `lo`); with a listener, smolsock cannot loop it.
@@ -143,7 +127,8 @@ mod tests {
         assert_eq!(c(192, 168, 69, 2), Dest::Own);
         assert_eq!(c(192, 168, 69, 1), Dest::Other);
         let lo = [IpCidr::new(IpAddress::v4(127, 0, 0, 1), 8)];
-        assert_eq!(classify(&IpAddress::v4(127, 0, 0, 1), &lo), Dest::Other);
+        // A loopback stack's own (smoltcp's `Loopback` carries it there).
+        assert_eq!(classify(&IpAddress::v4(127, 0, 0, 1), &lo), Dest::Own);
         assert_eq!(classify(&IpAddress::v4(127, 0, 0, 9), &lo), Dest::Other);
     }
 
@@ -164,7 +149,7 @@ mod tests {
         let lo = [IpCidr::new(IpAddress::v6(0, 0, 0, 0, 0, 0, 0, 1), 128)];
         assert_eq!(
             classify(&IpAddress::v6(0, 0, 0, 0, 0, 0, 0, 1), &lo),
-            Dest::Other
+            Dest::Own
         );
     }
 }

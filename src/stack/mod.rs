@@ -267,7 +267,9 @@ impl<'a> Stack<'a> {
     }
 
     /// Replace the DNS servers (at most [`MAX_DNS`](crate::MAX_DNS) are kept).
-    /// [`Error::Busy`] from inside a closure that holds the stack.
+    /// [`Error::Busy`] from inside a closure that holds the stack. A loopback
+    /// server the interface does not hold is never asked (its tries pass
+    /// unanswered): a loopback address never goes on the link.
     #[cfg(feature = "dns")]
     pub fn set_dns_servers(&self, servers: &[IpAddress]) -> Result<(), Error> {
         Ok(self.try_with(|i| i.resolver.set_servers(servers))?)

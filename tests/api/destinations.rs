@@ -161,6 +161,35 @@ fn udp_to_broadcast_is_permission_denied_multicast_goes_out() {
 }
 
 #[test]
+fn a_loopback_dns_server_is_refused_or_never_asked() {
+    // In the configuration: Stack::new says why (a copied resolv.conf's
+    // 127.0.0.53 on a TAP stack).
+    let clock = SimClock::new();
+    let mut dev = Recorder::silent_ethernet();
+    let mut res = Box::new(StackResources::<2, 512>::new());
+    let stub = IpAddress::v4(127, 0, 0, 53);
+    let cfg = Config::ethernet([0x02, 0, 0, 0, 0, 2])
+        .with_address(IpCidr::new(IpAddress::v4(192, 168, 69, 2), 24))
+        .with_dns_server(stub);
+    let r = Stack::new(&mut dev, &clock, &mut res, cfg).map(|_| ());
+    assert_eq!(r, Err(smolsock::ConfigError::DnsServerNotReachable(stub)));
+    // Set later: the resolution times out and no query leaves (the
+    // recorder's check in `on_silent_tap`).
+    let dev = on_silent_tap(|stack, _| {
+        stack.set_dns_servers(&[stub]).unwrap();
+        let r = stack.resolve("example.com", Some(core::time::Duration::from_secs(2)));
+        assert_eq!(r, Err(smolsock::ResolveError::TimedOut));
+    });
+    // Not even an ARP for the gateway it would have gone through.
+    assert!(dev.sent.is_empty(), "{} frames sent", dev.sent.len());
+    // A loopback stack may use one.
+    let mut lo = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
+    let mut res = Box::new(StackResources::<2, 512>::new());
+    let cfg = Config::loopback().with_dns_server(stub);
+    assert!(Stack::new(&mut lo, &clock, &mut res, cfg).is_ok());
+}
+
+#[test]
 fn a_loopback_stack_still_reaches_itself() {
     with_stack::<4, _>(|stack, _| {
         let (_l, c, s) = pair(stack, 80);
