@@ -212,3 +212,45 @@ fn async_calls_at_every_clock() {
         });
     }
 }
+
+#[test]
+fn select_and_create_connection_at_every_clock() {
+    use smolsock::{ConnectError, Events, Interest};
+    for jump in JUMPS {
+        at_jump(jump, |stack, clock| {
+            let (l, c, s) = pair(stack, 80);
+            // Nothing to read: select times out (0 ready), blocking and async.
+            let mut set = [Interest::new(&s, Events::READ)];
+            assert_eq!(stack.select(&mut set, Some(SEC)), Ok(0), "jump {jump}");
+            let mut set = [Interest::new(&s, Events::READ)];
+            let r = block_on_sim(stack, clock, stack.select_async(&mut set, Some(SEC)));
+            assert_eq!(r, Ok(0), "jump {jump}");
+            // No timeout: at the limit the wait is over at once.
+            let mut set = [Interest::new(&s, Events::READ)];
+            let r = stack.select(&mut set, None);
+            if at_limit(stack) {
+                assert_eq!(r, Ok(0), "jump {jump}");
+                let mut set = [Interest::new(&s, Events::READ)];
+                let r = block_on_sim(stack, clock, stack.select_async(&mut set, None));
+                assert_eq!(r, Ok(0), "jump {jump}: async, no timeout");
+            } else {
+                assert_eq!(r, Err(Error::Stalled), "jump {jump}");
+            }
+            // Data ready: found at any clock.
+            c.send_all(b"x").unwrap();
+            let mut set = [Interest::new(&s, Events::READ)];
+            assert_eq!(stack.select(&mut set, Some(SEC)), Ok(1), "jump {jump}");
+            drop((c, s));
+            let r = stack
+                .create_connection("127.0.0.1", 80, Some(SEC))
+                .map(|_| ());
+            if at_limit(stack) {
+                // The whole call's deadline is the limit, already reached.
+                assert_eq!(r, Err(ConnectError::Socket(Error::TimedOut)), "jump {jump}");
+            } else {
+                assert_eq!(r, Ok(()), "jump {jump}");
+            }
+            drop(l);
+        });
+    }
+}
