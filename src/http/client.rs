@@ -375,8 +375,13 @@ impl Response<'_, '_> {
     /// response whose body stops short of its `Content-Length` is
     /// [`HttpError::PartialBody`] (all bytes that came were handed on
     /// first); one that ends inside its headers is
-    /// [`HttpError::BadResponse`]`(`[`ResponseError::Incomplete`]`)`. A reply
-    /// that does not start with `HTTP/` is handed on as it is, unjudged.
+    /// [`HttpError::BadResponse`]`(`[`ResponseError::Incomplete`]`)`. An
+    /// invalid `Content-Length` (negative, not a number, too large) or two
+    /// different ones are [`HttpError::BadResponse`] as soon as the head
+    /// ends: the chunk that completes the head is not handed on (RFC 9112
+    /// §6.3: an unrecoverable error). A reset once the body has reached its
+    /// `Content-Length` ends a complete response: `Ok`. A reply that does
+    /// not start with `HTTP/` is handed on as it is, unjudged.
     pub fn read_raw(
         mut self,
         mut sink: impl FnMut(&[u8]) -> ControlFlow<()>,
@@ -385,13 +390,18 @@ impl Response<'_, '_> {
         let mut total = 0u64;
         let mut check = BodyCheck::new();
         loop {
-            let n = self.recv(&mut chunk)?;
+            let n = match self.recv(&mut chunk) {
+                // A reset after the whole body is not a failure: the
+                // response is complete (RFC 9112 §6.3; curl agrees).
+                Err(HttpError::ConnectionReset) if check.complete() => 0,
+                r => r?,
+            };
             let Some(data) = chunk.get(..n).filter(|d| !d.is_empty()) else {
                 check.finish()?;
                 return Ok(total);
             };
             total += n as u64;
-            check.push(data);
+            check.push(data)?;
             if sink(data).is_break() {
                 return Err(HttpError::Aborted);
             }

@@ -359,7 +359,7 @@ impl<'s, 'a> Client<'s, 'a> {
                         continue;
                     }
                     total += data.len() as u64;
-                    check.push(data);
+                    check.push(data)?;
                     if sink(data).is_break() {
                         return Err(HttpError::Aborted);
                     }
@@ -368,6 +368,12 @@ impl<'s, 'a> Client<'s, 'a> {
                 Err(TlsError::ConnectionClosed) => break,
                 // The TCP stream ended without close_notify.
                 Err(TlsError::IoError) if seen.eof.get() && seen.error.get().is_none() => break,
+                // A reset after the whole body: the response is complete.
+                Err(_)
+                    if check.complete() && seen.error.get() == Some(HttpError::ConnectionReset) =>
+                {
+                    break
+                }
                 Err(e) => return Err(tls_error(e, &seen, false)),
             }
         }
