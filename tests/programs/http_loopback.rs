@@ -551,6 +551,108 @@ fn a_body_short_of_its_content_length_is_a_partial_body() {
     );
 }
 
+/// Issue 18 (5): a complete response (`Content-Length: 2`, body `ok`)
+/// followed by a reset was `ConnectionReset`; curl takes it (exit 0). The
+/// body is complete, so it is a success, raw and parsed alike; a reset
+/// before the body is complete stays `ConnectionReset`.
+#[test]
+fn a_reset_after_the_whole_body_is_a_complete_response() {
+    let (net, clock) = world(false);
+    let reply = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let mut server = HttpServer::new(listen(net, "127.0.0.1:8080"), Payload::bytes(reply));
+    server.read_request = false;
+    server.end = End::Reset;
+    start(clock, server);
+    let client = Client::new(net);
+    let (r, got, _) = get_raw(&client, "http://127.0.0.1:8080/");
+    assert_eq!((r, &got[..]), (Ok(reply.len() as u64), &reply[..]));
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8080/"),
+        (Ok(2), 200, b"ok".to_vec())
+    );
+
+    // One byte short: the reset cuts the response.
+    let short = b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok";
+    let mut server = HttpServer::new(listen(net, "127.0.0.1:8081"), Payload::bytes(short));
+    server.read_request = false;
+    server.end = End::Reset;
+    start(clock, server);
+    assert_eq!(
+        get_raw(&client, "http://127.0.0.1:8081/").0,
+        Err(HttpError::ConnectionReset)
+    );
+    // Without a Content-Length only the close ends the body: a reset is an error.
+    let open = b"HTTP/1.0 200 OK\r\n\r\nok";
+    let mut server = HttpServer::new(listen(net, "127.0.0.1:8082"), Payload::bytes(open));
+    server.read_request = false;
+    server.end = End::Reset;
+    start(clock, server);
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8082/").0,
+        Err(HttpError::ConnectionReset)
+    );
+}
+
+/// Issue 18 (5): a negative `Content-Length`, two different ones, and one
+/// too large for 64 bits were accepted (the body printed, `Ok`). RFC 9112
+/// §6.3: each is an unrecoverable error. Raw and parsed agree: the same
+/// `BadResponse`, and the chunk that completed the head is not handed on.
+#[test]
+fn invalid_or_conflicting_content_lengths_are_bad_responses() {
+    let (net, clock) = world(false);
+    let invalid = HttpError::BadResponse(ResponseError::InvalidContentLength);
+    let conflict = HttpError::BadResponse(ResponseError::ConflictingContentLength);
+    let cases: [(&[u8], HttpError); 4] = [
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: -1\r\n\r\nhello",
+            invalid,
+        ),
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 3\r\n\r\nhello",
+            conflict,
+        ),
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\nhello",
+            invalid,
+        ),
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: five\r\n\r\nhello",
+            invalid,
+        ),
+    ];
+    let client = Client::new(net);
+    for (port, (reply, want)) in (8080u16..).zip(cases) {
+        start(
+            clock,
+            HttpServer::new(
+                listen(net, &format!("127.0.0.1:{port}")),
+                Payload::bytes(reply),
+            ),
+        );
+        let url = format!("http://127.0.0.1:{port}/");
+        assert_eq!(get_raw(&client, &url), (Err(want), vec![], 0), "{url}");
+        assert_eq!(get(&client, &url), (Err(want), 0, vec![]), "{url}");
+    }
+    assert_eq!(
+        invalid.to_string(),
+        "bad HTTP response: invalid Content-Length (not a number of bytes: negative, not digits, or too large)"
+    );
+    assert_eq!(
+        conflict.to_string(),
+        "bad HTTP response: two different Content-Length values"
+    );
+    // The same value twice is that value.
+    let twice = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello";
+    start(
+        clock,
+        HttpServer::new(listen(net, "127.0.0.1:8090"), Payload::bytes(twice)),
+    );
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8090/"),
+        (Ok(5), 200, b"hello".to_vec())
+    );
+}
+
 /// A reply that ends inside its headers is incomplete in raw mode too.
 #[test]
 fn a_reply_cut_inside_its_head_is_incomplete() {

@@ -133,6 +133,54 @@ fn bad_flags_and_urls_are_one_line_and_exit_2() {
     }
 }
 
+/// Issue 18 (9): `--cacert` naming a missing file was accepted with an
+/// `http://` URL (exit 0 after the fetch), and `--tap tap0 --tap tap1` took
+/// the last one. Both are errors before any device is opened: exit 2, one
+/// line. `--help` lists the shared flags too.
+#[test]
+fn a_missing_cacert_and_a_repeated_flag_are_errors() {
+    use std::ffi::OsStr;
+    let url = "http://192.168.69.1:8000/";
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--tap", "tap0", "--cacert", "/nonexistent/ca.pem", url],
+            "error: --cacert: cannot read '/nonexistent/ca.pem': No such file or directory (os error 2)",
+        ),
+        (
+            &["--tap", "tap0", "--tap", "tap1", url],
+            "error: --tap given twice (each flag is taken once)",
+        ),
+        (
+            &["--tap", "tap0", "--timeout", "1", "--timeout", "2", url],
+            "error: --timeout given twice (each flag is taken once)",
+        ),
+        (
+            &["--insecure", "--tap", "tap0", "--insecure", url],
+            "error: --insecure given twice (each flag is taken once)",
+        ),
+    ];
+    for (args, want) in cases {
+        let os: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let o = http_get(&os);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        assert_eq!(stderr_line(&o), *want, "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    let o = http_get(&[OsStr::new("--help")]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8(o.stdout).unwrap();
+    for flag in [
+        "--tap TAP",
+        "--ip CIDR",
+        "--gateway IP",
+        "--dns IP",
+        "--pcap FILE",
+        "  8   ",
+    ] {
+        assert!(help.contains(&format!("\n  {flag}")), "{flag:?} in {help}");
+    }
+}
+
 /// The Linux-side servers: 8004 reads the request and closes without a
 /// byte; 8005 answers `Content-Length: 1000` with 300 bytes and closes
 /// (orderly FIN); 8006 answers a complete 1000-byte body. Writes `ready`.
