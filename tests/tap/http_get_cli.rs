@@ -175,7 +175,7 @@ fn a_missing_cacert_and_a_repeated_flag_are_errors() {
         "--gateway IP",
         "--dns IP",
         "--pcap FILE",
-        "  8   ",
+        "8   invalid",
     ] {
         assert!(help.contains(&format!("\n  {flag}")), "{flag:?} in {help}");
     }
