@@ -28,7 +28,7 @@ pub struct Config {
     pub addresses: heapless::Vec<IpCidr, MAX_ADDRS>,
     /// Default routes.
     pub gateways: heapless::Vec<IpAddress, 2>,
-    /// DNS servers for [`Stack::resolve`](crate::Stack::resolve).
+    /// DNS servers for `Stack::resolve` (feature `dns`).
     pub dns_servers: heapless::Vec<IpAddress, MAX_DNS>,
     /// Seeds TCP initial sequence numbers and the first ephemeral port.
     pub random_seed: u64,

@@ -18,7 +18,7 @@ pub const UDP_PACKETS: usize = 8;
 /// A listener with backlog `n` takes `n` slots. A slot becomes TCP or UDP the
 /// first time it is used and stays that kind. At most `UDP` slots (default:
 /// all of them) can become UDP: only those carry a datagram socket's packet
-/// metadata (2 × [`UDP_PACKETS`] entries, 768 bytes on 64-bit targets), so
+/// metadata (2 × `UDP_PACKETS` entries (feature `udp`), 768 bytes on 64-bit targets), so
 /// with a small `UDP` a TCP slot costs its two buffers plus about 560 bytes;
 /// a UDP socket beyond that count is [`NoBufferSpace`](crate::Error::NoBufferSpace).
 /// The resolver (feature `dns`)

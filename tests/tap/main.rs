@@ -6,6 +6,7 @@
 mod netns;
 
 mod example_cli;
+mod first_arp;
 mod http_get_cli;
 mod http_tap;
 mod line_tap;

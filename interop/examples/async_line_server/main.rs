@@ -36,7 +36,7 @@ mod server;
 
 use args::{parse_args, Mode};
 use common::tap_ready::TapReady;
-use common::{die, open_tap, tap_config};
+use common::{capture, die, open_tap, tap_config};
 use embassy_executor::Spawner;
 use server::{session, Server};
 use smolsock::asynch::{AsyncSocket, EmbassyClock, NoInterrupt};
@@ -121,10 +121,8 @@ async fn main(spawner: Spawner) {
             let config = tap_config(&t.net);
             let stack = match &t.net.pcap {
                 Some(path) => {
-                    let file = std::fs::File::create(path).unwrap_or_else(|e| {
-                        die(format_args!("cannot create pcap file '{path}': {e}"))
-                    });
-                    leak_stack(PcapWriter::new(tap, file, PcapMode::Both), config)
+                    let dev = capture(tap, path, CLOCK.now()).unwrap_or_else(|e| die(e));
+                    leak_stack(dev, config)
                 }
                 None => leak_stack(tap, config),
             };
