@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::slot::{flag, Kind, Slot, SlotId};
 use crate::socket::Shutdown;
-use crate::stack::{Op, Step};
+use crate::stack::{Op, TryResult};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
@@ -35,7 +35,7 @@ fn ready_socket<'s, 'a>(
 }
 
 /// The outcome, if any yet, of a socket's connection attempt.
-fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Result<Option<()>> {
+fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> TryResult<()> {
     if let Some(e) = take_pending(s) {
         return Err(e);
     }
@@ -89,7 +89,7 @@ fn try_recv(
     id: SlotId,
     empty: bool,
     read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
-) -> Result<Option<(usize, IpEndpoint)>> {
+) -> TryResult<(usize, IpEndpoint)> {
     let (s, t) = ready_socket(i, id)?;
     if s.is_listener() || !s.has(flag::CONNECTED) {
         return Err(Error::NotConnected);
@@ -116,7 +116,7 @@ fn try_send_with(
     i: &mut Inner<'_>,
     id: SlotId,
     write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
-) -> Result<Option<usize>> {
+) -> TryResult<usize> {
     let (s, t) = ready_socket(i, id)?;
     match send_state(s, t)? {
         Some(()) => write(t),
@@ -125,12 +125,62 @@ fn try_send_with(
 }
 
 /// Try to queue `data` now: `Some(n)` with n > 0, or `None` (wait).
-fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> Result<Option<usize>> {
+fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
     try_send_with(i, id, |t| match t.send_slice(data) {
         Ok(0) => Ok(None),
         Ok(n) => Ok(Some(n)),
         Err(_) => Err(Error::BrokenPipe),
     })
+}
+
+/// `recv`'s step: bytes, with the peer they came from.
+pub(super) fn recv_from(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    buf: &mut [u8],
+) -> TryResult<(usize, SockAddr)> {
+    let r = try_recv(core, id, buf.is_empty(), |t| {
+        t.recv_slice(buf).map_err(|_| Error::NotConnected)
+    })?;
+    Ok(r.map(|(n, peer)| (n, addr::sockaddr(peer))))
+}
+
+/// `send`'s step: queue what fits of `data` (nothing to wait for when empty).
+pub(super) fn send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
+    if data.is_empty() {
+        return core.tcp(id).map(|_| Some(0));
+    }
+    try_send(core, id, data)
+}
+
+/// `send_all`'s step: queue the rest of `data` after the `sent` bytes
+/// already queued, as room frees up.
+pub(super) fn send_all(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    data: &[u8],
+    sent: &mut usize,
+) -> TryResult<()> {
+    core.tcp(id)?;
+    while let Some(rest) = data.get(*sent..).filter(|r| !r.is_empty()) {
+        match try_send(core, id, rest)? {
+            Some(n) => *sent += n,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(()))
+}
+
+/// `flush`'s step: done when the peer has acknowledged every byte sent.
+pub(super) fn flush(core: &mut Inner<'_>, id: SlotId) -> TryResult<()> {
+    let (s, t) = ready_socket(core, id)?;
+    match t.state() {
+        _ if s.is_listener() || !s.has(flag::CONNECTED) => Err(Error::BrokenPipe),
+        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        _ if t.send_queue() == 0 => Ok(Some(())),
+        State::Closed | State::TimeWait => Err(Error::BrokenPipe),
+        _ => Ok(None),
+    }
 }
 
 impl<'a> Socket<'_, 'a> {
@@ -187,10 +237,10 @@ impl<'a> Socket<'_, 'a> {
 
     /// Waiting for a TCP connection's outcome (`connect`'s second step;
     /// the first is `connect_begin`).
-    pub(crate) fn connect_op(&self) -> Op<impl Step<'a, ()>> {
+    pub(crate) fn connect_op(&self) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<()>> {
         let id = self.id.get();
-        Op::write(move |i: &mut Inner<'a>| {
-            let (s, t) = i.tcp(id)?;
+        Op::write(move |core: &mut Inner<'a>| {
+            let (s, t) = core.tcp(id)?;
             let r = connect_outcome(s, t);
             if !matches!(r, Ok(None)) {
                 s.set(flag::CONNECTING, false);
@@ -209,24 +259,6 @@ impl<'a> Socket<'_, 'a> {
         r
     }
 
-    /// `recv` with the peer the bytes came from.
-    pub(super) fn tcp_recv_op<'b>(
-        &'b self,
-        buf: &'b mut [u8],
-    ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
-        let empty = buf.is_empty();
-        let id = self.id.get();
-        Op::read(move |i: &mut Inner<'a>| {
-            let r = try_recv(i, id, empty, |t| {
-                t.recv_slice(buf).map_err(|_| Error::NotConnected)
-            })?;
-            Ok(r.map(|(n, peer)| (n, addr::sockaddr(peer))))
-        })
-        .data(false)
-    }
-}
-
-impl<'a> Socket<'_, 'a> {
     /// Zero-copy `recv`: waits like [`recv`](Self::recv), then calls `f` once
     /// with received bytes in place (a contiguous part of the receive buffer;
     /// call again for more). `f` returns how many it consumed, which is
@@ -283,50 +315,6 @@ impl<'a> Socket<'_, 'a> {
             })
         });
         self.stack.block(self.timeout.get(), op.data(true))
-    }
-
-    /// `send`: queue what fits of `data` (nothing to wait for when empty).
-    pub(super) fn tcp_send_op<'b>(&self, data: &'b [u8]) -> Op<impl Step<'a, usize> + 'b> {
-        let id = self.id.get();
-        Op::write(move |i: &mut Inner<'a>| {
-            if data.is_empty() {
-                return i.tcp(id).map(|_| Some(0));
-            }
-            try_send(i, id, data)
-        })
-        .data(true)
-    }
-
-    /// `send_all`: queue all of `data`, as room frees up.
-    pub(super) fn tcp_send_all_op<'b>(&self, data: &'b [u8]) -> Op<impl Step<'a, ()> + 'b> {
-        let id = self.id.get();
-        let mut sent = 0;
-        Op::write(move |i: &mut Inner<'a>| {
-            i.tcp(id)?;
-            while let Some(rest) = data.get(sent..).filter(|r| !r.is_empty()) {
-                match try_send(i, id, rest)? {
-                    Some(n) => sent += n,
-                    None => return Ok(None),
-                }
-            }
-            Ok(Some(()))
-        })
-        .data(true)
-    }
-
-    /// `flush`: until the peer has acknowledged every byte sent.
-    pub(super) fn tcp_flush_op(&self) -> Op<impl Step<'a, ()>> {
-        let id = self.id.get();
-        Op::write(move |i: &mut Inner<'a>| {
-            let (s, t) = ready_socket(i, id)?;
-            match t.state() {
-                _ if s.is_listener() || !s.has(flag::CONNECTED) => Err(Error::BrokenPipe),
-                State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
-                _ if t.send_queue() == 0 => Ok(Some(())),
-                State::Closed | State::TimeWait => Err(Error::BrokenPipe),
-                _ => Ok(None),
-            }
-        })
     }
 
     /// Would a `recv` (`write == false`) or a `send` return at once, with
