@@ -16,7 +16,7 @@
 mod common;
 
 use common::{with_tap_stack, NetOpts};
-use smolsock::http::{Client, HttpError, ResponseError, Scheme, Url, DEFAULT_TIMEOUT};
+use smolsock::http::{Client, HttpError, Phase, ResponseError, Scheme, Url, DEFAULT_TIMEOUT};
 use smolsock_cli::args::{Once, NET_HELP};
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -210,11 +210,15 @@ fn main() {
                 format_args!("{url}: cannot resolve host '{host}': {e}"),
             )
         }
-        Err(HttpError::TimedOut) => fail(
+        Err(HttpError::TimedOut(phase)) => fail(
             EXIT_ERROR,
             format_args!(
-                "{url}: timed out after {} s (--timeout)",
-                args.timeout.as_secs_f64()
+                "{url}: timed out after {} s (--timeout) {}",
+                args.timeout.as_secs_f64(),
+                match phase {
+                    Phase::Resolve => format!("while resolving host '{host}'"),
+                    phase => phase.to_string(),
+                }
             ),
         ),
         Err(e) => fail(EXIT_ERROR, format_args!("{url}: {e}")),

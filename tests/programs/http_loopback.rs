@@ -10,7 +10,7 @@
 use crate::common;
 use common::{HookClock, Service};
 use smolsock::http::{
-    Client, HttpError, Part, ResponseError, ResponseParser, CHUNK, DEFAULT_TIMEOUT,
+    Client, HttpError, Part, Phase, ResponseError, ResponseParser, CHUNK, DEFAULT_TIMEOUT,
 };
 use smolsock::{
     Clock, Config, Domain, Error, SimClock, SockAddr, Socket, Stack, StackResources, Type,
@@ -335,7 +335,10 @@ fn a_server_that_never_answers_times_out_at_the_deadline() {
     let _l = listen(net, "127.0.0.1:8080");
     let start = clock.now();
     let (r, got, _) = get_raw(&Client::new(net), "http://127.0.0.1:8080/");
-    assert_eq!((r, got.len()), (Err(HttpError::TimedOut), 0));
+    assert_eq!(
+        (r, got.len()),
+        (Err(HttpError::TimedOut(Phase::Receive)), 0)
+    );
     assert_eq!(clock.now() - start, SimDuration::from_secs(20));
     assert_eq!(DEFAULT_TIMEOUT, Duration::from_secs(20));
 
@@ -343,7 +346,7 @@ fn a_server_that_never_answers_times_out_at_the_deadline() {
     let client = Client::new(net).with_timeout(Duration::from_millis(5500));
     assert_eq!(
         get_raw(&client, "http://127.0.0.1:8080/").0,
-        Err(HttpError::TimedOut)
+        Err(HttpError::TimedOut(Phase::Receive))
     );
     assert_eq!(clock.now() - start, SimDuration::from_millis(5500));
 }
@@ -366,7 +369,7 @@ fn one_deadline_bounds_the_whole_exchange_not_each_recv() {
         &Client::new(net).with_timeout(Duration::from_secs(3)),
         "http://127.0.0.1:8080/",
     );
-    assert_eq!(r, Err(HttpError::TimedOut));
+    assert_eq!(r, Err(HttpError::TimedOut(Phase::Receive)));
     assert_eq!(clock.now() - start, SimDuration::from_secs(3));
     // Every recv got its byte well within its own time; the total still ended it.
     assert!(
@@ -870,11 +873,48 @@ fn a_silent_dns_server_times_out_within_the_one_deadline() {
     let (net, clock) = world(true); // 127.0.0.1:53 configured, nothing answers
     let start = clock.now();
     let client = Client::new(net).with_timeout(Duration::from_secs(2));
+    // Issue 18 (7): the error says the deadline ran out while resolving.
     assert_eq!(
         get_raw(&client, "http://web.test/").0,
-        Err(HttpError::TimedOut)
+        Err(HttpError::TimedOut(Phase::Resolve))
     );
     assert_eq!(clock.now() - start, SimDuration::from_secs(2));
+    assert_eq!(
+        HttpError::TimedOut(Phase::Resolve).to_string(),
+        "timed out while resolving the host name"
+    );
+}
+
+/// Issue 18 (7): every time-out was "timed out", whatever the step. A SYN
+/// nobody answers (10.0.0.9 is on the link of the loopback device's second
+/// address, and nobody is there) times out while connecting; a server that
+/// never answers, while waiting for the response.
+#[test]
+fn a_time_out_names_the_step_it_ran_out_in() {
+    let sim: &'static SimClock = Box::leak(Box::new(SimClock::new()));
+    let dev = Box::leak(Box::new(Loopback::new(Medium::Ip)));
+    let res = Box::leak(Box::new(StackResources::<4, 4096>::new()));
+    let config =
+        Config::ip().with_address(smoltcp::wire::IpCidr::new(IpAddress::v4(10, 0, 0, 2), 24));
+    let stack = Stack::new(dev, sim, res, config).expect("valid config");
+    let start = sim.now();
+    let client = Client::new(&stack).with_timeout(Duration::from_secs(4));
+    let r = get_raw(&client, "http://10.0.0.9:8080/").0;
+    assert_eq!(r, Err(HttpError::TimedOut(Phase::Connect)));
+    assert_eq!(sim.now() - start, SimDuration::from_secs(4));
+    assert_eq!(
+        HttpError::TimedOut(Phase::Connect).to_string(),
+        "timed out while connecting"
+    );
+    let (net, _clock) = world(false);
+    let client = Client::new(net).with_timeout(Duration::from_secs(4));
+    let _l = listen(net, "127.0.0.1:8081");
+    let r = get_raw(&client, "http://127.0.0.1:8081/").0;
+    assert_eq!(r, Err(HttpError::TimedOut(Phase::Receive)));
+    assert_eq!(
+        HttpError::TimedOut(Phase::Receive).to_string(),
+        "timed out while waiting for the response"
+    );
 }
 
 #[test]
