@@ -41,7 +41,7 @@ use embassy_executor::Spawner;
 use server::{session, Server};
 use smolsock::asynch::{AsyncSocket, EmbassyClock, NoInterrupt};
 use smolsock::line::DEFAULT_PORT;
-use smolsock::smoltcp::phy::{Device, Loopback, Medium, PcapMode, PcapWriter};
+use smolsock::smoltcp::phy::{Device, Loopback, Medium};
 use smolsock::{Config, Domain, SockAddr, Stack, StackResources, Type};
 use std::os::unix::io::AsRawFd;
 
@@ -121,7 +121,8 @@ async fn main(spawner: Spawner) {
             let config = tap_config(&t.net);
             let stack = match &t.net.pcap {
                 Some(path) => {
-                    let dev = capture(tap, path, CLOCK.now()).unwrap_or_else(|e| die(e));
+                    let dev =
+                        capture(tap, path, smolsock::Clock::now(&CLOCK)).unwrap_or_else(|e| die(e));
                     leak_stack(dev, config)
                 }
                 None => leak_stack(tap, config),
