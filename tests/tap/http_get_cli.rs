@@ -297,3 +297,36 @@ fn http_get_exit_codes_for_an_empty_reply_and_a_partial_body() {
     drop(ns);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 18 (7): a deadline that ran out while resolving said only "timed
+/// out after 3 s (--timeout)". Now the step is named: resolving (a DNS
+/// server nobody answers for), connecting (a host nobody answers for).
+#[test]
+#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
+fn http_get_time_outs_name_the_step() {
+    require_tap!();
+    let ns = netns::Netns::new();
+    let get = |extra: &[&str], url: &str| {
+        let exe = netns::example("http_get");
+        run(
+            ns.command(exe.to_str().unwrap())
+                .args(["--tap", netns::TAP, "--timeout", "1.5"])
+                .args(extra)
+                .arg(url),
+            Duration::from_secs(30),
+        )
+    };
+    // Nobody has 192.168.69.99: its ARP requests go unanswered.
+    let o = get(&["--dns", "192.168.69.99"], "http://web.test/");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert_eq!(
+        stderr_line(&o),
+        "error: http://web.test/: timed out after 1.5 s (--timeout) while resolving host 'web.test'"
+    );
+    let o = get(&[], "http://192.168.69.99:8000/");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert_eq!(
+        stderr_line(&o),
+        "error: http://192.168.69.99:8000/: timed out after 1.5 s (--timeout) while connecting"
+    );
+}
