@@ -101,6 +101,47 @@ impl Netns {
         c
     }
 
+    /// Write `script` to `dir/name` and run it with python3 inside the
+    /// namespace as `python3 dir/name dir/ready ARGS...`; wait (at most 10
+    /// s) until it has written the file `dir/ready` (once it listens). The
+    /// server is killed when the returned guard drops.
+    #[track_caller]
+    pub fn python(
+        &self,
+        dir: &std::path::Path,
+        name: &str,
+        script: &str,
+        args: &[&std::path::Path],
+    ) -> Guard {
+        assert!(
+            Command::new("python3").arg("--version").output().is_ok(),
+            "this TAP test needs python3"
+        );
+        std::fs::write(dir.join(name), script).expect("write the server script");
+        let ready = dir.join("ready");
+        let _ = std::fs::remove_file(&ready);
+        let guard = Guard(
+            self.command("python3")
+                .arg(dir.join(name))
+                .arg(&ready)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("python3"),
+        );
+        let start = Instant::now();
+        while !ready.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{name} not ready"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        guard
+    }
+
     #[track_caller]
     pub fn exec_ok(&self, args: &[&str]) {
         let o = self
@@ -132,6 +173,16 @@ impl Drop for Netns {
             .args(["netns", "del", &self.name])
             .status();
     }
+}
+
+/// An empty scratch directory for one test, `smolsock-NAME-PID` in the
+/// temporary directory (emptied first if a failed run left it).
+#[track_caller]
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smolsock-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("make the scratch directory");
+    dir
 }
 
 /// Path of a built example (`cargo test` builds examples into target/<profile>/examples).

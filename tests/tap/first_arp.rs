@@ -43,9 +43,7 @@ fn packets(pcap: &[u8]) -> Vec<(u32, Vec<u8>)> {
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn the_first_arp_request_is_answered_and_pcap_times_are_wall_clock() {
     require_tap!();
-    let dir = std::env::temp_dir().join(format!("smolsock-first-arp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = netns::scratch_dir("first-arp");
     let our_mac = [0x02, 0x00, 192, 168, 69, 2];
     for run in 0..10 {
         let ns = netns::Netns::new();

@@ -1,6 +1,6 @@
 //! Issue 18 (5): `http_get` against curl and RFC 9112 §6.3 over a real TAP
 //! device, with Python servers on the Linux side of a namespace the test
-//! makes. A complete response followed by a reset exits 0, as curl does; a
+//! makes (the servers of `http_get_cli`, ports 8010-8013). A complete response followed by a reset exits 0, as curl does; a
 //! negative `Content-Length`, two different ones, and one too large for 64
 //! bits exit 8 (curl's CURLE_WEIRD_SERVER_REPLY), one line on stderr,
 //! nothing of the body on stdout.
@@ -12,75 +12,17 @@
 //! follows the RFC there (CONFORMANCE.md).
 
 use crate::netns;
-use netns::{run_within, stderr_line, Guard};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// 8010: `Content-Length: 2`, `ok`, then a reset 0.3 s later; 8011-8013:
-/// the three invalid lengths, each with a 5-byte body. Writes `ready`.
-const SERVERS: &str = r#"
-import socket, struct, sys, threading, time
-IP = "192.168.69.1"
-REPLIES = {
-    8010: b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
-    8011: b"HTTP/1.0 200 OK\r\nContent-Length: -1\r\n\r\nhello",
-    8012: b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 3\r\n\r\nhello",
-    8013: b"HTTP/1.0 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\nhello",
-}
-
-def serve(s, port):
-    while True:
-        c, _ = s.accept()
-        data = b""
-        while not data.endswith(b"\r\n\r\n"):
-            more = c.recv(4096)
-            if not more:
-                break
-            data += more
-        c.sendall(REPLIES[port])
-        if port == 8010:
-            time.sleep(0.3)
-            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        c.close()
-
-for port in REPLIES:
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((IP, port))
-    s.listen(8)
-    threading.Thread(target=serve, args=(s, port), daemon=True).start()
-open(sys.argv[1], "w").write("ready")
-time.sleep(3600)
-"#;
+use netns::{run_within, stderr_line};
+use std::process::Command;
+use std::time::Duration;
 
 #[test]
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn http_get_judges_framing_as_rfc_9112_and_curl() {
     require_tap!();
-    let dir = std::env::temp_dir().join(format!("smolsock-framing-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("servers.py"), SERVERS).unwrap();
-    let ready = dir.join("ready");
+    let dir = netns::scratch_dir("framing");
     let ns = netns::Netns::new();
-    let _servers = Guard(
-        ns.command("python3")
-            .arg(dir.join("servers.py"))
-            .arg(&ready)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3"),
-    );
-    let start = Instant::now();
-    while !ready.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "servers not ready"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _servers = ns.python(&dir, "servers.py", super::http_get_cli::SERVERS, &[]);
     let url = |port: u16| format!("http://{}:{port}/", netns::LINUX_IP);
     let get = |port: u16| {
         let exe = netns::example("http_get");

@@ -8,10 +8,10 @@
 //! otherwise. Every wait is bounded.
 
 use crate::netns;
-use netns::{run_within as run, stderr_line, Guard};
+use netns::{run_within as run, stderr_line};
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 fn http_get(args: &[&std::ffi::OsStr]) -> Output {
     run(
@@ -183,14 +183,43 @@ fn a_missing_cacert_and_a_repeated_flag_are_errors() {
 
 /// The Linux-side servers: 8004 reads the request and closes without a
 /// byte; 8005 answers `Content-Length: 1000` with 300 bytes and closes
-/// (orderly FIN); 8006 answers a complete 1000-byte body. Writes `ready`.
-const SERVERS: &str = r#"
-import socket, sys, threading, time
+/// (orderly FIN); 8006 answers a complete 1000-byte body. For
+/// `http_framing`: 8010 answers `Content-Length: 2`, `ok`, and resets the
+/// connection 0.3 s later; 8011-8013 answer a negative, two different, and a
+/// too-large `Content-Length`, each with a 5-byte body. Writes `ready`.
+pub(crate) const SERVERS: &str = r#"
+import socket, struct, sys, threading, time
 IP = "192.168.69.1"
 BODY = bytes(i % 251 for i in range(1000))
 HEAD = b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\n"
+OK = b"HTTP/1.0 200 OK\r\n"
+REPLIES = {
+    8004: b"",
+    8005: HEAD + BODY[:300],
+    8006: HEAD + BODY,
+    8010: OK + b"Content-Length: 2\r\n\r\nok",
+    8011: OK + b"Content-Length: -1\r\n\r\nhello",
+    8012: OK + b"Content-Length: 5\r\nContent-Length: 3\r\n\r\nhello",
+    8013: OK + b"Content-Length: 99999999999999999999999\r\n\r\nhello",
+}
 
-def serve(port, reply):
+def answer(c, port):
+    data = b""
+    while not data.endswith(b"\r\n\r\n"):
+        more = c.recv(4096)
+        if not more:
+            break
+        data += more
+    c.sendall(REPLIES[port])
+    if port == 8010:
+        time.sleep(0.3)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(4096):
+        pass
+
+def serve(port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((IP, port))
@@ -198,22 +227,16 @@ def serve(port, reply):
     ready.append(port)
     while True:
         c, _ = s.accept()
-        data = b""
-        while not data.endswith(b"\r\n\r\n"):
-            more = c.recv(4096)
-            if not more:
-                break
-            data += more
-        c.sendall(reply)
-        c.shutdown(socket.SHUT_WR)
-        while c.recv(4096):
+        try:
+            answer(c, port)
+        except OSError:
             pass
         c.close()
 
 ready = []
-for port, reply in ((8004, b""), (8005, HEAD + BODY[:300]), (8006, HEAD + BODY)):
-    threading.Thread(target=serve, args=(port, reply), daemon=True).start()
-while len(ready) < 3:
+for port in REPLIES:
+    threading.Thread(target=serve, args=(port,), daemon=True).start()
+while len(ready) < len(REPLIES):
     time.sleep(0.01)
 open(sys.argv[1], "w").write("ready")
 time.sleep(3600)
@@ -226,34 +249,9 @@ time.sleep(3600)
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn http_get_exit_codes_for_an_empty_reply_and_a_partial_body() {
     require_tap!();
-    assert!(
-        Command::new("python3").arg("--version").output().is_ok(),
-        "this TAP test needs python3"
-    );
-    let dir = std::env::temp_dir().join(format!("smolsock-http-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("servers.py"), SERVERS).unwrap();
-    let ready = dir.join("ready");
+    let dir = netns::scratch_dir("http-cli");
     let ns = netns::Netns::new();
-    let _servers = Guard(
-        ns.command("python3")
-            .arg(dir.join("servers.py"))
-            .arg(&ready)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3"),
-    );
-    let start = Instant::now();
-    while !ready.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "servers not ready"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _servers = ns.python(&dir, "servers.py", SERVERS, &[]);
     let get = |port: u16| {
         let exe = netns::example("http_get");
         run(

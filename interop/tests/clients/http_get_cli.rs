@@ -2,10 +2,9 @@
 //! the root's tests/tap/http_get_cli.rs: it needs `rcgen`). The example must be
 //! built with the feature first: `cargo build --examples --features tls`.
 
-use crate::netns::{self, run_within as run, stderr_line, Guard};
+use crate::netns::{self, run_within as run, stderr_line};
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A TLS 1.3 server (Python's ssl, OpenSSL) on 192.168.69.1:8443 with the
 /// certificate and key given; answers every request with `REPLY`.
@@ -45,13 +44,7 @@ while True:
 fn http_get_fetches_https_over_tap_verifying_the_certificate() {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     require_tap!();
-    assert!(
-        Command::new("python3").arg("--version").output().is_ok(),
-        "this TAP test needs python3"
-    );
-    let dir = std::env::temp_dir().join(format!("smolsock-https-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = netns::scratch_dir("https-cli");
     let ca = |name: &str| {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -74,32 +67,16 @@ fn http_get_fetches_https_over_tap_verifying_the_certificate() {
         ("other.pem", other_pem),
         ("server.pem", cert.pem()),
         ("server.key", key.serialize_pem()),
-        ("server.py", TLS_SERVER.to_string()),
     ] {
         std::fs::write(dir.join(file), text).unwrap();
     }
-    let ready = dir.join("ready");
     let ns = netns::Netns::new();
-    let _server = Guard(
-        ns.command("python3")
-            .arg(dir.join("server.py"))
-            .arg(&ready)
-            .arg(dir.join("server.pem"))
-            .arg(dir.join("server.key"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3"),
+    let _server = ns.python(
+        &dir,
+        "server.py",
+        TLS_SERVER,
+        &[&dir.join("server.pem"), &dir.join("server.key")],
     );
-    let start = Instant::now();
-    while !ready.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "server not ready"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let url = format!("https://{}:8443/", netns::LINUX_IP);
     let get = |extra: &[&str]| {
         let exe = netns::example("http_get");
