@@ -67,20 +67,10 @@ pub const SIM_SLEEPERS: usize = 8;
 /// Simulated time. `idle(Some(t))` jumps to `t`; `idle(None)` reports
 /// [`Idle::Stalled`], so a test that would hang fails instead.
 ///
-// The links exist only with `async`; without it the same words, unlinked.
-#[cfg_attr(
-    feature = "async",
-    doc = "With the feature `async` it is also a [`Timer`](crate::asynch::Timer) whose sleepers"
-)]
-#[cfg_attr(
-    not(feature = "async"),
-    doc = "With the feature `async` it is also a `Timer` whose sleepers"
-)]
-/// wait until the test's executor, finding nothing else to run, calls
-#[cfg_attr(feature = "async", doc = "[`fire_next`](SimClock::fire_next):")]
-#[cfg_attr(not(feature = "async"), doc = "`fire_next`:")]
-/// time jumps to the earliest sleeper's instant and wakes it, so async
-/// timeouts are as deterministic as blocking ones.
+/// With the feature `async` it is also a `Timer` (`smolsock::asynch::Timer`)
+/// whose sleepers wait until the test's executor, finding nothing else to
+/// run, calls `fire_next`: time jumps to the earliest sleeper's instant
+/// and wakes it, so async timeouts are as deterministic as blocking ones.
 ///
 /// ```
 /// use smolsock::{Clock, SimClock};

@@ -94,6 +94,39 @@ impl Netns {
         ns
     }
 
+    /// Start `python3 script ready args…` inside the namespace, quiet, and
+    /// wait (10 s at most) until it has created the file `ready`: the
+    /// script's servers are listening. Killed when the guard drops.
+    #[track_caller]
+    pub fn python_server(
+        &self,
+        script: &std::path::Path,
+        ready: &std::path::Path,
+        args: &[&std::path::Path],
+    ) -> Guard {
+        let server = Guard(
+            self.command("python3")
+                .arg(script)
+                .arg(ready)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("python3"),
+        );
+        let start = Instant::now();
+        while !ready.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{} not ready",
+                script.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
     /// A command run inside the namespace.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new("ip");
@@ -101,10 +134,9 @@ impl Netns {
         c
     }
 
-    /// Write `script` to `dir/name` and run it with python3 inside the
-    /// namespace as `python3 dir/name dir/ready ARGS...`; wait (at most 10
-    /// s) until it has written the file `dir/ready` (once it listens). The
-    /// server is killed when the returned guard drops.
+    /// Write `script` to `dir/name` and start it as
+    /// [`python_server`](Netns::python_server) does, with `dir/ready` as
+    /// the file it writes once it listens.
     #[track_caller]
     pub fn python(
         &self,
@@ -120,26 +152,7 @@ impl Netns {
         std::fs::write(dir.join(name), script).expect("write the server script");
         let ready = dir.join("ready");
         let _ = std::fs::remove_file(&ready);
-        let guard = Guard(
-            self.command("python3")
-                .arg(dir.join(name))
-                .arg(&ready)
-                .args(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("python3"),
-        );
-        let start = Instant::now();
-        while !ready.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "{name} not ready"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        guard
+        self.python_server(&dir.join(name), &ready, args)
     }
 
     #[track_caller]
