@@ -11,4 +11,5 @@ mod http_framing;
 mod http_get_cli;
 mod http_tap;
 mod line_tap;
+mod special_destinations;
 mod tap_errors;
