@@ -10,9 +10,10 @@ use smolsock_cli::args;
 pub use smolsock_cli::args::NetOpts;
 
 use smolsock::device::Tap;
-use smolsock::smoltcp::phy::{Device, PcapMode, PcapWriter};
+use smolsock::smoltcp::phy::{Device, DeviceCapabilities, PcapMode, PcapWriter};
+use smolsock::smoltcp::time::Instant;
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
-use smolsock::{Config, Stack, StackResources, StdClock};
+use smolsock::{Clock, Config, Stack, StackResources, StdClock};
 use std::time::Duration;
 
 /// Socket slots and buffer size of the examples' stack.
@@ -62,6 +63,57 @@ pub fn open_tap(opts: &NetOpts, name: &str) -> Result<Tap, String> {
 /// How long `line_server --dhcp` waits for its lease.
 pub const DHCP_WAIT: Duration = Duration::from_secs(30);
 
+/// A device whose timestamps are wall-clock time: `offset` (Unix time at
+/// the clock's zero) is added to the stack's instant before `inner` sees
+/// it. Under a [`PcapWriter`], the capture's packet times are real dates
+/// instead of seconds since the program started (1970 in `tshark`).
+pub struct WallClockStamps<D> {
+    inner: D,
+    offset: smolsock::smoltcp::time::Duration,
+}
+
+impl<D: Device> Device for WallClockStamps<D> {
+    type RxToken<'a>
+        = D::RxToken<'a>
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = D::TxToken<'a>
+    where
+        Self: 'a;
+
+    fn receive(&mut self, at: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        self.inner.receive(at + self.offset)
+    }
+
+    fn transmit(&mut self, at: Instant) -> Option<Self::TxToken<'_>> {
+        self.inner.transmit(at + self.offset)
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        self.inner.capabilities()
+    }
+}
+
+/// `dev` captured to the pcap file `path` (`--pcap`), stamped with
+/// wall-clock time; `now` is the stack clock's reading at this moment.
+pub fn capture<D: Device>(
+    dev: D,
+    path: &str,
+    now: Instant,
+) -> Result<WallClockStamps<PcapWriter<D, std::fs::File>>, String> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| format!("cannot create pcap file '{path}': {e}"))?;
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let unix = Instant::from_micros(i64::try_from(unix.as_micros()).unwrap_or(0));
+    Ok(WallClockStamps {
+        inner: PcapWriter::new(dev, file, PcapMode::Both),
+        offset: unix - now,
+    })
+}
+
 /// Open the TAP device named in `opts` and run `f` with a stack on it (and a
 /// pcap capture when `--pcap` is given). With `--dhcp`, first wait at most
 /// `lease_within` for a lease and print one stderr line with it. Exits with
@@ -83,9 +135,7 @@ pub fn with_tap_stack<R>(
     let config = tap_config(opts);
     match &opts.pcap {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .unwrap_or_else(|e| die(format_args!("cannot create pcap file '{path}': {e}")));
-            let mut dev = PcapWriter::new(tap, file, PcapMode::Both);
+            let mut dev = capture(tap, path, clock.now()).unwrap_or_else(|e| die(e));
             run_on(&mut dev, &clock, config, |s| {
                 lease_then(s, name, lease_within, f)
             })
@@ -133,17 +183,16 @@ fn lease_then<R>(
 }
 
 /// The stack's configuration on a TAP device: the MAC made from `--ip`, the
-/// address, gateway and DNS server of the flags, or DHCP (`--dhcp`).
+/// address, gateway and DNS server of the flags, or DHCP (`--dhcp`); the
+/// random seed from the OS.
 pub fn tap_config(opts: &NetOpts) -> Config {
     if opts.dhcp {
-        return Config::dhcp(mac_for(&opts.ip))
-            .with_random_seed(std::process::id() as u64 ^ 0x5eed_cafe);
+        return Config::dhcp(mac_for(&opts.ip));
     }
     Config::ethernet(mac_for(&opts.ip))
         .with_address(opts.ip)
         .with_gateway(opts.gateway)
         .with_dns_server(opts.dns)
-        .with_random_seed(std::process::id() as u64 ^ 0x5eed_cafe)
 }
 
 fn run_on<D: Device, R>(

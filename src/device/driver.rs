@@ -5,7 +5,7 @@
 use crate::error::ConfigError;
 use core::task::Waker;
 use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, SocketSet};
-use smoltcp::phy::Device;
+use smoltcp::phy::{Device, Medium};
 use smoltcp::time::Instant;
 use smoltcp::wire::HardwareAddress;
 
@@ -21,6 +21,8 @@ pub mod sealed {
             -> bool;
         /// Transmit what the sockets have; true if a socket's state changed.
         fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
+        /// The device's medium (`Interface::hardware_addr` panics on an IP one).
+        fn medium(&self) -> Medium;
         /// Is the link up? A plain `smoltcp::phy::Device` has none: always.
         fn link_up(&mut self) -> bool {
             true
@@ -61,5 +63,8 @@ impl<D: Device + ?Sized> sealed::Driver for D {
     }
     fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
         iface.poll_egress(now, self, set) == PollResult::SocketStateChanged
+    }
+    fn medium(&self) -> Medium {
+        self.capabilities().medium
     }
 }

@@ -89,6 +89,15 @@ fn hardware_addr(a: ed::HardwareAddress) -> Result<HardwareAddress, ConfigError>
     }
 }
 
+/// The smoltcp medium of an embassy address (802.15.4 is refused when the
+/// stack is made).
+fn medium(a: ed::HardwareAddress) -> Medium {
+    match a {
+        ed::HardwareAddress::Ip => Medium::Ip,
+        _ => Medium::Ethernet,
+    }
+}
+
 fn checksum(c: ed::Checksum) -> Checksum {
     match c {
         ed::Checksum::Both => Checksum::Both,
@@ -144,11 +153,7 @@ impl<D: ed::Driver> phy::Device for View<'_, '_, D> {
     fn capabilities(&self) -> DeviceCapabilities {
         let c = self.driver.capabilities();
         let mut caps = DeviceCapabilities::default();
-        caps.medium = match self.driver.hardware_address() {
-            ed::HardwareAddress::Ip => Medium::Ip,
-            // (802.15.4 is refused when the stack is made.)
-            _ => Medium::Ethernet,
-        };
+        caps.medium = medium(self.driver.hardware_address());
         caps.max_transmission_unit = c.max_transmission_unit;
         caps.max_burst_size = c.max_burst_size;
         let mut sums = ChecksumCapabilities::default();
@@ -179,6 +184,10 @@ impl<D: ed::Driver> Driver for EmbassyDriver<D> {
 
     fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
         self.with_view(|v| iface.poll_egress(now, v, set) == PollResult::SocketStateChanged)
+    }
+
+    fn medium(&self) -> Medium {
+        medium(self.driver.hardware_address())
     }
 
     fn link_up(&mut self) -> bool {

@@ -75,6 +75,40 @@ fn sys_hex(name: &str, file: &str) -> Option<u32> {
     u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).ok()
 }
 
+/// How long [`Tap::open`] waits at most for Linux to take the carrier.
+pub const CARRIER_WAIT: core::time::Duration = core::time::Duration::from_secs(2);
+
+/// Wait (at most [`CARRIER_WAIT`]) until Linux has acted on the carrier
+/// that opening TAP device `name` raised.
+///
+/// A TAP device has no carrier until a program opens it; Linux acts on the
+/// new carrier later, in its link-watch work (some 100 ms). Until then the
+/// device's transmit queue is inactive and every frame Linux sends on it is
+/// dropped: the reply to the first ARP request was lost about one time in
+/// five (smoltcp asks again only after 1 s), and a first DHCP DISCOVER's
+/// OFFER can be lost the same way (smoltcp repeats it after 10 s).
+/// `operstate` turns `up` once that work has run.
+fn wait_for_carrier(name: &str) {
+    let path = format!("/sys/class/net/{name}/operstate");
+    let start = std::time::Instant::now();
+    loop {
+        let state = std::fs::read_to_string(&path).unwrap_or_default();
+        if state.trim() == "up" {
+            return;
+        }
+        if start.elapsed() >= CARRIER_WAIT {
+            crate::log::net_warn!(
+                "TAP device '{}': Linux still reports it {} after {:?}; its first replies may be lost",
+                name,
+                state.trim(),
+                CARRIER_WAIT
+            );
+            return;
+        }
+        std::thread::sleep(core::time::Duration::from_millis(2));
+    }
+}
+
 /// A Linux TAP device as the stack's device. Its file descriptor is what
 /// the clock sleeps on ([`Tap::clock`]) and what `asynch::TapReady`
 /// watches for the async runner.
@@ -103,7 +137,8 @@ impl fmt::Debug for Tap {
 }
 
 impl Tap {
-    /// Open TAP device `name` (it must exist and be up), or say why not.
+    /// Open TAP device `name` (it must exist and be up), or say why not;
+    /// then wait (at most [`CARRIER_WAIT`]) until Linux sends on it.
     pub fn open(name: &str) -> Result<Tap, TapError> {
         if !std::path::Path::new("/sys/class/net").join(name).exists() {
             return Err(TapError::NoSuchDevice);
@@ -133,6 +168,7 @@ impl Tap {
         if sys_hex(name, "flags").is_none_or(|f| f & IFF_UP == 0) {
             return Err(TapError::Down);
         }
+        wait_for_carrier(name);
         Ok(Tap { inner })
     }
 

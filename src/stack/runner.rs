@@ -61,7 +61,7 @@ impl Stack<'_> {
                 let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
                 let _ = self.quietly(|i| i.device.set_waker(&waker));
             }
-            let now = self.clock.now();
+            let now = self.now();
             let active = self.try_with(|i| i.poll(now)).unwrap_or(false);
             if active || due.is_some_and(|d| now >= d) {
                 self.waiters.wake_all();
