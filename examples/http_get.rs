@@ -33,11 +33,8 @@ Fetch URL with HTTP/1.0 GET over the TAP device and print the raw response
 
 {NET_HELP}
   --dns IP         the DNS server (default 192.168.69.1)
-  --dhcp           address, gateway and DNS server from a DHCP server, in
-                   place of --ip, --gateway and --dns (the wait for the
-                   lease counts in --timeout)
-  --timeout SECS   deadline for the whole exchange, name resolution included
-                   (default 20; a number of seconds > 0 and <= 1000000000)
+  --timeout SECS   deadline for the whole exchange, the wait for a --dhcp
+                   lease and name resolution included (default 20; a number of seconds > 0 and <= 1000000000)
   --cacert FILE    https://: the CA certificate (PEM or DER) the server's
                    certificate must be signed by (ECDSA P-256); its name
                    and validity dates are checked too; required for

@@ -359,6 +359,8 @@ pub const LINE_USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gatewa
 pub const NET_HELP: &str = "  --tap TAP        the TAP device (required), e.g. tap0
   --ip CIDR        smolsock's address (default 192.168.69.2/24)
   --gateway IP     the default gateway (default 192.168.69.1)
+  --dhcp           address, gateway and DNS server from a DHCP server on the
+                   link, in place of --ip, --gateway and --dns
   --pcap FILE      write every packet sent and received to FILE (pcap;
                    read it with: tshark -r FILE)";
 

@@ -432,7 +432,7 @@ fn line_server_help_lists_every_flag() {
         assert!(help.contains(flag), "{flag:?} in {help}");
     }
     // Every flag the usage line names has a line in the table.
-    for word in args::LINE_USAGE.split(['[', ' ']) {
+    for word in args::LINE_USAGE.split(['[', ' ', ']']) {
         if let Some(flag) = word.strip_prefix("--") {
             assert!(
                 help.contains(&format!("\n  --{flag} ")),
