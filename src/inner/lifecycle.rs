@@ -21,8 +21,6 @@ use crate::slot::{flag, Kind, Owner, Slot, SlotId};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::time::Duration;
 
-/// How long an orphan may linger in FIN-WAIT-2 / wait for ACKs.
-const ORPHAN_TIMEOUT: Duration = Duration::from_secs(60);
 /// Delayed ACKs off: smoltcp's 10 ms delay stalls a window update when a
 /// full receive buffer drains, and meets Nagle in a 10 ms stall on every
 /// second small write (Linux avoids both with "quick ACK" mode).
@@ -79,6 +77,7 @@ impl<'a> Inner<'a> {
             if let Ok(t) = self.tcp_at(i) {
                 defaults(t);
             }
+            self.retime(i);
         }
         Ok(i)
     }
@@ -186,15 +185,13 @@ impl<'a> Inner<'a> {
     /// Keep a closed connection's slot until its close handshake ends.
     fn orphan(&mut self, i: usize) {
         let seq = self.next_seq();
-        if let Ok(t) = self.tcp_at(i) {
-            t.set_timeout(Some(ORPHAN_TIMEOUT));
-        }
         self.edit(i, |s| {
             let keep = (s.addr, s.port, s.flags & flag::REUSE, s.last_state);
             s.reuse(Owner::Orphan);
             (s.addr, s.port, s.flags, s.last_state) = keep;
             s.seq = seq;
         });
+        self.retime(i);
     }
 
     /// A user closes slot `i`. UDP: released at once. TCP: a listener takes
@@ -275,8 +272,8 @@ impl<'a> Inner<'a> {
         // Like Linux, an accepted socket inherits TCP_NODELAY from its listener.
         if let Ok(t) = self.tcp_at(d) {
             t.set_nagle_enabled(!h.has(flag::NODELAY));
-            t.set_timeout(None);
         }
+        self.retime(d);
         self.id_of(d)
     }
 
@@ -317,8 +314,8 @@ impl<'a> Inner<'a> {
 }
 
 /// The options every new owner of a TCP socket starts with.
+/// (Its timeout is the owner's: `retime`.)
 fn defaults(t: &mut tcp::Socket<'_>) {
-    t.set_timeout(None);
     t.set_keep_alive(None);
     t.set_nagle_enabled(true);
     t.set_ack_delay(ACK_DELAY);

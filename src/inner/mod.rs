@@ -8,7 +8,8 @@
 //! - `ports.rs`: ephemeral ports and bind conflicts;
 //! - `backlog.rs`: a listener's armed slots and accept;
 //! - `observe.rs`: what state changes mean, after each packet or batch;
-//! - `poll.rs`: moving packets and running timers.
+//! - `poll.rs`: moving packets and running timers;
+//! - `timeout.rs`: the one policy for smoltcp's per-socket timeout.
 
 mod backlog;
 #[cfg(feature = "dns")]
@@ -17,6 +18,7 @@ mod lifecycle;
 mod observe;
 mod poll;
 mod ports;
+mod timeout;
 
 use crate::error::{Error, Result};
 use crate::resources::BufPool;

@@ -2,24 +2,12 @@
 //! arrivals at listeners, resets, refused or timed-out connects, finished
 //! orphans, data for a socket the user closed.
 
+use super::timeout::fin_unacked;
 use super::Inner;
 use crate::error::Error;
 use crate::slot::{flag, Kind, Owner, Slot};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::socket::AnySocket;
-
-/// How long a user's connection may wait with its FIN unacknowledged
-/// (FIN-WAIT-1, CLOSING, LAST-ACK) and nothing heard from the peer: 15
-/// minutes, as Linux gives up after its retries (`tcp_retries2`); a live
-/// peer answers one of smoltcp's retransmissions (at most 60 s apart) long
-/// before. smoltcp 0.14 can lose track of a FIN (a fast retransmit with no
-/// data left leaves its timer idle) and would then wait for ever; this ends
-/// the wait with `TimedOut`.
-const FIN_GIVE_UP: smoltcp::time::Duration = smoltcp::time::Duration::from_secs(900);
-
-fn fin_unacked(state: State) -> bool {
-    matches!(state, State::FinWait1 | State::Closing | State::LastAck)
-}
 
 /// After what `observe` runs, which decides what a change means and who is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,13 +128,6 @@ impl Inner<'_> {
                     let seq = self.next_seq();
                     self.edit(i, |s| s.seq = seq);
                 }
-                if !matches!(state, State::Listen | State::SynReceived | State::Closed) {
-                    // Past the handshake: the half-open give-up no longer
-                    // applies (a connection may wait for accept as long as it likes).
-                    if let Ok(t) = self.tcp_at(i) {
-                        t.set_timeout(None);
-                    }
-                }
                 if state == State::Closed {
                     // A pending connection died before accept: re-arm at once.
                     let head = match s.owner {
@@ -155,14 +136,6 @@ impl Inner<'_> {
                     };
                     self.arm(i, self.listen_endpoint(head));
                     continue;
-                }
-            } else if s.owner == Owner::User
-                && s.last_state == State::SynSent
-                && state != State::Closed
-            {
-                // Connected: the connect give-up timer no longer applies.
-                if let Ok(t) = self.tcp_at(i) {
-                    t.set_timeout(None);
                 }
             } else if s.owner == Owner::User && state == State::Closed {
                 match s.last_state {
@@ -190,11 +163,9 @@ impl Inner<'_> {
                 self.release(i);
                 continue;
             }
-            if s.owner == Owner::User && fin_unacked(state) != fin_unacked(s.last_state) {
-                if let Ok(t) = self.tcp_at(i) {
-                    t.set_timeout(fin_unacked(state).then_some(FIN_GIVE_UP));
-                }
-            }
+            // Past the handshake, connected, FIN sent or acknowledged: the
+            // give-up that applies now (`timeout.rs`).
+            self.retime(i);
             self.edit(i, |s| s.last_state = state);
         }
     }

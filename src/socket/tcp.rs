@@ -10,10 +10,6 @@ use crate::stack::{Op, TryResult};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
-/// How long a blocking `connect` without a timeout waits for an answer
-/// (Linux gives up after 6 SYN retries, about 127 s).
-pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_secs(127);
-
 /// The background error (a refused or timed-out connect), reported once.
 fn take_pending(s: &mut Slot) -> Option<Error> {
     let e = s.pending.take()?;
@@ -220,12 +216,12 @@ impl<'a> Socket<'_, 'a> {
             // destination (e.g. IPv6 on a stack with no IPv6 address).
             t.connect(cx, remote, local)
                 .map_err(|_| Error::AddrNotAvailable)?;
-            // Unanswered SYNs give up like Linux's, blocking or not.
-            t.set_timeout(Some(crate::time::to_smol(CONNECT_GIVE_UP)));
             s.set(flag::CONNECTED | flag::CONNECTING, true);
             s.set(flag::RESET, false);
             s.last_state = State::SynSent;
             s.peer = Some(remote);
+            // Unanswered SYNs give up like Linux's, blocking or not.
+            i.retime(id.index as usize);
             Ok(true)
         })?;
         if started && self.timeout.get().is_some_and(|t| t.is_zero()) {
