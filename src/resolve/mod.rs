@@ -86,8 +86,8 @@ macro_rules! resolution {
                     Ok(t) => t,
                     Err(e) => break Err(e),
                 };
-                let id = stack.with(|i| send(i, query.h, to, name, ty))?;
-                let $answer = Op::read(|i: &mut Inner<'_>| receive(i, query.h, to, id, ty));
+                let id = stack.with_core(|core| send(core, query.h, to, name, ty))??;
+                let $answer = Op::read(|core: &mut Inner<'_>| receive(core, query.h, to, id, ty));
                 match $wait {
                     Err(ResolveError::TimedOut) => {}
                     r => break r,
@@ -166,7 +166,7 @@ struct Lease<'s, 'a> {
 
 impl<'s, 'a> Lease<'s, 'a> {
     fn take(stack: &'s Stack<'a>) -> Result<Self, ResolveError> {
-        let (h, servers) = stack.with(|i| i.dns_begin())?;
+        let (h, servers) = stack.with_core(|core| core.dns_begin())??;
         Ok(Lease { stack, h, servers })
     }
 }
@@ -174,7 +174,7 @@ impl<'s, 'a> Lease<'s, 'a> {
 impl Drop for Lease<'_, '_> {
     fn drop(&mut self) {
         let h = self.h;
-        let _ = self.stack.try_with(|i| i.dns_end(h));
+        let _ = self.stack.with_core(|core| core.dns_end(h));
     }
 }
 
@@ -224,17 +224,17 @@ impl<'s> Tries<'s> {
 
 /// Send one query; its transaction id.
 fn send(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     h: SocketHandle,
     to: IpEndpoint,
     name: &[u8],
     ty: DnsQueryType,
 ) -> Result<u16, ResolveError> {
-    let id = i.resolver.next_id();
+    let id = core.resolver.next_id();
     let mut buf = [0; MAX_QUERY];
     let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
     let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
-    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
     // A full buffer (the previous try still queued) just skips this try.
     let _ = s.send_slice(data, to);
     Ok(id)
@@ -242,13 +242,13 @@ fn send(
 
 /// The answer among datagrams received so far, if any.
 fn receive(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     h: SocketHandle,
     from: IpEndpoint,
     id: u16,
     ty: DnsQueryType,
 ) -> Result<Option<IpAddress>, ResolveError> {
-    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
     loop {
         let (data, meta) = match s.recv() {
             Ok(x) => x,

@@ -26,11 +26,11 @@ impl<'s, 'a> Socket<'s, 'a> {
         }
         self.autobind()?;
         let now = self.stack.now();
-        self.stack.with(|i| {
-            let granted = i.listen(self.id.get(), backlog)?;
-            i.poll(now);
+        self.stack.with_core(|core| {
+            let granted = core.listen(self.id.get(), backlog)?;
+            core.poll(now);
             Ok(granted)
-        })
+        })?
     }
 
     /// Python's `accept()`: the oldest waiting connection, with any data it

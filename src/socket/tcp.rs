@@ -20,10 +20,10 @@ fn take_pending(s: &mut Slot) -> Option<Error> {
 /// A user's slot and TCP socket, after reporting (once) an error from the
 /// background, such as a refused connect, first.
 fn ready_socket<'s, 'a>(
-    i: &'s mut Inner<'a>,
+    core: &'s mut Inner<'a>,
     id: SlotId,
 ) -> Result<(&'s mut Slot, &'s mut tcp::Socket<'a>)> {
-    let (s, t) = i.tcp(id)?;
+    let (s, t) = core.tcp(id)?;
     match take_pending(s) {
         Some(e) => Err(e),
         None => Ok((s, t)),
@@ -81,12 +81,12 @@ fn send_state(s: &Slot, t: &tcp::Socket) -> Result<Option<()>> {
 /// What `recv` does once the stack is polled: bytes (with the peer they came
 /// from), end of stream, an error, or `Ok(None)`: wait.
 fn try_recv(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     id: SlotId,
     empty: bool,
     read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
 ) -> TryResult<(usize, IpEndpoint)> {
-    let (s, t) = ready_socket(i, id)?;
+    let (s, t) = ready_socket(core, id)?;
     if s.is_listener() || !s.has(flag::CONNECTED) {
         return Err(Error::NotConnected);
     }
@@ -109,11 +109,11 @@ fn try_recv(
 /// What `send` does once the stack is polled; `write` returns the count
 /// queued, or `Ok(None)`: no room yet, wait.
 fn try_send_with(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     id: SlotId,
     write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
 ) -> TryResult<usize> {
-    let (s, t) = ready_socket(i, id)?;
+    let (s, t) = ready_socket(core, id)?;
     match send_state(s, t)? {
         Some(()) => write(t),
         None => Ok(None),
@@ -121,8 +121,8 @@ fn try_send_with(
 }
 
 /// Try to queue `data` now: `Some(n)` with n > 0, or `None` (wait).
-fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
-    try_send_with(i, id, |t| match t.send_slice(data) {
+fn try_send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
+    try_send_with(core, id, |t| match t.send_slice(data) {
         Ok(0) => Ok(None),
         Ok(n) => Ok(Some(n)),
         Err(_) => Err(Error::BrokenPipe),
@@ -191,8 +191,8 @@ impl<'a> Socket<'_, 'a> {
         }
         self.autobind()?;
         let id = self.id.get();
-        let started = self.stack.with(|i| {
-            let (s, t) = i.tcp(id)?;
+        let started = self.stack.with_core(|core| {
+            let (s, t) = core.tcp(id)?;
             if s.has(flag::V6) != to.is_ipv6() || s.is_listener() {
                 return Err(Error::InvalidInput);
             }
@@ -208,10 +208,10 @@ impl<'a> Socket<'_, 'a> {
                 addr: s.addr,
                 port: s.port,
             };
-            if local.addr.is_none() && !i.has_source_for(&remote.addr) {
+            if local.addr.is_none() && !core.has_source_for(&remote.addr) {
                 return Err(Error::AddrNotAvailable);
             }
-            let (s, t, cx) = i.tcp_cx(id)?;
+            let (s, t, cx) = core.tcp_cx(id)?;
             // smoltcp refuses a connect with no source address for the
             // destination (e.g. IPv6 on a stack with no IPv6 address).
             t.connect(cx, remote, local)
@@ -221,9 +221,9 @@ impl<'a> Socket<'_, 'a> {
             s.last_state = State::SynSent;
             s.peer = Some(remote);
             // Unanswered SYNs give up like Linux's, blocking or not.
-            i.retime(id.index as usize);
+            core.retime(id.index as usize);
             Ok(true)
-        })?;
+        })??;
         if started && self.timeout.get().is_some_and(|t| t.is_zero()) {
             // Like Linux: the SYN is on its way, EINPROGRESS.
             return Err(Error::WouldBlock);
@@ -250,7 +250,7 @@ impl<'a> Socket<'_, 'a> {
     pub(crate) fn connect_end(&self, r: Result<()>, started: bool) -> Result<()> {
         if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
             let id = self.id.get();
-            let _ = self.stack.try_with(|i| i.abort_connect(id));
+            let _ = self.stack.with_core(|core| core.abort_connect(id));
         }
         r
     }
@@ -268,8 +268,8 @@ impl<'a> Socket<'_, 'a> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        let op = Op::read(|i: &mut Inner<'a>| {
-            try_recv(i, self.id.get(), false, |t| {
+        let op = Op::read(|core: &mut Inner<'a>| {
+            try_recv(core, self.id.get(), false, |t| {
                 let Some(f) = f.take() else { return Ok(0) };
                 t.recv(|data| {
                     let n = f(data).min(data.len());
@@ -295,8 +295,8 @@ impl<'a> Socket<'_, 'a> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        let op = Op::write(|i: &mut Inner<'a>| {
-            try_send_with(i, self.id.get(), |t| {
+        let op = Op::write(|core: &mut Inner<'a>| {
+            try_send_with(core, self.id.get(), |t| {
                 if t.send_queue() >= t.send_capacity() {
                     return Ok(None);
                 }
@@ -321,9 +321,9 @@ impl<'a> Socket<'_, 'a> {
     #[cfg(feature = "embedded-io")]
     pub(crate) fn tcp_ready(&self, write: bool) -> Result<bool> {
         let now = self.stack.now();
-        self.stack.with(|i| {
-            i.poll(now);
-            let (s, t) = i.tcp(self.id.get())?;
+        self.stack.with_core(|core| {
+            core.poll(now);
+            let (s, t) = core.tcp(self.id.get())?;
             if s.pending.is_some() {
                 return Ok(true);
             }
@@ -332,13 +332,13 @@ impl<'a> Socket<'_, 'a> {
             } else {
                 Ok(recv_state(s, t)?.is_some())
             }
-        })
+        })?
     }
 
     pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
         let now = self.stack.now();
-        self.stack.with(|i| {
-            let (s, t) = i.tcp(self.id.get())?;
+        self.stack.with_core(|core| {
+            let (s, t) = core.tcp(self.id.get())?;
             if s.is_listener() || !s.has(flag::CONNECTED) {
                 return Err(Error::NotConnected);
             }
@@ -352,8 +352,8 @@ impl<'a> Socket<'_, 'a> {
                 s.set(flag::SHUT_WR, true);
                 t.close();
             }
-            i.poll(now);
+            core.poll(now);
             Ok(())
-        })
+        })?
     }
 }

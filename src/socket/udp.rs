@@ -14,7 +14,7 @@ impl<'a> Socket<'_, 'a> {
     fn check_family(&self, to: SockAddr) -> Result<()> {
         let v6 = self
             .stack
-            .with(|i| i.slot(self.id.get()).map(|s| s.has(flag::V6)))?;
+            .with_core(|core| core.slot(self.id.get()).map(|s| s.has(flag::V6)))??;
         if v6 != to.is_ipv6() {
             Err(Error::InvalidInput)
         } else {
@@ -26,21 +26,21 @@ impl<'a> Socket<'_, 'a> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
         self.autobind()?;
-        self.stack.with(|i| {
-            let s = i.slot_mut(self.id.get())?;
+        self.stack.with_core(|core| {
+            let s = core.slot_mut(self.id.get())?;
             s.set(flag::CONNECTED, true);
             s.peer = Some(remote);
             Ok(())
-        })
+        })?
     }
 
     pub(super) fn udp_peer(&self) -> Result<SockAddr> {
-        self.stack.with(|i| {
-            i.slot(self.id.get())?
+        self.stack.with_core(|core| {
+            core.slot(self.id.get())?
                 .peer
                 .map(addr::sockaddr)
                 .ok_or(Error::NotConnected)
-        })
+        })?
     }
 
     /// Check `to` and bind if needed: the endpoint a datagram goes to.
@@ -55,8 +55,8 @@ impl<'a> Socket<'_, 'a> {
     }
 
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
-        self.stack.with(|i| {
-            let s = i.slot_mut(self.id.get())?;
+        self.stack.with_core(|core| {
+            let s = core.slot_mut(self.id.get())?;
             if !s.has(flag::CONNECTED) {
                 return Err(Error::NotConnected);
             }
@@ -67,7 +67,7 @@ impl<'a> Socket<'_, 'a> {
                 s.set(flag::SHUT_WR, true);
             }
             Ok(())
-        })
+        })?
     }
 }
 
