@@ -18,6 +18,8 @@ pub(crate) type Servers = heapless::Vec<IpAddress, MAX_DNS>;
 /// queries), the servers, the next transaction id.
 pub(crate) struct Resolver<'a> {
     socket: Option<udp::Socket<'a>>,
+    /// The socket's handle while it is in the set (`Some` exactly then).
+    in_set: Option<SocketHandle>,
     servers: Servers,
     next_id: u16,
 }
@@ -36,6 +38,7 @@ impl<'a> Resolver<'a> {
         );
         let mut r = Resolver {
             socket: Some(socket),
+            in_set: None,
             servers: heapless::Vec::new(),
             next_id: (seed >> 16) as u16 ^ seed as u16,
         };
@@ -64,7 +67,7 @@ impl<'a> Resolver<'a> {
 
 impl<'a> Inner<'a> {
     /// Put the resolver's socket into the set, on a fresh port.
-    pub fn dns_begin(&mut self) -> Result<(SocketHandle, Servers), ResolveError> {
+    pub fn dns_begin(&mut self) -> Result<Servers, ResolveError> {
         let i = self;
         let servers = i.resolver.servers.clone();
         if servers.is_empty() {
@@ -84,12 +87,16 @@ impl<'a> Inner<'a> {
             i.unpark();
             return Err(ResolveError::NoBufferSpace);
         }
-        Ok((i.set.add(sock), servers))
+        i.resolver.in_set = Some(i.set.add(sock));
+        Ok(servers)
     }
 
     /// Take the resolver's socket out of the set and put back what was lent.
-    pub fn dns_end(&mut self, h: SocketHandle) {
+    pub fn dns_end(&mut self) {
         let i = self;
+        let Some(h) = i.resolver.in_set.take() else {
+            return;
+        };
         if let smoltcp::socket::Socket::Udp(mut s) = i.set.remove(h) {
             s.close();
             i.resolver.socket = Some(s);
@@ -97,8 +104,11 @@ impl<'a> Inner<'a> {
         i.unpark();
     }
 
-    /// The resolver's socket while it is in the set.
-    pub fn dns_socket(&mut self, h: SocketHandle) -> Option<&mut udp::Socket<'a>> {
-        super::socket_mut(&mut self.set, h)
+    /// The resolver's socket while it is in the set: O(1), and `get_mut`
+    /// cannot panic: `in_set` is a UDP socket's handle from this set's
+    /// `add`, and is taken before that socket is removed.
+    pub fn dns_socket(&mut self) -> Option<&mut udp::Socket<'a>> {
+        let h = self.resolver.in_set?;
+        Some(self.set.get_mut::<udp::Socket>(h))
     }
 }

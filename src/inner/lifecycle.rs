@@ -209,10 +209,9 @@ impl<'a> Inner<'a> {
             Some(Kind::Tcp) => {}
             #[cfg(feature = "udp")]
             Some(Kind::Udp) => {
-                let h = slot.handle;
-                if let Some(u) = h.and_then(|h| {
-                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, h)
-                }) {
+                if let Some(u) =
+                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, &slot)
+                {
                     u.close();
                 }
                 self.release(i);

@@ -22,8 +22,8 @@ mod timeout;
 
 use crate::error::{Error, Result};
 use crate::resources::BufPool;
-use crate::slot::{Owner, Slot, SlotId};
-use smoltcp::iface::{Context, Interface, SocketHandle, SocketSet};
+use crate::slot::{Kind, Owner, Slot, SlotId};
+use smoltcp::iface::{Context, Interface, SocketSet};
 use smoltcp::socket::tcp::{self, State};
 #[cfg(feature = "udp")]
 use smoltcp::socket::udp;
@@ -75,25 +75,41 @@ pub(crate) struct Inner<'a> {
     rearm_pending: bool,
 }
 
-/// The smoltcp socket behind `h`, if it is a `T`.
+/// A smoltcp socket type a slot can hold, and the [`Kind`] it records.
+pub(crate) trait OfKind<'a>: AnySocket<'a> {
+    const KIND: Kind;
+}
+
+impl<'a> OfKind<'a> for tcp::Socket<'a> {
+    const KIND: Kind = Kind::Tcp;
+}
+
+#[cfg(feature = "udp")]
+impl<'a> OfKind<'a> for udp::Socket<'a> {
+    const KIND: Kind = Kind::Udp;
+}
+
+/// Slot `s`'s smoltcp socket, if it is a `T`: O(1), `SocketSet::get_mut`.
 ///
-/// A scan of the set, not `SocketSet::get_mut`: that panics on a handle whose
-/// socket was removed (a parked one) or is of another type, and nothing here
-/// may panic. The set holds at most `SOCKETS` entries.
-fn socket_mut<'s, 'a, T: AnySocket<'a>>(
-    set: &'s mut SocketSet<'a>,
-    h: SocketHandle,
-) -> Option<&'s mut T> {
-    set.iter_mut()
-        .find(|(x, _)| *x == h)
-        .and_then(|(_, s)| T::downcast_mut(s))
+/// smoltcp's `get_mut` panics on a handle of another set, on one whose
+/// socket was removed, and on a socket of another type; none can reach it:
+/// - the core has one set, and a slot's handle came from that set's `add`;
+/// - a slot's `handle` is `Some` exactly while its socket is in the set:
+///   `create` adds the socket and sets it; `park` takes it (`None`) before
+///   it removes the socket, `unpark` adds the socket back and sets the new
+///   handle; nothing else removes a slot's socket;
+/// - `handle` and `kind` are written together (`create`), and `kind` is
+///   checked here before the typed lookup (`swap_sockets` exchanges the
+///   handles of two TCP slots: kinds alike).
+fn socket_mut<'s, 'a, T: OfKind<'a>>(set: &'s mut SocketSet<'a>, s: &Slot) -> Option<&'s mut T> {
+    let h = s.handle.filter(|_| s.kind == Some(T::KIND))?;
+    Some(set.get_mut::<T>(h))
 }
 
 /// Read-only [`socket_mut`].
-fn socket_ref<'s, 'a, T: AnySocket<'a>>(set: &'s SocketSet<'a>, h: SocketHandle) -> Option<&'s T> {
-    set.iter()
-        .find(|(x, _)| *x == h)
-        .and_then(|(_, s)| T::downcast(s))
+fn socket_ref<'s, 'a, T: OfKind<'a>>(set: &'s SocketSet<'a>, s: &Slot) -> Option<&'s T> {
+    let h = s.handle.filter(|_| s.kind == Some(T::KIND))?;
+    Some(set.get::<T>(h))
 }
 
 /// The slot `id` names, if it is still that user's.
@@ -105,14 +121,13 @@ fn owned(slots: &mut [Slot], id: SlotId) -> Result<&mut Slot> {
 }
 
 /// A user's slot and its smoltcp socket of type `T`, together.
-fn user_socket<'s, 'a, T: AnySocket<'a>>(
+fn user_socket<'s, 'a, T: OfKind<'a>>(
     slots: &'s mut [Slot],
     set: &'s mut SocketSet<'a>,
     id: SlotId,
 ) -> Result<(&'s mut Slot, &'s mut T)> {
     let s = owned(slots, id)?;
-    let h = s.handle.ok_or(Error::BadDescriptor)?;
-    let sock = socket_mut(set, h).ok_or(Error::BadDescriptor)?;
+    let sock = socket_mut(set, s).ok_or(Error::BadDescriptor)?;
     Ok((s, sock))
 }
 
@@ -165,17 +180,13 @@ impl<'a> Inner<'a> {
 
     /// Slot `i`'s TCP socket, whoever owns the slot.
     pub fn tcp_at(&mut self, i: usize) -> Result<&mut tcp::Socket<'a>> {
-        let h = self
-            .slots
-            .get(i)
-            .and_then(|s| s.handle)
-            .ok_or(Error::BadDescriptor)?;
-        socket_mut(&mut self.set, h).ok_or(Error::BadDescriptor)
+        let s = self.slots.get(i).ok_or(Error::BadDescriptor)?;
+        socket_mut(&mut self.set, s).ok_or(Error::BadDescriptor)
     }
 
     /// Slot `i`'s TCP socket, read-only.
     pub fn tcp_ref(&self, i: usize) -> Option<&tcp::Socket<'a>> {
-        socket_ref(&self.set, self.slots.get(i)?.handle?)
+        socket_ref(&self.set, self.slots.get(i)?)
     }
 
     /// The TCP state of slot `i`, if it has a TCP socket.

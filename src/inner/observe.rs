@@ -7,7 +7,6 @@ use super::Inner;
 use crate::error::Error;
 use crate::slot::{flag, Kind, Owner, Slot};
 use smoltcp::socket::tcp::{self, State};
-use smoltcp::socket::AnySocket;
 
 /// After what `observe` runs, which decides what a change means and who is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,44 +42,16 @@ fn mark(mask: &mut u64, beyond: &mut bool, i: usize) {
 }
 
 impl Inner<'_> {
-    /// Which slots `observe` must look at, in one pass over the socket set:
+    /// Which slots `observe` must look at, in one pass over the slots:
     /// a bit per slot for the first 64, and whether any beyond them. The
     /// common case (the data calls poll often) is no change anywhere.
     fn to_observe(&self, phase: Phase) -> (u64, bool) {
         let (mut mask, mut beyond) = (0u64, false);
-        if phase == Phase::Packet {
-            // After each packet: the listeners' slots only (few).
-            for (i, s) in self.slots.iter().enumerate() {
-                let look = s.is_listening()
-                    && s.handle
-                        .and_then(|h| super::socket_ref::<tcp::Socket>(&self.set, h))
-                        .is_some_and(|t| worth_a_look(s, t, phase));
-                if look {
-                    mark(&mut mask, &mut beyond, i);
-                }
-            }
-            return (mask, beyond);
-        }
-        for (p, (h, sock)) in self.set.iter().enumerate() {
-            let Some(t) = tcp::Socket::downcast(sock) else {
-                continue;
-            };
-            // Slots make their sockets in order, so the p-th socket is
-            // usually slot p's; else (a DNS query moved things) search.
-            let same = self
-                .slots
-                .get(p)
-                .filter(|s| s.handle == Some(h))
-                .map(|s| (p, s));
-            let Some((i, s)) = same.or_else(|| {
-                self.slots
-                    .iter()
-                    .enumerate()
-                    .find(|(_, s)| s.handle == Some(h))
-            }) else {
-                continue;
-            };
-            if worth_a_look(s, t, phase) {
+        for (i, s) in self.slots.iter().enumerate() {
+            // (After each packet, `worth_a_look` passes listeners only.)
+            let look = super::socket_ref::<tcp::Socket>(&self.set, s)
+                .is_some_and(|t| worth_a_look(s, t, phase));
+            if look {
                 mark(&mut mask, &mut beyond, i);
             }
         }

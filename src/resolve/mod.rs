@@ -14,7 +14,6 @@ use crate::inner::Inner;
 use crate::stack::{Op, Stack, TryResult, WaitEnd};
 use crate::time;
 use message::{Reply, MAX_NAME, MAX_QUERY};
-use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint};
@@ -172,15 +171,9 @@ impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
         let (to, wait) = self
             .tries
             .next(&self.query.servers, self.deadline, stack.now())?;
-        let (h, name) = (self.query.h, self.name);
-        let id = stack.with_core(|core| send(core, h, to, name, ty))??;
-        Ok(Query {
-            h,
-            to,
-            id,
-            ty,
-            wait,
-        })
+        let name = self.name;
+        let id = stack.with_core(|core| send(core, to, name, ty))??;
+        Ok(Query { to, id, ty, wait })
     }
 
     /// What the wait for an answer ended with: `Some`, the resolution's
@@ -219,28 +212,25 @@ impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
 /// dropped (a resolution cut short, such as a dropped future, included).
 struct Lease<'s, 'a> {
     stack: &'s Stack<'a>,
-    h: SocketHandle,
     servers: crate::inner::Servers,
 }
 
 impl<'s, 'a> Lease<'s, 'a> {
     fn take(stack: &'s Stack<'a>) -> Result<Self, ResolveError> {
-        let (h, servers) = stack.with_core(|core| core.dns_begin())??;
-        Ok(Lease { stack, h, servers })
+        let servers = stack.with_core(|core| core.dns_begin())??;
+        Ok(Lease { stack, servers })
     }
 }
 
 impl Drop for Lease<'_, '_> {
     fn drop(&mut self) {
-        let h = self.h;
-        let _ = self.stack.with_core(|core| core.dns_end(h));
+        let _ = self.stack.with_core(|core| core.dns_end());
     }
 }
 
 /// One query sent: where, with which id and type, and how long its answer
 /// is waited for.
 struct Query {
-    h: SocketHandle,
     to: IpEndpoint,
     id: u16,
     ty: DnsQueryType,
@@ -250,8 +240,8 @@ struct Query {
 impl Query {
     /// Waiting for the answer (an `Op`, for either front end).
     fn answer<'a>(&self) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<IpAddress, ResolveError>> {
-        let Query { h, to, id, ty, .. } = *self;
-        Op::read(move |core: &mut Inner<'a>| receive(core, h, to, id, ty))
+        let Query { to, id, ty, .. } = *self;
+        Op::read(move |core: &mut Inner<'a>| receive(core, to, id, ty))
     }
 }
 
@@ -303,7 +293,6 @@ impl Tries {
 /// Send one query; its transaction id.
 fn send(
     core: &mut Inner<'_>,
-    h: SocketHandle,
     to: IpEndpoint,
     name: &[u8],
     ty: DnsQueryType,
@@ -312,7 +301,7 @@ fn send(
     let mut buf = [0; MAX_QUERY];
     let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
     let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
-    let s = core.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket().ok_or(ResolveError::NoBufferSpace)?;
     // A full buffer (the previous try still queued) just skips this try.
     let _ = s.send_slice(data, to);
     Ok(id)
@@ -321,12 +310,11 @@ fn send(
 /// The answer among datagrams received so far, if any.
 fn receive(
     core: &mut Inner<'_>,
-    h: SocketHandle,
     from: IpEndpoint,
     id: u16,
     ty: DnsQueryType,
 ) -> Result<Option<IpAddress>, ResolveError> {
-    let s = core.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket().ok_or(ResolveError::NoBufferSpace)?;
     loop {
         let (data, meta) = match s.recv() {
             Ok(x) => x,
