@@ -84,12 +84,14 @@ struct Bed<'s, 'a> {
 }
 
 fn bed<'s, 'a>(stack: &'s Stack<'a>, in_use: usize, port: u16) -> R<Bed<'s, 'a>> {
-    let (l, c, s) = smol_pair(stack, port)?;
-    s.set_nonblocking(true).map_err(ctx("nonblocking"))?;
+    // The idle sockets first: the pair's come last in smoltcp's set, where
+    // a lookup that searched the set would find them last.
     let mut held = Vec::with_capacity(in_use);
     for _ in 3..in_use {
         held.push(Socket::new(stack, Domain::IPV4, Type::STREAM).map_err(ctx("fill"))?);
     }
+    let (l, c, s) = smol_pair(stack, port)?;
+    s.set_nonblocking(true).map_err(ctx("nonblocking"))?;
     let user = stack.stats().map_err(ctx("stats"))?.user;
     if user != in_use {
         return Err(format!("{user} slots in use, wanted {in_use}"));
