@@ -2,6 +2,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
+#![doc = document_features::document_features!()]
 
 #[cfg(any(feature = "std", test))]
 extern crate std;
@@ -47,7 +48,9 @@ pub use resolve::parse_literal;
 pub use resources::StackResources;
 #[cfg(feature = "udp")]
 pub use resources::UDP_PACKETS;
-pub use socket::{Domain, Shutdown, Socket, Type};
+#[cfg(feature = "dns")]
+pub use socket::ConnectError;
+pub use socket::{Domain, Events, Interest, MsgFlags, Shutdown, Socket, TcpKeepalive, Type};
 pub use stack::Stack;
 #[cfg(feature = "std")]
 pub use time::StdClock;

@@ -73,12 +73,23 @@ impl<'a> Inner<'a> {
         };
         self.edit(i, |s| s.reuse(owner));
         // A reused smoltcp socket keeps its options: give each owner defaults.
-        if kind == Kind::Tcp {
-            if let Ok(t) = self.tcp_at(i) {
-                defaults(t);
+        match kind {
+            Kind::Tcp => {
+                if let Ok(t) = self.tcp_at(i) {
+                    defaults(t);
+                }
             }
-            self.retime(i);
+            #[cfg(feature = "udp")]
+            Kind::Udp => {
+                let slot = self.slots.get(i).copied().unwrap_or(Slot::UNUSED);
+                if let Some(u) =
+                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, &slot)
+                {
+                    u.set_hop_limit(None);
+                }
+            }
         }
+        self.retime(i);
         Ok(i)
     }
 
@@ -267,10 +278,14 @@ impl<'a> Inner<'a> {
             s.flags = (h.flags & (flag::REUSE | flag::V6 | flag::NODELAY)) | flag::CONNECTED;
             s.last_state = state;
             s.peer = Some(peer);
+            s.opts = h.opts;
         });
-        // Like Linux, an accepted socket inherits TCP_NODELAY from its listener.
+        // Like Linux, an accepted socket inherits TCP_NODELAY, keep-alive,
+        // linger and TTL from its listener.
         if let Ok(t) = self.tcp_at(d) {
             t.set_nagle_enabled(!h.has(flag::NODELAY));
+            t.set_keep_alive(h.opts.keepalive_timers().0);
+            t.set_hop_limit(h.opts.hop_limit());
         }
         self.retime(d);
         self.id_of(d)
@@ -316,6 +331,7 @@ impl<'a> Inner<'a> {
 /// (Its timeout is the owner's: `retime`.)
 fn defaults(t: &mut tcp::Socket<'_>) {
     t.set_keep_alive(None);
+    t.set_hop_limit(None);
     t.set_nagle_enabled(true);
     t.set_ack_delay(ACK_DELAY);
 }

@@ -128,6 +128,11 @@ impl Inner<'_> {
                         self.edit(i, |s| s.pending = Some(Error::TimedOut));
                     }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
+                    // smoltcp's timeout closed it in egress: the keep-alive
+                    // heard nothing back (Linux's ETIMEDOUT), reported once.
+                    _ if phase == Phase::Egress => {
+                        self.edit(i, |s| s.pending = Some(Error::TimedOut));
+                    }
                     _ => self.edit(i, |s| s.set(flag::RESET, true)),
                 }
             } else if s.owner == Owner::Orphan && state == State::Closed {

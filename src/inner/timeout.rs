@@ -2,7 +2,7 @@
 //! give up on a connection after this long with nothing heard from the
 //! peer): a function of the slot's owner and the socket's state, applied by
 //! [`Inner::retime`] wherever either changes (claim, connect, arm, adopt,
-//! orphan, and every state change `observe` sees).
+//! orphan, a keep-alive option set, and every state change `observe` sees).
 
 use super::Inner;
 use crate::slot::{Owner, Slot};
@@ -48,6 +48,10 @@ fn give_up_after(s: &Slot, state: State) -> Option<Duration> {
         // A connect under way (a simultaneous open passes SYN-RECEIVED).
         (Owner::User, State::SynSent | State::SynReceived) => Some(CONNECT_GIVE_UP),
         (Owner::User, st) if fin_unacked(st) => Some(FIN_GIVE_UP),
+        // Otherwise a user's connection gives up only through its
+        // keep-alive (`SO_KEEPALIVE`, when on): `keep_idle + keep_intvl ×
+        // keep_cnt` of silence, as on Linux.
+        (Owner::User, _) => s.opts.keepalive_timers().1,
         _ => None,
     }
 }

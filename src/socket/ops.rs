@@ -4,6 +4,7 @@
 //! matches on the socket's kind; the rules of each kind live in `tcp.rs`
 //! and `udp.rs` (their steps) and in the core.
 
+use super::flags::MsgFlags;
 #[cfg(feature = "udp")]
 use super::udp;
 use super::{tcp, Socket};
@@ -53,18 +54,37 @@ impl<'a> Socket<'_, 'a> {
         }
     }
 
-    /// `recv_from`: bytes or a datagram, with the sender.
+    /// `recv_from`: bytes or a datagram, with the sender; with
+    /// [`MsgFlags::PEEK`] they stay (`MSG_PEEK | MSG_WAITALL` on a stream:
+    /// until `buf` can be filled).
     pub(crate) fn recv_from_op<'b>(
         &self,
         buf: &'b mut [u8],
+        flags: MsgFlags,
     ) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<(usize, SockAddr)> + 'b> {
         let (id, kind) = (self.id.get(), self.kind);
+        let peek = flags.contains(MsgFlags::PEEK);
+        let take = match (peek, flags.contains(MsgFlags::WAITALL)) {
+            (false, _) => tcp::RecvMode::Consume,
+            (true, false) => tcp::RecvMode::Peek,
+            (true, true) => tcp::RecvMode::PeekAll,
+        };
         let op = Op::read(move |core: &mut Inner<'a>| match kind {
-            Kind::Tcp => tcp::recv_from(core, id, buf),
+            Kind::Tcp => tcp::recv_from(core, id, buf, take),
             #[cfg(feature = "udp")]
-            Kind::Udp => udp::recv_from(core, id, buf),
+            Kind::Udp => udp::recv_from(core, id, buf, peek),
         });
         stream_data(kind, op, false)
+    }
+
+    /// `recv` with `MSG_WAITALL` on a stream: `buf` filled, `got` counting.
+    pub(crate) fn recv_all_op<'b>(
+        &self,
+        buf: &'b mut [u8],
+        got: &'b core::cell::Cell<usize>,
+    ) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<(usize, SockAddr)> + 'b> {
+        let id = self.id.get();
+        Op::read(move |core: &mut Inner<'a>| tcp::recv_all(core, id, buf, got)).data(false)
     }
 
     /// Where a send goes: a datagram to `to`, else to the default peer

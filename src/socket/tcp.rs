@@ -1,5 +1,6 @@
 //! TCP: connect, recv, send, send_all, shutdown.
 
+use super::events::Events;
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
@@ -11,7 +12,7 @@ use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
 /// The background error (a refused or timed-out connect), reported once.
-fn take_pending(s: &mut Slot) -> Option<Error> {
+pub(super) fn take_pending(s: &mut Slot) -> Option<Error> {
     let e = s.pending.take()?;
     s.set(flag::CONNECTING, false);
     Some(e)
@@ -129,16 +130,107 @@ fn try_send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
     })
 }
 
+/// What a TCP socket is ready for now (poll(2)'s answer, Linux's
+/// `tcp_poll`): a listener is readable with a connection waiting; otherwise
+/// READ when a `recv` would not block, WRITE when a `send` would not block
+/// (an error to report counts for both), ERROR with a pending error or a
+/// reset, HANGUP when both directions are closed or the socket is closed.
+pub(super) fn events(core: &mut Inner<'_>, id: SlotId) -> Result<Events> {
+    if core.slot(id)?.is_listener() {
+        return Ok(if core.accept_ready(id) {
+            Events::READ
+        } else {
+            Events::EMPTY
+        });
+    }
+    let (s, t) = core.tcp(id)?;
+    let mut ev = Events::EMPTY;
+    let reset = s.has(flag::RESET) && t.state() == State::Closed;
+    if s.pending.is_some() || reset {
+        ev |= Events::ERROR | Events::READ | Events::WRITE;
+    }
+    if !matches!(recv_state(s, t), Ok(None)) {
+        ev |= Events::READ;
+    }
+    match send_state(s, t) {
+        Ok(Some(())) if t.can_send() => ev |= Events::WRITE,
+        Ok(_) => {}
+        Err(_) => ev |= Events::WRITE,
+    }
+    let peer_done = matches!(
+        t.state(),
+        State::CloseWait | State::LastAck | State::Closing | State::TimeWait
+    );
+    let both_shut = (peer_done || s.has(flag::SHUT_RD)) && s.has(flag::SHUT_WR);
+    if both_shut || t.state() == State::Closed {
+        ev |= Events::HANGUP;
+    }
+    Ok(ev)
+}
+
+/// How a `recv` treats the bytes: taken, left (`MSG_PEEK`), or left once
+/// `buf` can be filled or the stream ends (`MSG_PEEK | MSG_WAITALL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RecvMode {
+    Consume,
+    Peek,
+    PeekAll,
+}
+
 /// `recv`'s step: bytes, with the peer they came from.
 pub(super) fn recv_from(
     core: &mut Inner<'_>,
     id: SlotId,
     buf: &mut [u8],
+    take: RecvMode,
 ) -> TryResult<(usize, SockAddr)> {
+    if take == RecvMode::PeekAll {
+        let (s, t) = core.tcp(id)?;
+        let short = t.recv_queue() < buf.len() && t.may_recv();
+        if short && s.pending.is_none() && !s.has(flag::SHUT_RD) {
+            return Ok(None);
+        }
+    }
     let r = try_recv(core, id, buf.is_empty(), |t| {
-        t.recv_slice(buf).map_err(|_| Error::NotConnected)
+        if take == RecvMode::Consume {
+            t.recv_slice(buf)
+        } else {
+            t.peek_slice(buf)
+        }
+        .map_err(|_| Error::NotConnected)
     })?;
     Ok(r.map(|(n, peer)| (n, addr::sockaddr(peer))))
+}
+
+/// `recv`'s step with `MSG_WAITALL`: fill `buf` (`got` counts what came so
+/// far) until it is full or the stream ends; the caller returns `got` when
+/// the wait ends early with something received, as Linux does.
+pub(super) fn recv_all(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    buf: &mut [u8],
+    got: &core::cell::Cell<usize>,
+) -> TryResult<(usize, SockAddr)> {
+    loop {
+        let n = got.get();
+        // An error from the background after some bytes: they come first,
+        // the error stays for the next call (as Linux's `sk_err`).
+        let s = core.slot(id)?;
+        if let (true, Some(_), Some(peer)) = (n > 0, s.pending, s.peer) {
+            return Ok(Some((n, addr::sockaddr(peer))));
+        }
+        let rest = buf.get_mut(n..).unwrap_or_default();
+        let r = try_recv(core, id, rest.is_empty(), |t| {
+            t.recv_slice(rest).map_err(|_| Error::NotConnected)
+        })?;
+        match r {
+            // Full, or end of stream.
+            Some((0, peer)) => return Ok(Some((n, addr::sockaddr(peer)))),
+            // More may be buffered (the ring buffer wrapped).
+            Some((k, _)) => got.set(n + k),
+            None => return Ok(None),
+        }
+    }
 }
 
 /// `send`'s step: queue what fits of `data` (nothing to wait for when empty).
@@ -264,6 +356,16 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::Busy`]; closing or dropping a socket there is deferred until
     /// `f` returns.
     pub fn recv_with(&self, f: impl FnOnce(&[u8]) -> usize) -> Result<usize> {
+        self.recv_with_in(self.timeout.get(), f)
+    }
+
+    /// [`recv_with`](Self::recv_with) within `timeout` instead of the
+    /// socket's own (`Some(0)`: this call only does not wait).
+    pub(crate) fn recv_with_in(
+        &self,
+        timeout: crate::stack::Timeout,
+        f: impl FnOnce(&[u8]) -> usize,
+    ) -> Result<usize> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
@@ -278,9 +380,7 @@ impl<'a> Socket<'_, 'a> {
                 .map_err(|_| Error::NotConnected)
             })
         });
-        self.stack
-            .block(self.timeout.get(), op.data(false))
-            .map(|(n, _)| n)
+        self.stack.block(timeout, op.data(false)).map(|(n, _)| n)
     }
 
     /// Zero-copy `send`: waits like [`send`](Self::send) for room, then calls
@@ -291,6 +391,16 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::Busy`]; closing or dropping a socket there is deferred until
     /// `f` returns.
     pub fn send_with(&self, f: impl FnOnce(&mut [u8]) -> usize) -> Result<usize> {
+        self.send_with_in(self.timeout.get(), f)
+    }
+
+    /// [`send_with`](Self::send_with) within `timeout` instead of the
+    /// socket's own (`Some(0)`: this call only does not wait).
+    pub(crate) fn send_with_in(
+        &self,
+        timeout: crate::stack::Timeout,
+        f: impl FnOnce(&mut [u8]) -> usize,
+    ) -> Result<usize> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
@@ -310,7 +420,7 @@ impl<'a> Socket<'_, 'a> {
                 .map_err(|_| Error::BrokenPipe)
             })
         });
-        self.stack.block(self.timeout.get(), op.data(true))
+        self.stack.block(timeout, op.data(true))
     }
 
     /// Would a `recv` (`write == false`) or a `send` return at once, with

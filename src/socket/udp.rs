@@ -1,5 +1,6 @@
 //! UDP: datagrams with Python's `sendto` / `recvfrom` semantics.
 
+use super::events::Events;
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
@@ -97,12 +98,33 @@ pub(super) fn send(
     }
 }
 
+/// What a UDP socket is ready for now: READ with a datagram waiting (or
+/// after `shutdown(Read)`), WRITE with room for a datagram (or after
+/// `shutdown(Write)`: the send fails at once), HANGUP when both directions
+/// are shut down (as Linux's `udp_poll`).
+pub(super) fn events(core: &mut Inner<'_>, id: SlotId) -> Result<Events> {
+    let (s, u) = core.udp(id)?;
+    let mut ev = Events::EMPTY;
+    if u.can_recv() || s.has(flag::SHUT_RD) {
+        ev |= Events::READ;
+    }
+    if u.can_send() || s.has(flag::SHUT_WR) {
+        ev |= Events::WRITE;
+    }
+    if s.has(flag::SHUT_RD) && s.has(flag::SHUT_WR) {
+        ev |= Events::HANGUP;
+    }
+    Ok(ev)
+}
+
 /// `recv`'s step: one datagram into `buf`, truncated; on a connected
 /// socket, datagrams from other than the peer are dropped (as Linux does).
+/// With `peek` the datagram stays for the next call (`MSG_PEEK`).
 pub(super) fn recv_from(
     core: &mut Inner<'_>,
     id: SlotId,
     buf: &mut [u8],
+    peek: bool,
 ) -> TryResult<(usize, SockAddr)> {
     let (s, u) = core.udp(id)?;
     if s.has(flag::SHUT_RD) {
@@ -110,9 +132,18 @@ pub(super) fn recv_from(
     }
     let peer: Option<IpEndpoint> = s.peer;
     loop {
-        match u.recv() {
+        let next = if peek {
+            u.peek().map(|(d, m)| (d, *m))
+        } else {
+            u.recv()
+        };
+        match next {
             Ok((data, meta)) => {
                 if peer.is_some_and(|p| p != meta.endpoint) {
+                    if peek {
+                        // Not the peer's: drop it, look at the next.
+                        let _ = u.recv();
+                    }
                     continue;
                 }
                 let n = data.len().min(buf.len());

@@ -60,6 +60,17 @@ impl<'a> Stack<'a> {
         .await
     }
 
+    /// A future's waker waits as `who` until `deadline` (for a future that
+    /// waits on several slots at once: `select_async`).
+    pub(crate) fn wait_as(
+        &self,
+        who: Waiter,
+        w: &core::task::Waker,
+        deadline: Option<smoltcp::time::Instant>,
+    ) {
+        self.waiters.wait(who, w, deadline);
+    }
+
     /// Wake the futures waiting on slot `index` (a call changed it).
     pub(crate) fn wake_slot(&self, index: u16) {
         self.waiters.wake_slot(index);
