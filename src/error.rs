@@ -173,6 +173,10 @@ pub enum ConfigError {
     /// More default routes than smoltcp's route table holds, or a gateway
     /// of a family this build lacks.
     TooManyGateways,
+    /// No entry of the socket set for the resolver (feature `dns`): it
+    /// takes one of `StackResources`' `SOCKETS` (compile-time checked, so
+    /// a program never sees this).
+    NoRoomForResolver,
 }
 
 impl fmt::Display for ConfigError {
@@ -189,6 +193,9 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::TooManyGateways => {
                 f.write_str("more default routes than the route table can hold")
+            }
+            ConfigError::NoRoomForResolver => {
+                f.write_str("no socket entry left for the DNS resolver")
             }
         }
     }

@@ -3,12 +3,10 @@
 //! ```text
 //!          claim                close (graceful)        FIN/TIME-WAIT done
 //!   Free ─────────► User ───────────────────► Orphan ─────────────────► Free
-//!    │ ▲             ▲   close (abort, unread data) / release             ▲
-//!    │ │             └────────────────────────────────────────────────────┘
-//!    │ │  claim(Member) ◄── rearm              adopt (accept)
-//!    │ └──────────────── Member(head) ──────────────────────► User
-//!    │ park (a DNS query needs the place)
-//!    └──────► Parked ──── unpark ────► Free
+//!    ▲               ▲   close (abort, unread data) / release             ▲
+//!    │               └────────────────────────────────────────────────────┘
+//!    │    claim(Member) ◄── rearm              adopt (accept)
+//!      └──────────────── Member(head) ──────────────────────► User
 //! ```
 //! A slot whose smoltcp socket is not made yet has `kind == None`; `claim`
 //! makes it on first use, and it keeps that kind.
@@ -97,10 +95,6 @@ impl<'a> Inner<'a> {
     /// in the set remain.
     fn create(&mut self, kind: Kind) -> Option<usize> {
         let i = self.slots.iter().position(|s| s.kind.is_none())?;
-        // A parked socket or the DNS socket may hold the last place in the set.
-        if self.set.iter().count() >= self.slots.len() {
-            return None;
-        }
         let handle = match kind {
             Kind::Tcp => {
                 let SlotBufs { rx, tx } = self.pool.take()?;
@@ -289,41 +283,6 @@ impl<'a> Inner<'a> {
         }
         self.retime(d);
         self.id_of(d)
-    }
-
-    /// Lend out a free slot's socket if the set has no place left for one
-    /// more (the DNS socket); `false` if no place can be made.
-    #[cfg(feature = "dns")]
-    pub fn park(&mut self) -> bool {
-        if self.set.iter().count() < self.slots.len() {
-            return true;
-        }
-        let Some(idx) = self
-            .slots
-            .iter()
-            .position(|s| s.owner == Owner::Free && s.handle.is_some())
-        else {
-            return false;
-        };
-        let Some(h) = self.slots.get_mut(idx).and_then(|s| s.handle.take()) else {
-            return false;
-        };
-        self.edit(idx, |s| s.owner = Owner::Parked);
-        let sock = self.set.remove(h);
-        self.parked = Some((idx as u16, sock));
-        true
-    }
-
-    /// Put back what [`park`](Self::park) lent out.
-    #[cfg(feature = "dns")]
-    pub fn unpark(&mut self) {
-        if let Some((idx, sock)) = self.parked.take() {
-            let h = self.set.add(sock);
-            self.edit(idx as usize, |s| {
-                s.handle = Some(h);
-                s.owner = Owner::Free;
-            });
-        }
     }
 }
 

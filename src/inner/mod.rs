@@ -4,7 +4,7 @@
 //! One concern per file:
 //! - `mod.rs`: the `Inner` type, the type-erased device, lookups, stats;
 //! - `lifecycle.rs`: every change of a slot's owner (claim, adopt, orphan,
-//!   release, close, park);
+//!   release, close);
 //! - `ports.rs`: ephemeral ports and bind conflicts;
 //! - `backlog.rs`: a listener's armed slots and accept;
 //! - `observe.rs`: what state changes mean, after each packet or batch;
@@ -27,7 +27,7 @@ use smoltcp::iface::{Context, Interface, SocketSet};
 use smoltcp::socket::tcp::{self, State};
 #[cfg(feature = "udp")]
 use smoltcp::socket::udp;
-use smoltcp::socket::{AnySocket, Socket as AnySock};
+use smoltcp::socket::AnySocket;
 use smoltcp::time::Instant;
 
 pub use backlog::MAX_BACKLOG;
@@ -61,12 +61,10 @@ pub(crate) struct Inner<'a> {
     pub slots: &'a mut [Slot],
     pub device: &'a mut dyn Driver,
     pub pool: BufPool<'a>,
-    /// The stub resolver: its socket (outside the set between queries) and servers.
+    /// The stub resolver: its socket's handle (its own entry of the set,
+    /// for the stack's whole life), servers, transaction ids.
     #[cfg(feature = "dns")]
-    pub resolver: Resolver<'a>,
-    /// A socket lent out of the set while the resolver's socket uses its place.
-    #[cfg_attr(not(feature = "dns"), allow(dead_code))]
-    parked: Option<(u16, AnySock<'a>)>,
+    pub resolver: Resolver,
     pub now: Instant,
     next_port: u16,
     seq: u32,
@@ -93,11 +91,11 @@ impl<'a> OfKind<'a> for udp::Socket<'a> {
 ///
 /// smoltcp's `get_mut` panics on a handle of another set, on one whose
 /// socket was removed, and on a socket of another type; none can reach it:
-/// - the core has one set, and a slot's handle came from that set's `add`;
-/// - a slot's `handle` is `Some` exactly while its socket is in the set:
-///   `create` adds the socket and sets it; `park` takes it (`None`) before
-///   it removes the socket, `unpark` adds the socket back and sets the new
-///   handle; nothing else removes a slot's socket;
+/// - the core has one set, and every handle it keeps came from that set's
+///   `add` (`create`, and the resolver's in `Stack::new`);
+/// - nothing is ever removed from the set (no `SocketSet::remove` in the
+///   crate): a slot keeps its socket for the stack's whole life, and so
+///   does the resolver;
 /// - `handle` and `kind` are written together (`create`), and `kind` is
 ///   checked here before the typed lookup (`swap_sockets` exchanges the
 ///   handles of two TCP slots: kinds alike).
@@ -138,7 +136,7 @@ impl<'a> Inner<'a> {
         slots: &'a mut [Slot],
         device: &'a mut dyn Driver,
         pool: BufPool<'a>,
-        #[cfg(feature = "dns")] resolver: Resolver<'a>,
+        #[cfg(feature = "dns")] resolver: Resolver,
         seed: u64,
     ) -> Self {
         Inner {
@@ -149,7 +147,6 @@ impl<'a> Inner<'a> {
             pool,
             #[cfg(feature = "dns")]
             resolver,
-            parked: None,
             now: Instant::ZERO,
             next_port: ports::first_ephemeral(seed),
             seq: 0,
@@ -239,7 +236,7 @@ impl<'a> Inner<'a> {
         for s in self.slots.iter() {
             match (s.kind, s.owner) {
                 (None, _) => st.unused += 1,
-                (_, Owner::Free | Owner::Parked) => st.free += 1,
+                (_, Owner::Free) => st.free += 1,
                 (_, Owner::User) => st.user += 1,
                 (_, Owner::Member(_)) => st.backlog += 1,
                 (_, Owner::Orphan) => st.closing += 1,

@@ -22,7 +22,7 @@ pub(super) enum Phase {
 
 /// Whether `observe` has anything to do for slot `s` whose socket is `t`.
 fn worth_a_look(s: &Slot, t: &tcp::Socket<'_>, phase: Phase) -> bool {
-    if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
+    if s.kind != Some(Kind::Tcp) || s.owner == Owner::Free {
         return false;
     }
     if phase == Phase::Packet && !s.is_listening() {
@@ -75,7 +75,7 @@ impl Inner<'_> {
             let Some(s) = self.slots.get(i) else {
                 continue;
             };
-            if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
+            if s.kind != Some(Kind::Tcp) || s.owner == Owner::Free {
                 continue;
             }
             if phase == Phase::Packet && !s.is_listening() {

@@ -4,8 +4,9 @@
 //! deadline bounds the whole resolution, the A and AAAA queries and every
 //! retry included.
 //!
-//! The resolver's socket and its place in the socket set are the core's
-//! business (`inner/dns.rs`); this module speaks DNS over it.
+//! The resolver's socket (its own entry of the socket set, for the stack's
+//! whole life) is the core's business (`inner/dns.rs`); this module speaks
+//! DNS over it.
 
 mod message;
 
@@ -128,8 +129,8 @@ enum Start<'s, 'a, 'n> {
 /// record) the AAAA one, each server in turn with its retries, all under
 /// one deadline.
 struct Resolution<'s, 'a, 'n> {
-    /// The resolver's socket, held until the resolution is dropped.
-    query: Lease<'s, 'a>,
+    /// The resolver, held until the resolution is dropped.
+    query: Resolving<'s, 'a>,
     /// The name in DNS form.
     name: &'n [u8],
     /// Of the whole resolution.
@@ -155,7 +156,7 @@ impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
         let name = buf.get(..len).ok_or(ResolveError::InvalidName)?;
         let deadline = time::deadline(stack.now(), timeout);
         Ok(Start::Name(Resolution {
-            query: Lease::take(stack)?,
+            query: Resolving::start(stack)?,
             name,
             deadline,
             ty: 0,
@@ -208,23 +209,23 @@ impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
     }
 }
 
-/// The resolver's socket, lent for one resolution and given back when
-/// dropped (a resolution cut short, such as a dropped future, included).
-struct Lease<'s, 'a> {
+/// One resolution holding the resolver's socket (one at a time), until
+/// dropped: a resolution cut short (a dropped future) frees it too.
+struct Resolving<'s, 'a> {
     stack: &'s Stack<'a>,
     servers: crate::inner::Servers,
 }
 
-impl<'s, 'a> Lease<'s, 'a> {
-    fn take(stack: &'s Stack<'a>) -> Result<Self, ResolveError> {
-        let servers = stack.with_core(|core| core.dns_begin())??;
-        Ok(Lease { stack, servers })
+impl<'s, 'a> Resolving<'s, 'a> {
+    fn start(stack: &'s Stack<'a>) -> Result<Self, ResolveError> {
+        let servers = stack.with_core(|core| core.start_resolution())??;
+        Ok(Resolving { stack, servers })
     }
 }
 
-impl Drop for Lease<'_, '_> {
+impl Drop for Resolving<'_, '_> {
     fn drop(&mut self) {
-        let _ = self.stack.with_core(|core| core.dns_end());
+        let _ = self.stack.with_core(|core| core.end_resolution());
     }
 }
 
@@ -301,7 +302,7 @@ fn send(
     let mut buf = [0; MAX_QUERY];
     let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
     let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
-    let s = core.dns_socket().ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket();
     // A full buffer (the previous try still queued) just skips this try.
     let _ = s.send_slice(data, to);
     Ok(id)
@@ -314,7 +315,7 @@ fn receive(
     id: u16,
     ty: DnsQueryType,
 ) -> Result<Option<IpAddress>, ResolveError> {
-    let s = core.dns_socket().ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket();
     loop {
         let (data, meta) = match s.recv() {
             Ok(x) => x,

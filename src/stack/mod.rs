@@ -134,7 +134,20 @@ impl<'a> Stack<'a> {
             tx_meta: tx_meta.as_flattened_mut(),
             buf: B,
         };
-        let set = SocketSet::new(&mut storage[..]);
+        #[cfg_attr(not(feature = "dns"), allow(unused_mut))]
+        let mut set = SocketSet::new(&mut storage[..]);
+        // The resolver's entry of the set, for the stack's whole life: the
+        // last one (`StackResources` counts it), so slot `i` never meets it.
+        #[cfg(feature = "dns")]
+        let (slots, resolver) = {
+            let slots = match slots.split_last_mut() {
+                Some((_, slots)) => slots,
+                None => return Err(ConfigError::NoRoomForResolver),
+            };
+            let r =
+                crate::inner::Resolver::new(&mut set, dns, &config.dns_servers, config.random_seed);
+            (slots, r)
+        };
         let driver: &'a mut dyn Driver = device;
         let mut inner = Inner::new(
             iface,
@@ -143,7 +156,7 @@ impl<'a> Stack<'a> {
             driver,
             pool,
             #[cfg(feature = "dns")]
-            crate::inner::Resolver::new(dns, &config.dns_servers, config.random_seed),
+            resolver,
             config.random_seed,
         );
         inner.now = now;
