@@ -214,6 +214,13 @@ impl<'a> Inner<'a> {
             Some(Kind::Tcp) => {}
             #[cfg(feature = "udp")]
             Some(Kind::Udp) => {
+                // Datagrams queued but not yet sent leave first, as Linux
+                // sends what `sendto` accepted before `close`.
+                let queued = super::socket_ref::<smoltcp::socket::udp::Socket>(&self.set, &slot)
+                    .is_some_and(|u| u.send_queue() > 0);
+                if queued {
+                    self.flush_egress(self.now);
+                }
                 if let Some(u) =
                     super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, &slot)
                 {

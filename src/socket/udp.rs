@@ -5,7 +5,7 @@ use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
-use crate::slot::{flag, SlotId};
+use crate::slot::{flag, Kind, SlotId};
 use crate::socket::Shutdown;
 use crate::stack::TryResult;
 use smoltcp::socket::udp::{RecvError, SendError};
@@ -26,6 +26,8 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn udp_connect(&self, to: SockAddr) -> Result<()> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
+        self.stack
+            .with_core(|core| core.check_destination(Kind::Udp, remote.addr, remote.port))??;
         self.autobind()?;
         self.stack.with_core(|core| {
             let s = core.slot_mut(self.id.get())?;
@@ -51,6 +53,9 @@ impl<'a> Socket<'_, 'a> {
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
+        // Broadcast (no SO_BROADCAST), loopback without one: as Linux, at once.
+        self.stack
+            .with_core(|core| core.check_destination(Kind::Udp, remote.addr, remote.port))??;
         self.autobind()?;
         Ok(remote)
     }
