@@ -184,7 +184,11 @@ impl Inner<'_> {
                         self.edit(i, |s| s.pending = Some(Error::TimedOut));
                     }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
-                    _ => self.edit(i, |s| s.set(flag::RESET, true)),
+                    // Reported once (Linux's sk_err), then EOF / broken pipe.
+                    _ => self.edit(i, |s| {
+                        s.set(flag::RESET, true);
+                        s.pending = Some(Error::ConnectionReset);
+                    }),
                 }
             } else if s.owner == Owner::Orphan && state == State::Closed {
                 self.release(i);

@@ -66,7 +66,7 @@ impl<'a> Socket<'_, 'a> {
         Ok(by_kind!(
             self.kind,
             self.tcp_send_op(data),
-            self.udp_send_op(data, self.udp_destination(self.udp_peer()?)?)
+            self.udp_send_op(data, self.udp_default_destination()?)
         ))
     }
 

@@ -43,11 +43,23 @@ impl<'a> Socket<'_, 'a> {
         })
     }
 
+    /// The default peer of `send`: bound first, as Linux binds a port
+    /// before it finds there is no peer (`EDESTADDRREQ`, here
+    /// [`Error::NotConnected`]).
+    pub(super) fn udp_default_destination(&self) -> Result<IpEndpoint> {
+        self.autobind()?;
+        self.udp_destination(self.udp_peer()?)
+    }
+
     /// Check `to` and bind if needed: the endpoint a datagram goes to.
     pub(super) fn udp_destination(&self, to: SockAddr) -> Result<IpEndpoint> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
-        if remote.port == 0 || remote.addr.is_unspecified() {
+        if remote.port == 0 {
+            // Linux: EINVAL for a datagram to port 0.
+            return Err(Error::InvalidInput);
+        }
+        if remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
         self.autobind()?;
@@ -116,14 +128,15 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
         self.stack.with(|i| {
             let s = i.slot_mut(self.id.get())?;
-            if !s.has(flag::CONNECTED) {
-                return Err(Error::NotConnected);
-            }
             if matches!(how, Shutdown::Read | Shutdown::Both) {
                 s.set(flag::SHUT_RD, true);
             }
             if matches!(how, Shutdown::Write | Shutdown::Both) {
                 s.set(flag::SHUT_WR, true);
+            }
+            // Linux marks the halves shut even here, and says ENOTCONN.
+            if !s.has(flag::CONNECTED) {
+                return Err(Error::NotConnected);
             }
             Ok(())
         })

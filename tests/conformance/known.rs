@@ -2,7 +2,7 @@
 //! CONFORMANCE.md. The harness forgives a difference only when an entry
 //! here recognises it; any other difference fails the run.
 
-use crate::gen::Step;
+use crate::gen::{Step, Target, SOCKET_SLOTS};
 use crate::normalise::Out;
 
 /// Where two runs of a program first differ.
@@ -36,12 +36,219 @@ pub struct Known {
     pub matches: fn(&Diff<'_>) -> bool,
 }
 
-fn is_err(o: &Out, name: &str) -> bool {
-    matches!(o, Out::Err(e) if e == name)
+fn err(o: &Out) -> Option<&str> {
+    match o {
+        Out::Err(e) => Some(e),
+        _ => None,
+    }
 }
 
-/// Every documented divergence.
-pub const KNOWN: &[Known] = &[];
+fn is_err(o: &Out, names: &[&str]) -> bool {
+    err(o).is_some_and(|e| names.contains(&e))
+}
+
+impl Diff<'_> {
+    fn slot(&self) -> Option<u8> {
+        self.step().slot()
+    }
+    /// Some step before this one, on this step's slot, matches.
+    fn before(&self, f: impl Fn(&Step) -> bool) -> bool {
+        let e = self.slot();
+        self.program[..self.at]
+            .iter()
+            .any(|s| s.slot() == e && f(s))
+    }
+    /// Some step before this one, on any slot, matches.
+    fn anywhere_before(&self, f: impl Fn(&Step) -> bool) -> bool {
+        self.program[..self.at].iter().any(f)
+    }
+    /// The slot holds a datagram socket (the last `Socket` step on it).
+    fn udp(&self) -> bool {
+        let Some(e) = self.slot() else { return false };
+        if e >= SOCKET_SLOTS {
+            return false;
+        }
+        self.program[..self.at]
+            .iter()
+            .rev()
+            .find_map(|s| match *s {
+                Step::Socket { e: x, udp, .. } if x == e => Some(udp),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+    /// The destination of this step, or of the slot's last `connect`.
+    fn destination(&self) -> Option<Target> {
+        match self.step() {
+            Step::Connect { to, .. } | Step::SendTo { to, .. } => Some(to),
+            _ => self.program[..self.at].iter().rev().find_map(|s| match *s {
+                Step::Connect { e, to } if Some(e) == self.slot() => Some(to),
+                _ => None,
+            }),
+        }
+    }
+    /// A connect on this slot failed earlier (on either side; reported by
+    /// `connect` or by a later call).
+    fn failed_connect_before(&self) -> bool {
+        let e = self.slot();
+        self.before(|s| matches!(s, Step::Connect { .. }))
+            && self.program[..self.at].iter().enumerate().any(|(i, s)| {
+                s.slot() == e
+                    && (is_failure(&self.linux[i]) || is_failure(&self.smol[i]))
+                    && [&self.linux[i], &self.smol[i]].iter().any(|o| {
+                        is_err(o, &["ConnectionRefused", "TimedOut", "AddrNotAvailable", "InvalidInput"])
+                    })
+            })
+    }
+}
+
+/// A failed call (not "in progress").
+fn is_failure(o: &Out) -> bool {
+    err(o).is_some_and(|e| e != "WouldBlock")
+}
+
+fn is_shutdown(s: &Step, hows: &[u8]) -> bool {
+    matches!(s, Step::Shutdown { how, .. } if hows.contains(how))
+}
+
+/// Every documented divergence, in the order CONFORMANCE.md lists them.
+pub const KNOWN: &[Known] = &[
+    Known {
+        id: "listen-backlog",
+        continues: false,
+        matches: |d| {
+            d.anywhere_before(|s| matches!(s, Step::Listen { .. }))
+                && ((is_err(d.smol(), &["ConnectionRefused"])
+                    && !is_err(d.linux(), &["ConnectionRefused"]))
+                    || (matches!(d.step(), Step::Accept { .. })
+                        && matches!(d.linux(), Out::Accepted(_))
+                        && is_err(d.smol(), &["WouldBlock", "TimedOut"])))
+        },
+    },
+    Known {
+        id: "send-no-destination",
+        continues: true,
+        matches: |d| {
+            matches!(d.step(), Step::Send { .. } | Step::SendAll { .. })
+                && is_err(d.linux(), &["DestinationRequired"])
+                && is_err(d.smol(), &["NotConnected"])
+        },
+    },
+    Known {
+        id: "recvfrom-stream-address",
+        continues: true,
+        matches: |d| match (d.linux(), d.smol()) {
+            (Out::From(a, None), Out::From(b, Some(_))) => a == b,
+            _ => false,
+        },
+    },
+    Known {
+        id: "recvfrom-empty-buffer",
+        continues: false,
+        matches: |d| matches!(d.step(), Step::RecvFrom { cap: 0, .. }),
+    },
+    Known {
+        id: "recv-empty-closed",
+        continues: true,
+        matches: |d| {
+            matches!(d.step(), Step::Recv { cap: 0, .. })
+                && *d.linux() == Out::Data(Vec::new())
+                && is_err(d.smol(), &["BadDescriptor"])
+        },
+    },
+    Known {
+        id: "unusual-destination",
+        continues: false,
+        matches: |d| {
+            matches!(
+                d.step(),
+                Step::Connect { .. }
+                    | Step::SendTo { .. }
+                    | Step::Send { .. }
+                    | Step::SendAll { .. }
+                    | Step::PeerAddr { .. }
+            ) && (is_err(d.smol(), &["AddrNotAvailable", "InvalidInput"])
+                || matches!(d.step(), Step::PeerAddr { .. }))
+                && !matches!(d.destination(), Some(Target::Fixed(_)) | None)
+        },
+    },
+    Known {
+        id: "connect-after-waited-connect",
+        continues: false,
+        matches: |d| {
+            matches!(d.step(), Step::Connect { .. })
+                && d.before(|s| matches!(s, Step::Connect { .. }))
+                && (matches!(d.linux(), Out::Done) || is_err(d.linux(), &["ConnectionAborted"]))
+        },
+    },
+    Known {
+        id: "failed-connect-state",
+        continues: false,
+        matches: |d| {
+            d.failed_connect_before()
+                && matches!(
+                    d.step(),
+                    Step::Listen { .. }
+                        | Step::Bind { .. }
+                        | Step::LocalAddr { .. }
+                        | Step::PeerAddr { .. }
+                        | Step::Recv { .. }
+                        | Step::RecvFrom { .. }
+                )
+        },
+    },
+    Known {
+        id: "shutdown-listener-or-connecting",
+        continues: false,
+        matches: |d| {
+            (matches!(d.step(), Step::Shutdown { .. })
+                && *d.linux() == Out::Done
+                && is_err(d.smol(), &["NotConnected"]))
+                || (d.before(|s| is_shutdown(s, &[0, 1, 2]))
+                    && d.before(|s| matches!(s, Step::Listen { .. } | Step::Connect { .. }))
+                    && matches!(d.step(), Step::Connect { .. } | Step::Accept { .. } | Step::Listen { .. }))
+        },
+    },
+    Known {
+        id: "shutdown-read",
+        continues: false,
+        matches: |d| {
+            d.before(|s| is_shutdown(s, &[0, 2]))
+                && matches!(d.step(), Step::Recv { .. } | Step::RecvFrom { .. })
+                && matches!(d.smol(), Out::Data(v) | Out::From(v, _) if v.is_empty())
+        },
+    },
+    Known {
+        id: "udp-connect-filter",
+        continues: false,
+        matches: |d| {
+            d.udp()
+                && d.before(|s| matches!(s, Step::Connect { .. }))
+                && matches!(d.step(), Step::Recv { .. } | Step::RecvFrom { .. })
+                && matches!(d.linux(), Out::Data(v) | Out::From(v, _) if !v.is_empty())
+        },
+    },
+    Known {
+        id: "udp-connect-local-address",
+        continues: true,
+        matches: |d| {
+            d.udp()
+                && d.before(|s| matches!(s, Step::Connect { .. }))
+                && matches!(d.step(), Step::LocalAddr { .. })
+                && match (d.linux(), d.smol()) {
+                    (Out::Addr(l), Out::Addr(s)) => {
+                        l.replace("127.0.0.1", "0.0.0.0").replace("[::1]", "[::]") == *s
+                    }
+                    _ => false,
+                }
+        },
+    },
+    Known {
+        id: "udp-port-unreachable",
+        continues: false,
+        matches: |d| d.udp() && is_err(d.linux(), &["ConnectionRefused"]),
+    },
+];
 
 /// The documented divergence this difference is, if any.
 pub fn recognise(d: &Diff<'_>) -> Option<&'static Known> {

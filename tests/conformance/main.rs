@@ -53,18 +53,30 @@ fn run_both(p: &[Step]) -> (Vec<Out>, Vec<Out>) {
     (linux::run(p, fixed), smol::run(p))
 }
 
-fn differs(p: &[Step]) -> bool {
+/// What kind of difference a program shows first: the call and both
+/// outcomes (`None`: no undocumented difference).
+fn signature(p: &[Step]) -> Option<String> {
     let (l, s) = run_both(p);
-    matches!(judge(p, &l, &s, &mut Vec::new()), Verdict::Differs(_))
+    match judge(p, &l, &s, &mut Vec::new()) {
+        Verdict::Differs(at) => Some(sig(p, &l, &s, at)),
+        _ => None,
+    }
 }
 
-/// The smallest variant that still differs (greedy; bounded).
+fn sig(p: &[Step], l: &[Out], s: &[Out], at: usize) -> String {
+    let name = format!("{:?}", p[at]);
+    let kind = name.split([' ', '{']).next().unwrap_or("").to_string();
+    format!("{kind}: linux {:?} / smol {:?}", l[at], s[at])
+}
+
+/// The smallest variant that still differs the same way (greedy; bounded).
 fn shrink(mut p: Vec<Step>) -> Vec<Step> {
+    let want = signature(&p);
     let mut budget = 400;
     'outer: while budget > 0 {
         for q in gen::shrink(&p) {
             budget -= 1;
-            if differs(&q) {
+            if want.is_some() && signature(&q) == want {
                 p = q;
                 continue 'outer;
             }
@@ -126,10 +138,7 @@ fn generated_programs_agree_with_linux() {
             Verdict::Documented(id) => *documented.entry(id).or_default() += 1,
             Verdict::Differs(at) => {
                 if survey {
-                    let name = format!("{:?}", p[at]);
-                    let kind = name.split([' ', '{']).next().unwrap_or("").to_string();
-                    let sig = format!("{kind}: linux {:?} / smol {:?}", l[at], s[at]);
-                    let e = signatures.entry(sig).or_insert((0, cs));
+                    let e = signatures.entry(sig(&p, &l, &s, at)).or_insert((0, cs));
                     e.0 += 1;
                     continue;
                 }
