@@ -271,7 +271,11 @@ impl<'s, 'a> Socket<'s, 'a> {
             #[cfg(feature = "udp")]
             Kind::Udp => self.udp_peer(),
             Kind::Tcp => self.stack.with(|i| {
-                let (_, t) = i.tcp(self.id.get())?;
+                let (s, t) = i.tcp(self.id.get())?;
+                if s.is_listener() {
+                    // Its slot may hold a connection waiting for accept.
+                    return Err(Error::NotConnected);
+                }
                 t.remote_endpoint()
                     .map(addr::sockaddr)
                     .ok_or(Error::NotConnected)

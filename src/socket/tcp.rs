@@ -169,9 +169,11 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn tcp_connect_begin(&self, to: SockAddr) -> Result<bool> {
         // The socket's state before the address, as Linux: a listener or a
         // connected socket is EISCONN whatever the address.
+        // A connection that has ended (reset, closed) is still EISCONN: a
+        // socket connects once, as on Linux (a refused attempt may retry).
         self.stack.with(|i| {
-            let (s, t) = i.tcp(self.id.get())?;
-            if s.is_listener() || (t.state() != State::Closed && !s.has(flag::CONNECTING)) {
+            let (s, _) = i.tcp(self.id.get())?;
+            if s.is_listener() || (s.has(flag::CONNECTED) && !s.has(flag::CONNECTING)) {
                 return Err(Error::AlreadyConnected);
             }
             Ok(())
@@ -411,8 +413,11 @@ impl<'a> Socket<'_, 'a> {
                 }
                 return Err(Error::NotConnected);
             }
-            if matches!(how, Shutdown::Read | Shutdown::Both) {
+            if matches!(how, Shutdown::Read | Shutdown::Both) && !s.has(flag::SHUT_RD) {
                 s.set(flag::SHUT_RD, true);
+                // What is queued now was sent before the shutdown: only
+                // more than this, after our FIN, resets (`observe`).
+                s.seq = u32::try_from(t.recv_queue()).unwrap_or(u32::MAX);
             }
             if matches!(how, Shutdown::Write | Shutdown::Both) {
                 s.set(flag::SHUT_WR, true);

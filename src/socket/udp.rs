@@ -55,6 +55,8 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn udp_destination(&self, to: SockAddr) -> Result<IpEndpoint> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
+        // Linux binds a port before it looks at the destination.
+        self.autobind()?;
         if remote.port == 0 {
             // Linux: EINVAL for a datagram to port 0.
             return Err(Error::InvalidInput);
@@ -62,7 +64,6 @@ impl<'a> Socket<'_, 'a> {
         if remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
-        self.autobind()?;
         Ok(remote)
     }
 
