@@ -384,7 +384,8 @@ impl<'a> Socket<'_, 'a> {
         self.stack.with(|i| {
             i.poll(now);
             let (s, t) = i.tcp(self.id.get())?;
-            if s.pending.is_some() {
+            // A pending reset is the state's to report (below).
+            if s.pending.is_some_and(|e| e != Error::ConnectionReset) {
                 return Ok(true);
             }
             if write {
@@ -398,6 +399,9 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
         let now = self.stack.now();
         self.stack.with(|i| {
+            // What has arrived by now came before the shutdown (Linux has
+            // taken it in already on a loopback).
+            i.poll(now);
             let (s, t) = i.tcp(self.id.get())?;
             if s.is_listener() {
                 return Err(Error::NotConnected);

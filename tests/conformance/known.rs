@@ -192,6 +192,44 @@ pub const KNOWN: &[Known] = &[
         },
     },
     Known {
+        id: "port-released-at-close",
+        continues: false,
+        matches: |d| {
+            let connected = |e: u8| {
+                e >= SOCKET_SLOTS
+                    || d.program[..d.at].iter().enumerate().any(|(i, s)| {
+                        matches!(s, Step::Connect { .. }) && s.slot() == Some(e) && d.linux[i] != Out::Done
+                    })
+            };
+            match d.step() {
+                Step::Bind { e, to } => {
+                    connected(e) || matches!(to, Target::Of(j) if connected(j))
+                }
+                _ => false,
+            }
+        },
+    },
+    Known {
+        id: "peer-address-after-close",
+        continues: false,
+        matches: |d| {
+            matches!(d.step(), Step::PeerAddr { .. })
+                && is_err(d.linux(), &["NotConnected"])
+                && matches!(d.smol(), Out::Addr(_))
+                && d.anywhere_before(|s| matches!(s, Step::Close { .. } | Step::Shutdown { .. }))
+        },
+    },
+    Known {
+        id: "listener-any-family",
+        continues: false,
+        matches: |d| {
+            matches!(d.step(), Step::Connect { .. })
+                && d.anywhere_before(|s| matches!(s, Step::Bind { to: Target::AnyFixed(_), .. }))
+                && d.anywhere_before(|s| matches!(s, Step::Socket { v6: true, .. }))
+                && is_err(d.linux(), &["ConnectionRefused"])
+        },
+    },
+    Known {
         id: "shutdown-listener-or-connecting",
         continues: false,
         matches: |d| {
@@ -199,7 +237,10 @@ pub const KNOWN: &[Known] = &[
                 && *d.linux() == Out::Done
                 && is_err(d.smol(), &["NotConnected"]))
                 || (d.before(|s| is_shutdown(s, &[0, 1, 2]))
-                    && matches!(d.step(), Step::Connect { .. } | Step::Accept { .. } | Step::Listen { .. }))
+                    && matches!(
+                        d.step(),
+                        Step::Connect { .. } | Step::Accept { .. } | Step::Listen { .. } | Step::Shutdown { .. }
+                    ))
         },
     },
     Known {
