@@ -14,10 +14,10 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::args::{parse_line_args, LineArgs, LINE_USAGE};
-use common::long_line::LongLines;
 use common::{die, print_line, with_tap_stack, SEPARATOR, SLOTS};
 use smolsock::line::{CloseReason, Line, LineHandler, LineServer, SessionInfo};
+use smolsock_cli::args::{parse_line_args, LineArgs, LINE_USAGE};
+use smolsock_cli::long_line::LongLines;
 
 /// Prints what the seed printed, flushed per line.
 #[derive(Default)]

@@ -193,7 +193,7 @@ async fn async_pair<'s, 'a>(
         x.set_timeout(Some(Duration::from_secs(5)))
             .map_err(ctx("timeout"))?;
     }
-    let (a, r) = futures_util::join!(l.accept(), c.connect(addr));
+    let (a, r) = futures_util::future::join(l.accept(), c.connect(addr)).await;
     r.map_err(ctx("connect"))?;
     let (s, _) = a.map_err(ctx("accept"))?;
     Ok((l, c, s))
@@ -236,7 +236,7 @@ pub fn throughput(total: usize, limit: Duration) -> R<(f64, Counts)> {
             }
             R::Ok(got)
         };
-        let (a, b) = futures_util::join!(sender, receiver);
+        let (a, b) = futures_util::future::join(sender, receiver).await;
         a?;
         let got = b?;
         Ok(crate::util::gbps(got, start.elapsed()))
@@ -293,7 +293,7 @@ async fn conn_round(
 ) -> R<()> {
     let c = AsyncSocket::new(stack, Domain::IPV4, Type::STREAM).map_err(ctx("socket"))?;
     c.set_timeout(Some(call_timeout)).map_err(ctx("timeout"))?;
-    let (a, r) = futures_util::join!(l.accept(), c.connect(addr));
+    let (a, r) = futures_util::future::join(l.accept(), c.connect(addr)).await;
     r.map_err(ctx("connect"))?;
     let (s, _) = a.map_err(ctx("accept"))?;
     s.set_timeout(Some(call_timeout)).map_err(ctx("timeout"))?;
@@ -359,7 +359,7 @@ pub fn rtt(samples: usize, warmup: usize, limit: Duration) -> R<(Vec<f64>, Count
                 .map_err(ctx("shutdown"))?;
             Ok(out)
         };
-        let (e, out) = futures_util::join!(echo, client);
+        let (e, out) = futures_util::future::join(echo, client).await;
         let out = out?;
         e?;
         Ok(out)

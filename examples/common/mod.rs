@@ -1,14 +1,14 @@
 //! What the TAP examples share: the common flags (`--tap`, `--ip`,
-//! `--gateway`, `--dns`, `--pcap`; parsed and checked in `args.rs`), opening
+//! `--gateway`, `--dns`, `--pcap`; parsed and checked in the `smolsock-cli`
+//! crate, cli/src/args.rs), opening
 //! the TAP device with an error that says what really happened, and building
 //! a `Stack` on it with a wall clock that sleeps on the device's file
 //! descriptor.
 #![allow(dead_code)]
 
-pub mod args;
-pub mod long_line;
 pub mod tap_ready;
-pub use args::NetOpts;
+use smolsock_cli::args;
+pub use smolsock_cli::args::NetOpts;
 
 use smolsock::smoltcp::phy::{Device, Medium, PcapMode, PcapWriter, TunTapInterface};
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};

@@ -42,7 +42,8 @@ pub async fn connect_pair<'s, 'a>(
     port: u16,
 ) -> (AsyncSocket<'s, 'a>, AsyncSocket<'s, 'a>) {
     let c = stream(l.stack());
-    let (a, r) = futures_util::join!(l.accept(), c.connect(addr(&format!("127.0.0.1:{port}"))));
+    let (a, r) =
+        futures_util::future::join(l.accept(), c.connect(addr(&format!("127.0.0.1:{port}")))).await;
     r.expect("connect");
     let (s, peer) = a.expect("accept");
     assert_eq!(peer, c.local_addr().unwrap());

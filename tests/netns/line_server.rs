@@ -40,7 +40,7 @@ pub fn tools_missing() -> Option<String> {
 #[macro_export]
 macro_rules! require_line_tools {
     () => {
-        require_tap!();
+        $crate::require_tap!();
         if let Some(why) = $crate::netns::line_server::tools_missing() {
             panic!("this TAP line-server test needs peer tools: {why}");
         }

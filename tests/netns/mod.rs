@@ -4,6 +4,7 @@
 //! drop, also when the test fails.
 #![allow(dead_code)]
 
+#[macro_use]
 pub mod line_server;
 
 use std::io::Read;
@@ -41,8 +42,8 @@ pub fn unavailable() -> Option<String> {
 /// Every TAP test is marked
 /// `#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]`:
 /// `cargo test` lists it as ignored (visibly, and counted), never as a
-/// silent `ok`. Run them as root with `cargo test --test line_tap --test
-/// http_tap --test tap_errors -- --ignored` (after `cargo build --examples`).
+/// silent `ok`. Run them as root with `cargo test --test tap -- --ignored`
+/// (after `cargo build --examples`).
 ///
 /// Fail the calling TAP test, saying why, when it cannot run here: it runs
 /// only when asked for (`--ignored`), so a missing privilege is a failure,
@@ -50,7 +51,7 @@ pub fn unavailable() -> Option<String> {
 #[macro_export]
 macro_rules! require_tap {
     () => {
-        if let Some(why) = netns::unavailable() {
+        if let Some(why) = $crate::netns::unavailable() {
             panic!("this TAP test cannot run here: {why} (it needs root and /dev/net/tun)");
         }
     };
@@ -213,4 +214,23 @@ pub fn run_within(cmd: &mut Command, limit: Duration) -> Output {
         stdout: out.join().unwrap(),
         stderr: err.join().unwrap(),
     }
+}
+
+/// Kills its child on drop, also when the test fails.
+pub struct Guard(pub std::process::Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The one line on stderr, trimmed (asserting there is exactly one and no panic).
+#[track_caller]
+pub fn stderr_line(o: &Output) -> String {
+    let s = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!s.contains("panicked"), "{s}");
+    assert_eq!(s.trim_end().lines().count(), 1, "one line on stderr: {s:?}");
+    s.trim_end().to_string()
 }

@@ -1,0 +1,22 @@
+//! The socket API on `Loopback` and simulated time: streams, the backlog,
+//! datagrams, name resolution, edge cases, re-entrancy, fast paths, the
+//! std / embedded-io / embedded-nal traits and the async front end.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod async_sockets;
+mod async_wakers;
+mod backlog;
+mod edge_cases;
+mod embedded_io;
+mod embedded_io_async;
+mod fast_paths;
+mod https_without_tls;
+mod nal;
+mod nal_async;
+mod reentrancy;
+mod resolve;
+mod std_io;
+mod tcp;
+mod udp;

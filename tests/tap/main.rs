@@ -1,0 +1,12 @@
+//! The examples over a real TAP device in a network namespace the test
+//! makes itself (`-- --ignored`, as root), and their command lines and errors.
+
+#[macro_use]
+#[path = "../netns/mod.rs"]
+mod netns;
+
+mod example_cli;
+mod http_get_cli;
+mod http_tap;
+mod line_tap;
+mod tap_errors;
