@@ -8,6 +8,7 @@ mod common;
 mod async_sockets;
 mod async_wakers;
 mod backlog;
+mod conformance_regressions;
 mod edge_cases;
 mod embedded_io;
 mod embedded_io_async;

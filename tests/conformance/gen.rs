@@ -74,24 +74,71 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// `socket(family, type)` then the mode, into slot `e`.
-    Socket { e: u8, v6: bool, udp: bool, mode: Mode },
-    Bind { e: u8, to: Target },
-    Listen { e: u8, n: u8 },
-    Connect { e: u8, to: Target },
+    Socket {
+        e: u8,
+        v6: bool,
+        udp: bool,
+        mode: Mode,
+    },
+    Bind {
+        e: u8,
+        to: Target,
+    },
+    Listen {
+        e: u8,
+        n: u8,
+    },
+    Connect {
+        e: u8,
+        to: Target,
+    },
     /// `accept()`; the new socket is set non-blocking at once.
-    Accept { e: u8 },
-    Send { e: u8, len: u16 },
-    SendAll { e: u8, len: u16 },
-    SendTo { e: u8, to: Target, len: u16 },
-    Recv { e: u8, cap: u16 },
-    RecvFrom { e: u8, cap: u16 },
+    Accept {
+        e: u8,
+    },
+    Send {
+        e: u8,
+        len: u16,
+    },
+    SendAll {
+        e: u8,
+        len: u16,
+    },
+    SendTo {
+        e: u8,
+        to: Target,
+        len: u16,
+    },
+    Recv {
+        e: u8,
+        cap: u16,
+    },
+    RecvFrom {
+        e: u8,
+        cap: u16,
+    },
     /// 0 read, 1 write, 2 both.
-    Shutdown { e: u8, how: u8 },
-    Close { e: u8 },
-    SetMode { e: u8, mode: Mode },
-    Reuse { e: u8, on: bool },
-    LocalAddr { e: u8 },
-    PeerAddr { e: u8 },
+    Shutdown {
+        e: u8,
+        how: u8,
+    },
+    Close {
+        e: u8,
+    },
+    SetMode {
+        e: u8,
+        mode: Mode,
+    },
+    Reuse {
+        e: u8,
+        on: bool,
+    },
+    LocalAddr {
+        e: u8,
+    },
+    PeerAddr {
+        e: u8,
+    },
     /// The network quiesces.
     Settle,
 }
@@ -173,27 +220,58 @@ pub fn program(r: &mut Rng) -> Vec<Step> {
     match r.below(3) {
         0 if !udp => {
             // A listener in 0, a client in 1 connecting to it, accepted.
-            steps.push(Step::Socket { e: 0, v6, udp: false, mode: mode(r) });
+            steps.push(Step::Socket {
+                e: 0,
+                v6,
+                udp: false,
+                mode: mode(r),
+            });
             if r.chance(30) {
                 steps.push(Step::Reuse { e: 0, on: true });
             }
-            let to = if r.chance(20) { Target::AnyFixed(0) } else { Target::Fixed(0) };
+            let to = if r.chance(20) {
+                Target::AnyFixed(0)
+            } else {
+                Target::Fixed(0)
+            };
             steps.push(Step::Bind { e: 0, to });
-            steps.push(Step::Listen { e: 0, n: r.below(3) as u8 });
-            steps.push(Step::Socket { e: 1, v6, udp: false, mode: mode(r) });
-            steps.push(Step::Connect { e: 1, to: Target::Fixed(0) });
+            steps.push(Step::Listen {
+                e: 0,
+                n: r.below(3) as u8,
+            });
+            steps.push(Step::Socket {
+                e: 1,
+                v6,
+                udp: false,
+                mode: mode(r),
+            });
+            steps.push(Step::Connect {
+                e: 1,
+                to: Target::Fixed(0),
+            });
             steps.push(Step::Settle);
             steps.push(Step::Accept { e: 0 });
             live.extend([0, 1, SOCKET_SLOTS]);
         }
         0 | 1 if udp => {
             for e in 0..2 {
-                steps.push(Step::Socket { e, v6, udp: true, mode: mode(r) });
-                steps.push(Step::Bind { e, to: Target::Fixed(e) });
+                steps.push(Step::Socket {
+                    e,
+                    v6,
+                    udp: true,
+                    mode: mode(r),
+                });
+                steps.push(Step::Bind {
+                    e,
+                    to: Target::Fixed(e),
+                });
                 live.push(e);
             }
             if r.chance(50) {
-                steps.push(Step::Connect { e: 1, to: Target::Fixed(0) });
+                steps.push(Step::Connect {
+                    e: 1,
+                    to: Target::Fixed(0),
+                });
             }
         }
         _ => {}
@@ -204,7 +282,12 @@ pub fn program(r: &mut Rng) -> Vec<Step> {
             // the other type.
             let v6 = if r.chance(90) { v6 } else { !v6 };
             let udp = if r.chance(85) { udp } else { !udp };
-            steps.push(Step::Socket { e, v6, udp, mode: mode(r) });
+            steps.push(Step::Socket {
+                e,
+                v6,
+                udp,
+                mode: mode(r),
+            });
             live.push(e);
         }
     }
@@ -219,7 +302,10 @@ pub fn program(r: &mut Rng) -> Vec<Step> {
                 mode: mode(r),
             },
             3..=6 => Step::Bind { e, to: target(r) },
-            7..=9 => Step::Listen { e, n: r.below(4) as u8 },
+            7..=9 => Step::Listen {
+                e,
+                n: r.below(4) as u8,
+            },
             10..=15 => Step::Connect { e, to: target(r) },
             16..=22 => {
                 let k = (SOCKET_SLOTS..SLOTS as u8).find(|k| !live.contains(k));
@@ -228,15 +314,37 @@ pub fn program(r: &mut Rng) -> Vec<Step> {
                 }
                 Step::Accept { e }
             }
-            23..=32 => Step::Send { e, len: r.pick(&LENS) },
-            33..=37 => Step::SendAll { e, len: r.pick(&LENS) },
-            38..=42 => Step::SendTo { e, to: target(r), len: r.pick(&LENS) },
-            43..=55 => Step::Recv { e, cap: r.pick(&CAPS) },
-            56..=59 => Step::RecvFrom { e, cap: r.pick(&CAPS) },
-            60..=64 => Step::Shutdown { e, how: r.below(3) as u8 },
+            23..=32 => Step::Send {
+                e,
+                len: r.pick(&LENS),
+            },
+            33..=37 => Step::SendAll {
+                e,
+                len: r.pick(&LENS),
+            },
+            38..=42 => Step::SendTo {
+                e,
+                to: target(r),
+                len: r.pick(&LENS),
+            },
+            43..=55 => Step::Recv {
+                e,
+                cap: r.pick(&CAPS),
+            },
+            56..=59 => Step::RecvFrom {
+                e,
+                cap: r.pick(&CAPS),
+            },
+            60..=64 => Step::Shutdown {
+                e,
+                how: r.below(3) as u8,
+            },
             65..=68 => Step::Close { e },
             69..=71 => Step::SetMode { e, mode: mode(r) },
-            72..=73 => Step::Reuse { e, on: r.chance(70) },
+            72..=73 => Step::Reuse {
+                e,
+                on: r.chance(70),
+            },
             74..=76 => Step::LocalAddr { e },
             77..=79 => Step::PeerAddr { e },
             _ => Step::Settle,
@@ -267,11 +375,19 @@ pub fn shrink(p: &[Step]) -> Vec<Vec<Step>> {
             Step::Send { e, len } if len > 1 => Some(Step::Send { e, len: 1 }),
             Step::SendAll { e, len } if len > 1 => Some(Step::SendAll { e, len: 1 }),
             Step::SendTo { e, to, len } if len > 1 => Some(Step::SendTo { e, to, len: 1 }),
-            Step::SetMode { e, mode: Mode::Timeout } => Some(Step::SetMode {
+            Step::SetMode {
+                e,
+                mode: Mode::Timeout,
+            } => Some(Step::SetMode {
                 e,
                 mode: Mode::NonBlocking,
             }),
-            Step::Socket { e, v6, udp, mode: Mode::Timeout } => Some(Step::Socket {
+            Step::Socket {
+                e,
+                v6,
+                udp,
+                mode: Mode::Timeout,
+            } => Some(Step::Socket {
                 e,
                 v6,
                 udp,

@@ -94,10 +94,9 @@ impl Diff<'_> {
     /// or went on in the background (and may have failed there).
     fn failed_connect_before(&self) -> bool {
         let e = self.slot();
-        self.program[..self.at]
-            .iter()
-            .enumerate()
-            .any(|(i, s)| matches!(s, Step::Connect { .. }) && s.slot() == e && self.linux[i] != Out::Done)
+        self.program[..self.at].iter().enumerate().any(|(i, s)| {
+            matches!(s, Step::Connect { .. }) && s.slot() == e && self.linux[i] != Out::Done
+        })
     }
 }
 
@@ -198,13 +197,13 @@ pub const KNOWN: &[Known] = &[
             let connected = |e: u8| {
                 e >= SOCKET_SLOTS
                     || d.program[..d.at].iter().enumerate().any(|(i, s)| {
-                        matches!(s, Step::Connect { .. }) && s.slot() == Some(e) && d.linux[i] != Out::Done
+                        matches!(s, Step::Connect { .. })
+                            && s.slot() == Some(e)
+                            && d.linux[i] != Out::Done
                     })
             };
             match d.step() {
-                Step::Bind { e, to } => {
-                    connected(e) || matches!(to, Target::Of(j) if connected(j))
-                }
+                Step::Bind { e, to } => connected(e) || matches!(to, Target::Of(j) if connected(j)),
                 _ => false,
             }
         },
@@ -224,7 +223,15 @@ pub const KNOWN: &[Known] = &[
         continues: false,
         matches: |d| {
             matches!(d.step(), Step::Connect { .. })
-                && d.anywhere_before(|s| matches!(s, Step::Bind { to: Target::AnyFixed(_), .. }))
+                && d.anywhere_before(|s| {
+                    matches!(
+                        s,
+                        Step::Bind {
+                            to: Target::AnyFixed(_),
+                            ..
+                        }
+                    )
+                })
                 && d.anywhere_before(|s| matches!(s, Step::Socket { v6: true, .. }))
                 && is_err(d.linux(), &["ConnectionRefused"])
         },
@@ -239,7 +246,10 @@ pub const KNOWN: &[Known] = &[
                 || (d.before(|s| is_shutdown(s, &[0, 1, 2]))
                     && matches!(
                         d.step(),
-                        Step::Connect { .. } | Step::Accept { .. } | Step::Listen { .. } | Step::Shutdown { .. }
+                        Step::Connect { .. }
+                            | Step::Accept { .. }
+                            | Step::Listen { .. }
+                            | Step::Shutdown { .. }
                     ))
         },
     },

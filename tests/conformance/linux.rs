@@ -186,7 +186,10 @@ fn step_out(ends: &mut [Option<End>], names: &mut Names, i: usize, step: &Step) 
     };
     let until = deadline();
     let r: Result<Out, Out> = match *step {
-        Step::Bind { to, .. } => s.bind(&addr_of(ends, names, to, v6)).map(|()| Out::Done).map_err(err),
+        Step::Bind { to, .. } => s
+            .bind(&addr_of(ends, names, to, v6))
+            .map(|()| Out::Done)
+            .map_err(err),
         Step::Listen { n, .. } => s.listen(n as i32).map(|()| Out::Done).map_err(err),
         Step::Connect { to, .. } => connect(s, mode, &addr_of(ends, names, to, v6)),
         Step::Accept { .. } => match call(mode, until, || s.accept()) {

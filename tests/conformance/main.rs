@@ -31,7 +31,12 @@ fn judge(p: &[Step], linux: &[Out], smol: &[Out], seen: &mut Vec<&'static str>) 
         if linux[at] == smol[at] {
             continue;
         }
-        let d = Diff { program: p, at, linux, smol };
+        let d = Diff {
+            program: p,
+            at,
+            linux,
+            smol,
+        };
         match recognise(&d) {
             Some(k) => {
                 seen.push(k.id);

@@ -45,7 +45,7 @@ pub fn errno_name(errno: i32) -> String {
         97 | 95 => "Unsupported", // EAFNOSUPPORT, EOPNOTSUPP
         9 => "BadDescriptor",
         105 => "NoBufferSpace",
-        90 => "MessageTooLong", // EMSGSIZE
+        90 => "MessageTooLong",      // EMSGSIZE
         89 => "DestinationRequired", // EDESTADDRREQ
         103 => "ConnectionAborted",
         _ => return format!("Errno({errno})"),

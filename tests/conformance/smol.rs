@@ -6,7 +6,9 @@ use crate::gen::{payload, Mode, Step, FIXED_PORTS, SLOTS, SMALL_TIMEOUT_MS, SOCK
 use crate::normalise::{resolve, Names, Out};
 use smolsock::smoltcp::phy::{Loopback, Medium};
 use smolsock::smoltcp::time::Duration;
-use smolsock::{Clock, Config, Domain, Error, Shutdown, SimClock, Socket, Stack, StackResources, Type};
+use smolsock::{
+    Clock, Config, Domain, Error, Shutdown, SimClock, Socket, Stack, StackResources, Type,
+};
 use std::net::SocketAddr;
 
 /// The fixed ports on this side.
@@ -126,11 +128,13 @@ fn step_out<'s, 'a>(
     let (s, v6) = (&end.sock, end.v6);
     let to_smol = |a: SocketAddr| -> smolsock::SockAddr { a };
     let r: Result<Out, Error> = match *step {
-        Step::Bind { to, .. } => s.bind(to_smol(addr_of(ends, names, to, v6))).map(|()| Out::Done),
+        Step::Bind { to, .. } => s
+            .bind(to_smol(addr_of(ends, names, to, v6)))
+            .map(|()| Out::Done),
         Step::Listen { n, .. } => s.listen(n as usize).map(|_| Out::Done),
-        Step::Connect { to, .. } => {
-            s.connect(to_smol(addr_of(ends, names, to, v6))).map(|()| Out::Done)
-        }
+        Step::Connect { to, .. } => s
+            .connect(to_smol(addr_of(ends, names, to, v6)))
+            .map(|()| Out::Done),
         Step::Accept { .. } => match s.accept() {
             Ok((conn, peer)) => {
                 let peer = names.name(peer);
