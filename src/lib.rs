@@ -47,7 +47,9 @@ pub use resolve::parse_literal;
 pub use resources::StackResources;
 #[cfg(feature = "udp")]
 pub use resources::UDP_PACKETS;
-pub use socket::{Domain, Shutdown, Socket, Type};
+#[cfg(feature = "dns")]
+pub use socket::ConnectError;
+pub use socket::{Domain, Events, Interest, MsgFlags, Shutdown, Socket, TcpKeepalive, Type};
 pub use stack::Stack;
 #[cfg(feature = "std")]
 pub use time::StdClock;

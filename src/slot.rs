@@ -3,6 +3,7 @@
 use crate::error::Error;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
+use smoltcp::time::Duration;
 use smoltcp::wire::{IpAddress, IpEndpoint};
 
 /// Most slots a stack can have: slot indices are `u16`, and `u16::MAX`
@@ -50,6 +51,54 @@ pub(crate) mod flag {
     pub const NODELAY: u8 = 128;
 }
 
+/// Options beyond the flags (socket2's names), kept per slot so that a
+/// listener's reach the sockets it accepts. Seconds, as Linux's are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Opts {
+    /// `SO_KEEPALIVE`.
+    pub keepalive: bool,
+    /// `TCP_KEEPIDLE`, `TCP_KEEPINTVL` (s), `TCP_KEEPCNT`.
+    pub keep_idle: u16,
+    pub keep_intvl: u16,
+    pub keep_cnt: u8,
+    /// `IP_TTL` / `IPV6_UNICAST_HOPS`; 0: the default (64).
+    pub ttl: u8,
+    /// `SO_LINGER` (s); `None`: off.
+    pub linger: Option<u16>,
+}
+
+impl Opts {
+    /// Linux's defaults: keep-alive off, 7200 s idle, 75 s apart, 9 probes.
+    pub const DEFAULT: Opts = Opts {
+        keepalive: false,
+        keep_idle: 7200,
+        keep_intvl: 75,
+        keep_cnt: 9,
+        ttl: 0,
+        linger: None,
+    };
+
+    /// smoltcp's keep-alive period (the first probe after `keep_idle` of
+    /// silence) and its timeout: the silence after which the connection
+    /// is dead, `keep_idle + keep_intvl × keep_cnt` as on Linux.
+    pub fn keepalive_timers(&self) -> (Option<Duration>, Option<Duration>) {
+        if !self.keepalive {
+            return (None, None);
+        }
+        let idle = u64::from(self.keep_idle);
+        let dead = idle + u64::from(self.keep_intvl) * u64::from(self.keep_cnt);
+        (
+            Some(Duration::from_secs(idle)),
+            Some(Duration::from_secs(dead)),
+        )
+    }
+
+    /// The hop limit for smoltcp (`None`: its default).
+    pub fn hop_limit(&self) -> Option<u8> {
+        (self.ttl != 0).then_some(self.ttl)
+    }
+}
+
 /// Per-slot state. Kept small: see `slot_overhead_bytes` in the benchmark.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
@@ -76,6 +125,8 @@ pub(crate) struct Slot {
     /// The peer: a connected UDP socket's default, a TCP connection's remote
     /// end (kept, so data that arrived before a reset still has its sender).
     pub peer: Option<IpEndpoint>,
+    /// Keep-alive, linger, TTL.
+    pub opts: Opts,
 }
 
 impl Slot {
@@ -92,6 +143,7 @@ impl Slot {
         last_state: State::Closed,
         pending: None,
         peer: None,
+        opts: Opts::DEFAULT,
     };
 
     pub fn has(&self, f: u8) -> bool {

@@ -44,6 +44,9 @@ pub(crate) enum Waiter {
     /// A name resolution (one at a time: the resolver has one socket).
     #[cfg_attr(not(feature = "dns"), allow(dead_code))]
     Dns,
+    /// Nothing in particular (a `select` on an empty set): woken with all
+    /// the others.
+    Any,
 }
 
 /// Wakers kept aside when a second task waits on the same socket in the same
@@ -115,6 +118,10 @@ impl<'a> Waiters<'a> {
                 Dir::Write => &pair[1],
             }),
             Waiter::Dns => Some(&self.dns),
+            Waiter::Any => {
+                self.keep(w.clone());
+                None
+            }
         };
         if let Some(displaced) = cell.and_then(|cell| register(cell, w)) {
             self.keep(displaced);

@@ -4,7 +4,8 @@
 
 use crate::addr::SockAddr;
 use crate::error::Result;
-use crate::socket::{Domain, Shutdown, Socket, Type};
+use crate::socket::flags::call_timeout;
+use crate::socket::{Domain, MsgFlags, Shutdown, Socket, Type};
 use crate::stack::Stack;
 use crate::waiters::{Dir, Waiter};
 use core::time::Duration;
@@ -96,6 +97,28 @@ impl<'s, 'a> AsyncSocket<'s, 'a> {
         s.connect_end(r, started)
     }
 
+    /// tokio's `readable`: resolves when a `recv` (or a listener's
+    /// `accept`) would not wait: data, end of stream, an error to report, a
+    /// connection waiting ([`Events::READ`](crate::Events::READ) of
+    /// [`Stack::select`]). Waits for ever, whatever the socket's timeout.
+    pub async fn readable(&self) -> Result<()> {
+        self.ready(crate::Events::READ).await
+    }
+
+    /// tokio's `writable`: resolves when a `send` would not wait: room in
+    /// the send buffer, a non-blocking `connect` finished (then
+    /// [`Socket::take_error`] tells how), an error to report
+    /// ([`Events::WRITE`](crate::Events::WRITE) of [`Stack::select`]).
+    pub async fn writable(&self) -> Result<()> {
+        self.ready(crate::Events::WRITE).await
+    }
+
+    async fn ready(&self, want: crate::Events) -> Result<()> {
+        let s = &self.socket;
+        let op = s.ready_op(want);
+        s.stack().wait_async(self.waiter(op.dir), None, op).await
+    }
+
     /// Python's `recv(bufsize)`: `Ok(0)` only at end of stream (or for an
     /// empty `buf`).
     pub async fn recv(&self, buf: &mut [u8]) -> Result<usize> {
@@ -105,10 +128,54 @@ impl<'s, 'a> AsyncSocket<'s, 'a> {
     /// Python's `recvfrom(bufsize)`, as [`Socket::recv_from`].
     pub async fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
         let s = &self.socket;
-        let op = s.recv_from_op(buf);
+        let op = s.recv_from_op(buf, crate::socket::MsgFlags::EMPTY);
         s.stack()
             .wait_async(self.waiter(op.dir), s.timeout(), op)
             .await
+    }
+
+    /// Python's `recv(bufsize, flags)`, as [`Socket::recv_with_flags`].
+    pub async fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
+        self.recv_from_with_flags(buf, flags).await.map(|(n, _)| n)
+    }
+
+    /// Python's `recvfrom(bufsize, flags)`, as [`Socket::recv_from_with_flags`].
+    pub async fn recv_from_with_flags(
+        &self,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> Result<(usize, SockAddr)> {
+        let s = &self.socket;
+        let timeout = call_timeout(flags, s.timeout())?;
+        let all = flags.contains(MsgFlags::WAITALL) && s.is_stream();
+        if all && !flags.contains(MsgFlags::PEEK) {
+            let got = core::cell::Cell::new(0);
+            let op = s.recv_all_op(buf, &got);
+            let r = s.stack().wait_async(self.waiter(op.dir), timeout, op).await;
+            return s.recv_all_end(r, got.get());
+        }
+        let op = s.recv_from_op(buf, flags);
+        let r = s.stack().wait_async(self.waiter(op.dir), timeout, op).await;
+        match r {
+            // `PEEK | WAITALL` cut short: what is there, as Linux.
+            Err(crate::Error::TimedOut) if all => {
+                s.recv_from_with_flags(buf, MsgFlags::PEEK | MsgFlags::DONTWAIT)
+            }
+            r => r,
+        }
+    }
+
+    /// socket2's `peek`, as [`Socket::peek`].
+    pub async fn peek(&self, buf: &mut [u8]) -> Result<usize> {
+        self.recv_with_flags(buf, MsgFlags::PEEK).await
+    }
+
+    /// Python's `send(data, flags)`, as [`Socket::send_with_flags`].
+    pub async fn send_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<usize> {
+        let s = &self.socket;
+        let timeout = call_timeout(flags, s.timeout())?;
+        let op = s.send_op(data)?;
+        s.stack().wait_async(self.waiter(op.dir), timeout, op).await
     }
 
     /// Python's `send(data)`: the count queued (maybe less than `data.len()`).

@@ -157,6 +157,12 @@ impl Inner<'_> {
         ready.map(|(_, m)| m)
     }
 
+    /// Would `accept` on the listener `head_id` return at once: is an
+    /// established connection waiting?
+    pub fn accept_ready(&self, head_id: SlotId) -> bool {
+        self.oldest_ready(head_id.index as usize).is_some()
+    }
+
     /// `accept` on the listener `head_id`: the oldest established connection
     /// as a new user slot and its peer, or `Ok(None)` if none is ready yet.
     pub fn accept(&mut self, head_id: SlotId) -> Result<Option<(SlotId, IpEndpoint)>> {

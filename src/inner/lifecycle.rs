@@ -75,9 +75,20 @@ impl<'a> Inner<'a> {
         };
         self.edit(i, |s| s.reuse(owner));
         // A reused smoltcp socket keeps its options: give each owner defaults.
-        if kind == Kind::Tcp {
-            if let Ok(t) = self.tcp_at(i) {
-                defaults(t);
+        match kind {
+            Kind::Tcp => {
+                if let Ok(t) = self.tcp_at(i) {
+                    defaults(t);
+                }
+            }
+            #[cfg(feature = "udp")]
+            Kind::Udp => {
+                let h = self.slots.get(i).and_then(|s| s.handle);
+                if let Some(u) = h.and_then(|h| {
+                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, h)
+                }) {
+                    u.set_hop_limit(None);
+                }
             }
         }
         Ok(i)
@@ -271,11 +282,16 @@ impl<'a> Inner<'a> {
             s.flags = (h.flags & (flag::REUSE | flag::V6 | flag::NODELAY)) | flag::CONNECTED;
             s.last_state = state;
             s.peer = Some(peer);
+            s.opts = h.opts;
         });
-        // Like Linux, an accepted socket inherits TCP_NODELAY from its listener.
+        // Like Linux, an accepted socket inherits TCP_NODELAY, keep-alive,
+        // linger and TTL from its listener.
         if let Ok(t) = self.tcp_at(d) {
             t.set_nagle_enabled(!h.has(flag::NODELAY));
-            t.set_timeout(None);
+            let (probe, dead) = h.opts.keepalive_timers();
+            t.set_keep_alive(probe);
+            t.set_timeout(dead);
+            t.set_hop_limit(h.opts.hop_limit());
         }
         self.id_of(d)
     }
@@ -320,6 +336,7 @@ impl<'a> Inner<'a> {
 fn defaults(t: &mut tcp::Socket<'_>) {
     t.set_timeout(None);
     t.set_keep_alive(None);
+    t.set_hop_limit(None);
     t.set_nagle_enabled(true);
     t.set_ack_delay(ACK_DELAY);
 }

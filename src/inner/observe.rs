@@ -184,9 +184,10 @@ impl Inner<'_> {
                 && s.last_state == State::SynSent
                 && state != State::Closed
             {
-                // Connected: the connect give-up timer no longer applies.
+                // Connected: the connect give-up timer no longer applies
+                // (a keep-alive's does).
                 if let Ok(t) = self.tcp_at(i) {
-                    t.set_timeout(None);
+                    t.set_timeout(s.opts.keepalive_timers().1);
                 }
             } else if s.owner == Owner::User && state == State::Closed {
                 match s.last_state {
@@ -208,6 +209,11 @@ impl Inner<'_> {
                         self.edit(i, |s| s.pending = Some(Error::TimedOut));
                     }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
+                    // smoltcp's timeout closed it in egress: the keep-alive
+                    // heard nothing back (Linux's ETIMEDOUT), reported once.
+                    _ if phase == Phase::Egress => {
+                        self.edit(i, |s| s.pending = Some(Error::TimedOut));
+                    }
                     // Reported once (Linux's sk_err), then EOF / broken
                     // pipe. After the peer's FIN (CLOSE-WAIT) Linux reports
                     // it as EPIPE: EOF stays EOF, send is a broken pipe.
@@ -224,7 +230,8 @@ impl Inner<'_> {
             }
             if s.owner == Owner::User && fin_unacked(state) != fin_unacked(s.last_state) {
                 if let Ok(t) = self.tcp_at(i) {
-                    t.set_timeout(fin_unacked(state).then_some(FIN_GIVE_UP));
+                    let keep = s.opts.keepalive_timers().1;
+                    t.set_timeout(fin_unacked(state).then_some(FIN_GIVE_UP).or(keep));
                 }
             }
             self.edit(i, |s| s.last_state = state);

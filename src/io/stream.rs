@@ -5,22 +5,12 @@ use crate::error::{Error, Result};
 use crate::socket::Socket;
 use core::time::Duration;
 
-/// Run `f` with the socket non-blocking, then restore its timeout.
-fn at_once<R>(s: &Socket<'_, '_>, f: impl FnOnce(&Socket<'_, '_>) -> Result<R>) -> Result<R> {
-    let saved = s.timeout();
-    s.set_timeout(Some(Duration::ZERO))?;
-    let r = f(s);
-    // Only a closed handle refuses; `r` already says so.
-    let _ = s.set_timeout(saved);
-    r
-}
-
 /// `read`: some bytes, `Ok(0)` only at end of stream or for an empty `buf`.
 /// A datagram socket is [`Error::Unsupported`].
 pub(crate) fn read(s: &Socket<'_, '_>, buf: &mut [u8]) -> Result<usize> {
     if buf.is_empty() {
         // Never blocks: only report what a read would fail with now.
-        return match at_once(s, |s| s.recv_with(|_| 0)) {
+        return match s.recv_with_in(Some(Duration::ZERO), |_| 0) {
             Ok(_) | Err(Error::WouldBlock) => Ok(0),
             Err(e) => Err(e),
         };
@@ -39,7 +29,7 @@ pub(crate) fn read(s: &Socket<'_, '_>, buf: &mut [u8]) -> Result<usize> {
 /// `write`: at least one byte of a non-empty `buf` queued, or an error.
 pub(crate) fn write(s: &Socket<'_, '_>, buf: &[u8]) -> Result<usize> {
     if buf.is_empty() {
-        return match at_once(s, |s| s.send_with(|_| 0)) {
+        return match s.send_with_in(Some(Duration::ZERO), |_| 0) {
             Ok(_) | Err(Error::WouldBlock) => Ok(0),
             Err(e) => Err(e),
         };

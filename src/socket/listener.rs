@@ -6,7 +6,7 @@ use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::slot::{flag, Kind, SlotId};
-use crate::stack::{Op, Step};
+use crate::stack::{Op, TryResult};
 use smoltcp::wire::IpEndpoint;
 
 impl<'s, 'a> Socket<'s, 'a> {
@@ -52,9 +52,11 @@ impl<'s, 'a> Socket<'s, 'a> {
     }
 
     /// Waiting for the oldest established member of the backlog.
-    pub(crate) fn accept_op(&self) -> Op<impl Step<'a, (SlotId, IpEndpoint)>> {
+    pub(crate) fn accept_op(
+        &self,
+    ) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<(SlotId, IpEndpoint)>> {
         let id = self.id.get();
-        Op::read(move |i: &mut Inner<'a>| i.accept(id))
+        Op::read(move |core: &mut Inner<'a>| core.accept(id))
     }
 
     /// The accepted connection as a (blocking) socket, and its peer.

@@ -4,11 +4,23 @@
 //! addresses, close). TCP operations are in `tcp.rs`, the listen backlog in
 //! `listener.rs`, datagrams in `udp.rs`; each kind-specific call dispatches here.
 
+#[cfg(feature = "dns")]
+mod create;
+mod events;
+pub(crate) mod flags;
 mod listener;
 mod ops;
+mod options;
+mod select;
 mod tcp;
 #[cfg(feature = "udp")]
 mod udp;
+
+#[cfg(feature = "dns")]
+pub use create::ConnectError;
+pub use events::{Events, Interest};
+pub use flags::MsgFlags;
+pub use options::TcpKeepalive;
 
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
@@ -314,7 +326,8 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// address, which the socket keeps: bytes that arrived before a reset are
     /// still returned with their sender.
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SockAddr)> {
-        self.stack.block(self.timeout.get(), self.recv_from_op(buf))
+        self.stack
+            .block(self.timeout.get(), self.recv_from_op(buf, MsgFlags::EMPTY))
     }
 
     /// Python's `send(data)`: the count queued, which may be less than
@@ -365,6 +378,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Inside a closure that holds the stack (`recv_with`, …) the handle is
     /// closed at once and the slot as soon as the closure returns.
     pub fn close(&self) -> Result<()> {
+        if self.id.get() != SlotId::CLOSED {
+            self.linger_before_close();
+        }
         let id = self.id.replace(SlotId::CLOSED);
         if id != SlotId::CLOSED {
             self.stack.close_slot(id);

@@ -1,12 +1,13 @@
 //! TCP: connect, recv, send, send_all, shutdown.
 
+use super::events::Events;
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::slot::{flag, Kind, Slot, SlotId};
 use crate::socket::Shutdown;
-use crate::stack::{Op, Step};
+use crate::stack::{Op, TryResult};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
@@ -17,7 +18,7 @@ pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_sec
 /// The background error (a refused or timed-out connect), reported once.
 /// A reset is not taken here: it comes after the bytes that arrived before
 /// it (`recv_state`, `send_state` report it).
-fn take_pending(s: &mut Slot) -> Option<Error> {
+pub(super) fn take_pending(s: &mut Slot) -> Option<Error> {
     if s.pending == Some(Error::ConnectionReset) {
         return None;
     }
@@ -40,7 +41,7 @@ fn ready_socket<'s, 'a>(
 }
 
 /// The outcome, if any yet, of a socket's connection attempt.
-fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> Result<Option<()>> {
+fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> TryResult<()> {
     if let Some(e) = take_pending(s) {
         return Err(e);
     }
@@ -115,7 +116,7 @@ fn try_recv(
     id: SlotId,
     empty: bool,
     read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
-) -> Result<Option<(usize, IpEndpoint)>> {
+) -> TryResult<(usize, IpEndpoint)> {
     let (s, t) = ready_socket(i, id)?;
     if s.is_listener() || !(s.has(flag::CONNECTED) || s.has(flag::SHUT_RD)) {
         return Err(Error::NotConnected);
@@ -144,7 +145,7 @@ fn try_send_with(
     i: &mut Inner<'_>,
     id: SlotId,
     write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
-) -> Result<Option<usize>> {
+) -> TryResult<usize> {
     let (s, t) = ready_socket(i, id)?;
     match reported(s, send_state(s, t))? {
         Some(()) => write(t),
@@ -153,12 +154,152 @@ fn try_send_with(
 }
 
 /// Try to queue `data` now: `Some(n)` with n > 0, or `None` (wait).
-fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> Result<Option<usize>> {
+fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
     try_send_with(i, id, |t| match t.send_slice(data) {
         Ok(0) => Ok(None),
         Ok(n) => Ok(Some(n)),
         Err(_) => Err(Error::BrokenPipe),
     })
+}
+
+/// What a TCP socket is ready for now (poll(2)'s answer, Linux's
+/// `tcp_poll`): a listener is readable with a connection waiting; otherwise
+/// READ when a `recv` would not block, WRITE when a `send` would not block
+/// (an error to report counts for both), ERROR with a pending error or a
+/// reset, HANGUP when both directions are closed or the socket is closed.
+pub(super) fn events(core: &mut Inner<'_>, id: SlotId) -> Result<Events> {
+    if core.slot(id)?.is_listener() {
+        return Ok(if core.accept_ready(id) {
+            Events::READ
+        } else {
+            Events::EMPTY
+        });
+    }
+    let (s, t) = core.tcp(id)?;
+    let mut ev = Events::EMPTY;
+    let reset = s.has(flag::RESET) && t.state() == State::Closed;
+    if s.pending.is_some() || reset {
+        ev |= Events::ERROR | Events::READ | Events::WRITE;
+    }
+    if !matches!(recv_state(s, t), Ok(None)) {
+        ev |= Events::READ;
+    }
+    match send_state(s, t) {
+        Ok(Some(())) if t.can_send() => ev |= Events::WRITE,
+        Ok(_) => {}
+        Err(_) => ev |= Events::WRITE,
+    }
+    let peer_done = matches!(
+        t.state(),
+        State::CloseWait | State::LastAck | State::Closing | State::TimeWait
+    );
+    let both_shut = (peer_done || s.has(flag::SHUT_RD)) && s.has(flag::SHUT_WR);
+    if both_shut || t.state() == State::Closed {
+        ev |= Events::HANGUP;
+    }
+    Ok(ev)
+}
+
+/// How a `recv` treats the bytes: taken, left (`MSG_PEEK`), or left once
+/// `buf` can be filled or the stream ends (`MSG_PEEK | MSG_WAITALL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RecvMode {
+    Consume,
+    Peek,
+    PeekAll,
+}
+
+/// `recv`'s step: bytes, with the peer they came from.
+pub(super) fn recv_from(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    buf: &mut [u8],
+    take: RecvMode,
+) -> TryResult<(usize, SockAddr)> {
+    if take == RecvMode::PeekAll {
+        let (s, t) = core.tcp(id)?;
+        let short = t.recv_queue() < buf.len() && t.may_recv();
+        if short && s.pending.is_none() && !s.has(flag::SHUT_RD) {
+            return Ok(None);
+        }
+    }
+    let r = try_recv(core, id, buf.is_empty(), |t| {
+        if take == RecvMode::Consume {
+            t.recv_slice(buf)
+        } else {
+            t.peek_slice(buf)
+        }
+        .map_err(|_| Error::NotConnected)
+    })?;
+    Ok(r.map(|(n, peer)| (n, addr::sockaddr(peer))))
+}
+
+/// `recv`'s step with `MSG_WAITALL`: fill `buf` (`got` counts what came so
+/// far) until it is full or the stream ends; the caller returns `got` when
+/// the wait ends early with something received, as Linux does.
+pub(super) fn recv_all(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    buf: &mut [u8],
+    got: &core::cell::Cell<usize>,
+) -> TryResult<(usize, SockAddr)> {
+    loop {
+        let n = got.get();
+        let rest = buf.get_mut(n..).unwrap_or_default();
+        let r = try_recv(core, id, rest.is_empty(), |t| {
+            t.recv_slice(rest).map_err(|_| Error::NotConnected)
+        })?;
+        match r {
+            // Full, or end of stream.
+            Some((0, peer)) => return Ok(Some((n, addr::sockaddr(peer)))),
+            // More may be buffered (the ring buffer wrapped).
+            Some((k, _)) => got.set(n + k),
+            None => return Ok(None),
+        }
+    }
+}
+
+/// `send`'s step: queue what fits of `data` (nothing to wait for when empty).
+pub(super) fn send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
+    if data.is_empty() {
+        // Linux's send(b""): the socket's state decides (an error, or 0 at
+        // once, even before the handshake is done).
+        return try_send_with(core, id, |_| Ok(Some(0))).map(|n| Some(n.unwrap_or(0)));
+    }
+    try_send(core, id, data)
+}
+
+/// `send_all`'s step: queue the rest of `data` after the `sent` bytes
+/// already queued, as room frees up.
+pub(super) fn send_all(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    data: &[u8],
+    sent: &mut usize,
+) -> TryResult<()> {
+    if data.is_empty() {
+        // Python's sendall(b"") is one send(b"").
+        return try_send_with(core, id, |_| Ok(Some(0))).map(|_| Some(()));
+    }
+    while let Some(rest) = data.get(*sent..).filter(|r| !r.is_empty()) {
+        match try_send(core, id, rest)? {
+            Some(n) => *sent += n,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(()))
+}
+
+/// `flush`'s step: done when the peer has acknowledged every byte sent.
+pub(super) fn flush(core: &mut Inner<'_>, id: SlotId) -> TryResult<()> {
+    let (s, t) = ready_socket(core, id)?;
+    match t.state() {
+        _ if s.is_listener() || !s.has(flag::CONNECTED) => Err(Error::BrokenPipe),
+        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        _ if t.send_queue() == 0 => Ok(Some(())),
+        State::Closed | State::TimeWait => Err(Error::BrokenPipe),
+        _ => Ok(None),
+    }
 }
 
 impl<'a> Socket<'_, 'a> {
@@ -226,10 +367,10 @@ impl<'a> Socket<'_, 'a> {
 
     /// Waiting for a TCP connection's outcome (`connect`'s second step;
     /// the first is `connect_begin`).
-    pub(crate) fn connect_op(&self) -> Op<impl Step<'a, ()>> {
+    pub(crate) fn connect_op(&self) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<()>> {
         let id = self.id.get();
-        Op::write(move |i: &mut Inner<'a>| {
-            let (s, t) = i.tcp(id)?;
+        Op::write(move |core: &mut Inner<'a>| {
+            let (s, t) = core.tcp(id)?;
             let r = connect_outcome(s, t);
             if !matches!(r, Ok(None)) {
                 s.set(flag::CONNECTING, false);
@@ -248,24 +389,6 @@ impl<'a> Socket<'_, 'a> {
         r
     }
 
-    /// `recv` with the peer the bytes came from.
-    pub(super) fn tcp_recv_op<'b>(
-        &'b self,
-        buf: &'b mut [u8],
-    ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
-        let empty = buf.is_empty();
-        let id = self.id.get();
-        Op::read(move |i: &mut Inner<'a>| {
-            let r = try_recv(i, id, empty, |t| {
-                t.recv_slice(buf).map_err(|_| Error::NotConnected)
-            })?;
-            Ok(r.map(|(n, peer)| (n, addr::sockaddr(peer))))
-        })
-        .data(false)
-    }
-}
-
-impl<'a> Socket<'_, 'a> {
     /// Zero-copy `recv`: waits like [`recv`](Self::recv), then calls `f` once
     /// with received bytes in place (a contiguous part of the receive buffer;
     /// call again for more). `f` returns how many it consumed, which is
@@ -275,6 +398,16 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::Busy`]; closing or dropping a socket there is deferred until
     /// `f` returns.
     pub fn recv_with(&self, f: impl FnOnce(&[u8]) -> usize) -> Result<usize> {
+        self.recv_with_in(self.timeout.get(), f)
+    }
+
+    /// [`recv_with`](Self::recv_with) within `timeout` instead of the
+    /// socket's own (`Some(0)`: this call only does not wait).
+    pub(crate) fn recv_with_in(
+        &self,
+        timeout: crate::stack::Timeout,
+        f: impl FnOnce(&[u8]) -> usize,
+    ) -> Result<usize> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
@@ -289,9 +422,7 @@ impl<'a> Socket<'_, 'a> {
                 .map_err(|_| Error::NotConnected)
             })
         });
-        self.stack
-            .block(self.timeout.get(), op.data(false))
-            .map(|(n, _)| n)
+        self.stack.block(timeout, op.data(false)).map(|(n, _)| n)
     }
 
     /// Zero-copy `send`: waits like [`send`](Self::send) for room, then calls
@@ -302,6 +433,16 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::Busy`]; closing or dropping a socket there is deferred until
     /// `f` returns.
     pub fn send_with(&self, f: impl FnOnce(&mut [u8]) -> usize) -> Result<usize> {
+        self.send_with_in(self.timeout.get(), f)
+    }
+
+    /// [`send_with`](Self::send_with) within `timeout` instead of the
+    /// socket's own (`Some(0)`: this call only does not wait).
+    pub(crate) fn send_with_in(
+        &self,
+        timeout: crate::stack::Timeout,
+        f: impl FnOnce(&mut [u8]) -> usize,
+    ) -> Result<usize> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
@@ -321,56 +462,7 @@ impl<'a> Socket<'_, 'a> {
                 .map_err(|_| Error::BrokenPipe)
             })
         });
-        self.stack.block(self.timeout.get(), op.data(true))
-    }
-
-    /// `send`: queue what fits of `data` (nothing to wait for when empty).
-    pub(super) fn tcp_send_op<'b>(&self, data: &'b [u8]) -> Op<impl Step<'a, usize> + 'b> {
-        let id = self.id.get();
-        Op::write(move |i: &mut Inner<'a>| {
-            if data.is_empty() {
-                // Linux's send(b""): the socket's state decides (an error,
-                // or 0 at once, even before the handshake is done).
-                return try_send_with(i, id, |_| Ok(Some(0))).map(|n| Some(n.unwrap_or(0)));
-            }
-            try_send(i, id, data)
-        })
-        .data(true)
-    }
-
-    /// `send_all`: queue all of `data`, as room frees up.
-    pub(super) fn tcp_send_all_op<'b>(&self, data: &'b [u8]) -> Op<impl Step<'a, ()> + 'b> {
-        let id = self.id.get();
-        let mut sent = 0;
-        Op::write(move |i: &mut Inner<'a>| {
-            if data.is_empty() {
-                // Python's sendall(b"") is one send(b"").
-                return try_send_with(i, id, |_| Ok(Some(0))).map(|_| Some(()));
-            }
-            while let Some(rest) = data.get(sent..).filter(|r| !r.is_empty()) {
-                match try_send(i, id, rest)? {
-                    Some(n) => sent += n,
-                    None => return Ok(None),
-                }
-            }
-            Ok(Some(()))
-        })
-        .data(true)
-    }
-
-    /// `flush`: until the peer has acknowledged every byte sent.
-    pub(super) fn tcp_flush_op(&self) -> Op<impl Step<'a, ()>> {
-        let id = self.id.get();
-        Op::write(move |i: &mut Inner<'a>| {
-            let (s, t) = ready_socket(i, id)?;
-            match t.state() {
-                _ if s.is_listener() || !s.has(flag::CONNECTED) => Err(Error::BrokenPipe),
-                State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
-                _ if t.send_queue() == 0 => Ok(Some(())),
-                State::Closed | State::TimeWait => Err(Error::BrokenPipe),
-                _ => Ok(None),
-            }
-        })
+        self.stack.block(timeout, op.data(true))
     }
 
     /// Would a `recv` (`write == false`) or a `send` return at once, with

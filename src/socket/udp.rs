@@ -1,12 +1,13 @@
 //! UDP: datagrams with Python's `sendto` / `recvfrom` semantics.
 
+use super::events::Events;
 use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
-use crate::slot::flag;
+use crate::slot::{flag, SlotId};
 use crate::socket::Shutdown;
-use crate::stack::{Op, Step};
+use crate::stack::TryResult;
 use smoltcp::socket::udp::{RecvError, SendError};
 use smoltcp::wire::IpEndpoint;
 
@@ -43,14 +44,6 @@ impl<'a> Socket<'_, 'a> {
         })
     }
 
-    /// The default peer of `send`: bound first, as Linux binds a port
-    /// before it finds there is no peer (`EDESTADDRREQ`, here
-    /// [`Error::NotConnected`]).
-    pub(super) fn udp_default_destination(&self) -> Result<IpEndpoint> {
-        self.autobind()?;
-        self.udp_destination(self.udp_peer()?)
-    }
-
     /// Check `to` and bind if needed: the endpoint a datagram goes to.
     pub(super) fn udp_destination(&self, to: SockAddr) -> Result<IpEndpoint> {
         self.check_family(to)?;
@@ -65,65 +58,6 @@ impl<'a> Socket<'_, 'a> {
             return Err(Error::AddrNotAvailable);
         }
         Ok(remote)
-    }
-
-    /// One datagram to `remote` (from [`udp_destination`](Self::udp_destination)).
-    pub(super) fn udp_send_op<'b>(
-        &self,
-        data: &'b [u8],
-        remote: IpEndpoint,
-    ) -> Op<impl Step<'a, usize> + 'b> {
-        let id = self.id.get();
-        Op::write(move |i: &mut Inner<'a>| {
-            if !i.has_source_for(&remote.addr) {
-                return Err(Error::AddrNotAvailable);
-            }
-            let (s, u) = i.udp(id)?;
-            if s.has(flag::SHUT_WR) {
-                return Err(Error::BrokenPipe);
-            }
-            if data.len() > u.payload_send_capacity() {
-                // Larger than the buffer can ever hold: Python's EMSGSIZE.
-                return Err(Error::InvalidInput);
-            }
-            match u.send_slice(data, remote) {
-                Ok(()) => Ok(Some(data.len())),
-                Err(SendError::BufferFull) => Ok(None),
-                Err(SendError::Unaddressable) => Err(Error::AddrNotAvailable),
-            }
-        })
-    }
-
-    /// One datagram into `buf`, truncated; on a connected socket, datagrams
-    /// from other than the peer are dropped (as Linux does).
-    pub(super) fn udp_recv_op<'b>(
-        &self,
-        buf: &'b mut [u8],
-    ) -> Op<impl Step<'a, (usize, SockAddr)> + 'b> {
-        let id = self.id.get();
-        Op::read(move |i: &mut Inner<'a>| {
-            let (s, u) = i.udp(id)?;
-            if s.has(flag::SHUT_RD) {
-                return Ok(Some((0, addr::unspecified(s.has(flag::V6), 0))));
-            }
-            let peer: Option<IpEndpoint> = s.peer;
-            loop {
-                match u.recv() {
-                    Ok((data, meta)) => {
-                        if peer.is_some_and(|p| p != meta.endpoint) {
-                            continue;
-                        }
-                        let n = data.len().min(buf.len());
-                        if let (Some(dst), Some(src)) = (buf.get_mut(..n), data.get(..n)) {
-                            dst.copy_from_slice(src);
-                        }
-                        return Ok(Some((n, addr::sockaddr(meta.endpoint))));
-                    }
-                    Err(RecvError::Exhausted) => return Ok(None),
-                    Err(RecvError::Truncated) => return Err(Error::InvalidInput),
-                }
-            }
-        })
     }
 
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
@@ -141,5 +75,91 @@ impl<'a> Socket<'_, 'a> {
             }
             Ok(())
         })
+    }
+}
+
+/// `send`'s step: one datagram to `remote` (from
+/// [`udp_destination`](Socket::udp_destination)).
+pub(super) fn send(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    data: &[u8],
+    remote: IpEndpoint,
+) -> TryResult<usize> {
+    if !core.has_source_for(&remote.addr) {
+        return Err(Error::AddrNotAvailable);
+    }
+    let (s, u) = core.udp(id)?;
+    if s.has(flag::SHUT_WR) {
+        return Err(Error::BrokenPipe);
+    }
+    if data.len() > u.payload_send_capacity() {
+        // Larger than the buffer can ever hold: Python's EMSGSIZE.
+        return Err(Error::InvalidInput);
+    }
+    match u.send_slice(data, remote) {
+        Ok(()) => Ok(Some(data.len())),
+        Err(SendError::BufferFull) => Ok(None),
+        Err(SendError::Unaddressable) => Err(Error::AddrNotAvailable),
+    }
+}
+
+/// What a UDP socket is ready for now: READ with a datagram waiting (or
+/// after `shutdown(Read)`), WRITE with room for a datagram (or after
+/// `shutdown(Write)`: the send fails at once), HANGUP when both directions
+/// are shut down (as Linux's `udp_poll`).
+pub(super) fn events(core: &mut Inner<'_>, id: SlotId) -> Result<Events> {
+    let (s, u) = core.udp(id)?;
+    let mut ev = Events::EMPTY;
+    if u.can_recv() || s.has(flag::SHUT_RD) {
+        ev |= Events::READ;
+    }
+    if u.can_send() || s.has(flag::SHUT_WR) {
+        ev |= Events::WRITE;
+    }
+    if s.has(flag::SHUT_RD) && s.has(flag::SHUT_WR) {
+        ev |= Events::HANGUP;
+    }
+    Ok(ev)
+}
+
+/// `recv`'s step: one datagram into `buf`, truncated; on a connected
+/// socket, datagrams from other than the peer are dropped (as Linux does).
+/// With `peek` the datagram stays for the next call (`MSG_PEEK`).
+pub(super) fn recv_from(
+    core: &mut Inner<'_>,
+    id: SlotId,
+    buf: &mut [u8],
+    peek: bool,
+) -> TryResult<(usize, SockAddr)> {
+    let (s, u) = core.udp(id)?;
+    if s.has(flag::SHUT_RD) {
+        return Ok(Some((0, addr::unspecified(s.has(flag::V6), 0))));
+    }
+    let peer: Option<IpEndpoint> = s.peer;
+    loop {
+        let next = if peek {
+            u.peek().map(|(d, m)| (d, *m))
+        } else {
+            u.recv()
+        };
+        match next {
+            Ok((data, meta)) => {
+                if peer.is_some_and(|p| p != meta.endpoint) {
+                    if peek {
+                        // Not the peer's: drop it, look at the next.
+                        let _ = u.recv();
+                    }
+                    continue;
+                }
+                let n = data.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), data.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                return Ok(Some((n, addr::sockaddr(meta.endpoint))));
+            }
+            Err(RecvError::Exhausted) => return Ok(None),
+            Err(RecvError::Truncated) => return Err(Error::InvalidInput),
+        }
     }
 }

@@ -9,9 +9,7 @@ mod wait;
 #[cfg(feature = "async")]
 mod wait_async;
 
-#[cfg(feature = "udp")]
-pub(crate) use wait::{one_of, OneOf};
-pub(crate) use wait::{Op, Step};
+pub(crate) use wait::{Op, TryResult};
 
 use crate::config::Config;
 use crate::error::{ConfigError, Error};

@@ -7,20 +7,17 @@ use crate::inner::Inner;
 use crate::time::{self, Idle};
 use crate::waiters::Dir;
 
-/// What an operation runs on the core: `Ok(Some(r))` done, `Ok(None)` not
-/// yet, or an error (a name for the closure type, for short signatures).
-pub(crate) trait Step<'a, T, E = crate::error::Error>:
-    FnMut(&mut Inner<'a>) -> Result<Option<T>, E>
-{
-}
-
-impl<'a, T, E, F: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>> Step<'a, T, E> for F {}
+/// What one try of an operation gives: `Ok(Some(r))` done, `Ok(None)` not
+/// yet, or an error.
+pub(crate) type TryResult<T, E = crate::error::Error> = Result<Option<T>, E>;
 
 /// One operation a call waits on. `run` returns `Ok(Some(r))` when done,
 /// `Ok(None)` for "not yet", or an error; it is the only place the call's
 /// socket rules live, whichever front end (blocking, async) drives it.
 pub(crate) struct Op<F> {
     pub run: F,
+    /// Which of the slot's async waiters waits on it.
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
     pub dir: Dir,
     /// Try once before any poll (the data calls): what is ready now (bytes
     /// already buffered, room already free) is done at once, as Linux's
@@ -50,29 +47,6 @@ impl<F> Op<F> {
         }
     }
 
-    /// The same operation with its result mapped through `f`.
-    #[cfg_attr(not(feature = "udp"), allow(dead_code))]
-    pub fn map<'a, T, U, E>(
-        self,
-        mut f: impl FnMut(T) -> U,
-    ) -> Op<impl FnMut(&mut Inner<'a>) -> Result<Option<U>, E>>
-    where
-        F: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
-    {
-        let Op {
-            mut run,
-            dir,
-            ready_first,
-            transmit,
-        } = self;
-        Op {
-            run: move |i: &mut Inner<'a>| run(i).map(|r| r.map(&mut f)),
-            dir,
-            ready_first,
-            transmit,
-        }
-    }
-
     /// A data call: one try before any poll; `transmit` what it queued.
     pub fn data(self, transmit: bool) -> Self {
         Op {
@@ -83,45 +57,12 @@ impl<F> Op<F> {
     }
 }
 
-/// One of two operations (a socket's TCP or its UDP form).
-#[cfg_attr(not(feature = "udp"), allow(dead_code))]
-pub(crate) enum OneOf<A, B> {
-    First(A),
-    Second(B),
-}
-
-/// One of two operations as one `Op` (the socket's kind picks it).
-#[cfg_attr(not(feature = "udp"), allow(dead_code))]
-pub(crate) fn one_of<'a, T, E, A, B>(
-    op: OneOf<Op<A>, Op<B>>,
-) -> Op<impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>>
-where
-    A: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
-    B: FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
-{
-    let (mut first, mut second, dir, ready_first, transmit) = match op {
-        OneOf::First(o) => (Some(o.run), None, o.dir, o.ready_first, o.transmit),
-        OneOf::Second(o) => (None, Some(o.run), o.dir, o.ready_first, o.transmit),
-    };
-    Op {
-        // Exactly one is set.
-        run: move |i: &mut Inner<'a>| match (&mut first, &mut second) {
-            (Some(f), _) => f(i),
-            (_, Some(g)) => g(i),
-            (None, None) => Ok(None),
-        },
-        dir,
-        ready_first,
-        transmit,
-    }
-}
-
 impl<'a> Stack<'a> {
     /// Run `op` to completion as a blocking call within `timeout`.
     pub(crate) fn block<T, E: From<WaitEnd>>(
         &self,
         timeout: Timeout,
-        op: Op<impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>>,
+        op: Op<impl FnMut(&mut Inner<'a>) -> TryResult<T, E>>,
     ) -> Result<T, E> {
         let Op {
             mut run,
@@ -144,9 +85,9 @@ impl<'a> Stack<'a> {
     /// goes out with the next poll (as after any `recv`).
     pub(crate) fn try_op<T, E: From<WaitEnd>>(
         &self,
-        run: &mut impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+        run: &mut impl FnMut(&mut Inner<'a>) -> TryResult<T, E>,
         transmit: bool,
-    ) -> Result<Option<T>, E> {
+    ) -> TryResult<T, E> {
         self.with::<_, E>(|i| {
             let r = run(i)?;
             if transmit && r.is_some() {
@@ -164,7 +105,7 @@ impl<'a> Stack<'a> {
     pub(crate) fn wait<T, E: From<WaitEnd>>(
         &self,
         timeout: Timeout,
-        mut op: impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>,
+        mut op: impl FnMut(&mut Inner<'a>) -> TryResult<T, E>,
     ) -> Result<T, E> {
         let mut now = self.clock.now();
         let deadline = time::deadline(now, timeout);

@@ -3,7 +3,7 @@
 //! tries the operation, and when that says "not yet" it registers its waker
 //! as the slot's reader or writer, with its deadline, and sleeps.
 
-use super::{Op, Stack, Timeout, WaitEnd};
+use super::{Op, Stack, Timeout, TryResult, WaitEnd};
 use crate::inner::Inner;
 use crate::time;
 use crate::waiters::Waiter;
@@ -18,7 +18,7 @@ impl<'a> Stack<'a> {
         &self,
         who: Waiter,
         timeout: Timeout,
-        op: Op<impl FnMut(&mut Inner<'a>) -> Result<Option<T>, E>>,
+        op: Op<impl FnMut(&mut Inner<'a>) -> TryResult<T, E>>,
     ) -> Result<T, E> {
         if timeout.is_some_and(|d| d.is_zero()) {
             return self.block(timeout, op);
@@ -58,6 +58,17 @@ impl<'a> Stack<'a> {
             }
         })
         .await
+    }
+
+    /// A future's waker waits as `who` until `deadline` (for a future that
+    /// waits on several slots at once: `select_async`).
+    pub(crate) fn wait_as(
+        &self,
+        who: Waiter,
+        w: &core::task::Waker,
+        deadline: Option<smoltcp::time::Instant>,
+    ) {
+        self.waiters.wait(who, w, deadline);
     }
 
     /// Wake the futures waiting on slot `index` (a call changed it).

@@ -399,6 +399,7 @@ pub fn pattern(stream: u8, offset: u64) -> u8 {
     (x >> 56) as u8
 }
 
+pub mod act_clock;
 pub mod async_util;
 pub mod http_async;
 pub mod sim_exec;

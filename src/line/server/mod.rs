@@ -2,8 +2,9 @@
 //!
 //! One state machine serves both styles. [`LineServer::poll`] never blocks
 //! (super-loop firmware calls it after `stack.poll(now)`); [`LineServer::run`]
-//! loops `poll` and between rounds makes one blocking socket call on what is
-//! worth waiting for, so it sleeps in the stack's wait loop (`blocking.rs`).
+//! loops `poll` and between rounds makes one [`Stack::select`] over the
+//! listener and every session, up to the first session deadline, so it
+//! sleeps in the stack's wait loop (`blocking.rs`).
 
 mod blocking;
 
@@ -23,9 +24,6 @@ const MAX_READS: usize = 8;
 /// session at a time (nobody else to give way to): 64 KiB, so `poll` still
 /// returns to the super-loop after a bounded amount of work.
 const SOLO_BUDGET: usize = 64 * 1024;
-/// With several things to watch, [`LineServer::run`] blocks on one of them
-/// at most this long before looking at the others.
-const MULTI_WAIT_SLICE: Duration = Duration::from_millis(10);
 /// Longest idle timeout honoured (longer ones are this).
 const MAX_IDLE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
