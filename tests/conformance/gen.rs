@@ -139,6 +139,30 @@ pub enum Step {
     PeerAddr {
         e: u8,
     },
+    /// `recv(cap, MSG_PEEK)`.
+    Peek {
+        e: u8,
+        cap: u16,
+    },
+    /// `recv(cap, MSG_DONTWAIT)`.
+    RecvDontWait {
+        e: u8,
+        cap: u16,
+    },
+    /// `select.select([s] if read, [s] if write, [], 0)`: (readable, writable).
+    Select {
+        e: u8,
+        read: bool,
+        write: bool,
+    },
+    /// `getsockopt(SO_ERROR)`.
+    TakeError {
+        e: u8,
+    },
+    /// `SO_LINGER` with a zero time (close resets).
+    Linger0 {
+        e: u8,
+    },
     /// The network quiesces.
     Settle,
 }
@@ -162,7 +186,12 @@ impl Step {
             | Step::SetMode { e, .. }
             | Step::Reuse { e, .. }
             | Step::LocalAddr { e }
-            | Step::PeerAddr { e } => e,
+            | Step::PeerAddr { e }
+            | Step::Peek { e, .. }
+            | Step::RecvDontWait { e, .. }
+            | Step::Select { e, .. }
+            | Step::TakeError { e }
+            | Step::Linger0 { e } => e,
             Step::Settle => return None,
         })
     }
@@ -347,6 +376,21 @@ pub fn program(r: &mut Rng) -> Vec<Step> {
             },
             74..=76 => Step::LocalAddr { e },
             77..=79 => Step::PeerAddr { e },
+            80..=81 => Step::Peek {
+                e,
+                cap: r.pick(&CAPS[1..]),
+            },
+            82 => Step::RecvDontWait {
+                e,
+                cap: r.pick(&CAPS),
+            },
+            83..=85 => Step::Select {
+                e,
+                read: r.chance(70),
+                write: r.chance(50),
+            },
+            86..=87 => Step::TakeError { e },
+            88 => Step::Linger0 { e },
             _ => Step::Settle,
         };
         steps.push(step);

@@ -144,8 +144,10 @@ pub const KNOWN: &[Known] = &[
         id: "recv-empty-closed",
         continues: true,
         matches: |d| {
-            matches!(d.step(), Step::Recv { cap: 0, .. })
-                && *d.linux() == Out::Data(Vec::new())
+            matches!(
+                d.step(),
+                Step::Recv { cap: 0, .. } | Step::RecvDontWait { cap: 0, .. }
+            ) && *d.linux() == Out::Data(Vec::new())
                 && is_err(d.smol(), &["BadDescriptor"])
         },
     },
@@ -187,6 +189,8 @@ pub const KNOWN: &[Known] = &[
                         | Step::PeerAddr { .. }
                         | Step::Recv { .. }
                         | Step::RecvFrom { .. }
+                        | Step::Peek { .. }
+                        | Step::RecvDontWait { .. }
                 )
         },
     },
@@ -199,7 +203,7 @@ pub const KNOWN: &[Known] = &[
                     || d.program[..d.at].iter().enumerate().any(|(i, s)| {
                         matches!(s, Step::Connect { .. })
                             && s.slot() == Some(e)
-                            && d.linux[i] != Out::Done
+                            && d.linux[i] != Out::Skipped
                     })
             };
             match d.step() {
@@ -219,21 +223,29 @@ pub const KNOWN: &[Known] = &[
         },
     },
     Known {
-        id: "listener-any-family",
+        id: "any-address-both-families",
         continues: false,
         matches: |d| {
-            matches!(d.step(), Step::Connect { .. })
-                && d.anywhere_before(|s| {
-                    matches!(
-                        s,
-                        Step::Bind {
-                            to: Target::AnyFixed(_),
-                            ..
-                        }
-                    )
-                })
-                && d.anywhere_before(|s| matches!(s, Step::Socket { v6: true, .. }))
-                && is_err(d.linux(), &["ConnectionRefused"])
+            d.anywhere_before(|s| {
+                matches!(
+                    s,
+                    Step::Bind {
+                        to: Target::AnyFixed(_) | Target::AnyZero,
+                        ..
+                    }
+                )
+            }) && d.anywhere_before(|s| matches!(s, Step::Socket { v6: true, .. }))
+                && d.anywhere_before(|s| matches!(s, Step::Socket { v6: false, .. }))
+                && matches!(
+                    d.step(),
+                    Step::Connect { .. }
+                        | Step::Bind { .. }
+                        | Step::Recv { .. }
+                        | Step::RecvFrom { .. }
+                        | Step::Peek { .. }
+                        | Step::RecvDontWait { .. }
+                        | Step::Select { .. }
+                )
         },
     },
     Known {
@@ -273,11 +285,25 @@ pub const KNOWN: &[Known] = &[
         },
     },
     Known {
+        id: "pending-error-after-close-wait-reset",
+        continues: false,
+        matches: |d| {
+            matches!(d.linux(), Out::Pending(Some(e)) if e == "BrokenPipe" || e == "ConnectionReset")
+                && *d.smol() == Out::Pending(None)
+        },
+    },
+    Known {
         id: "shutdown-read",
         continues: false,
         matches: |d| {
             d.before(|s| is_shutdown(s, &[0, 2]))
-                && matches!(d.step(), Step::Recv { .. } | Step::RecvFrom { .. })
+                && matches!(
+                    d.step(),
+                    Step::Recv { .. }
+                        | Step::RecvFrom { .. }
+                        | Step::Peek { .. }
+                        | Step::RecvDontWait { .. }
+                )
                 && matches!(d.smol(), Out::Data(v) | Out::From(v, _) if v.is_empty())
         },
     },
@@ -287,7 +313,13 @@ pub const KNOWN: &[Known] = &[
         matches: |d| {
             d.udp()
                 && d.before(|s| matches!(s, Step::Connect { .. }))
-                && matches!(d.step(), Step::Recv { .. } | Step::RecvFrom { .. })
+                && matches!(
+                    d.step(),
+                    Step::Recv { .. }
+                        | Step::RecvFrom { .. }
+                        | Step::Peek { .. }
+                        | Step::RecvDontWait { .. }
+                )
                 && matches!(d.linux(), Out::Data(_) | Out::From(..))
         },
     },
@@ -309,7 +341,18 @@ pub const KNOWN: &[Known] = &[
     Known {
         id: "udp-port-unreachable",
         continues: false,
-        matches: |d| d.udp() && is_err(d.linux(), &["ConnectionRefused"]),
+        matches: |d| {
+            d.udp()
+                && (is_err(d.linux(), &["ConnectionRefused"])
+                    || *d.linux() == Out::Pending(Some("ConnectionRefused".into()))
+                    || (matches!(d.step(), Step::Select { .. })
+                        && d.before(|s| {
+                            matches!(
+                                s,
+                                Step::Send { .. } | Step::SendAll { .. } | Step::SendTo { .. }
+                            )
+                        })))
+        },
     },
 ];
 

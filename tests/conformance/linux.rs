@@ -106,6 +106,45 @@ fn recv_into(s: &Socket, cap: usize, udp: bool) -> io::Result<(Vec<u8>, Option<S
     }
 }
 
+/// `recv(cap, MSG_PEEK)` through std's safe `peek` on a duplicate.
+fn peek(s: &Socket, cap: usize, udp: bool) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; cap];
+    let n = if udp {
+        std::net::UdpSocket::from(s.try_clone()?).peek(&mut buf)?
+    } else {
+        std::net::TcpStream::from(s.try_clone()?).peek(&mut buf)?
+    };
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Python's `select.select` with a zero timeout: poll(2), then select(2)'s
+/// sets (readable: IN, HUP, ERR; writable: OUT, ERR).
+fn select(s: &Socket, read: bool, write: bool) -> Out {
+    use std::os::fd::AsRawFd;
+    let mut events = 0;
+    if read {
+        events |= libc::POLLIN;
+    }
+    if write {
+        events |= libc::POLLOUT;
+    }
+    let mut p = libc::pollfd {
+        fd: s.as_raw_fd(),
+        events,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd on a descriptor this End owns, no wait.
+    #[allow(unsafe_code)]
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    if n < 0 {
+        return err(io::Error::last_os_error());
+    }
+    let r = read && p.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0;
+    let w = write && p.revents & (libc::POLLOUT | libc::POLLERR) != 0;
+    Out::Ready(r, w)
+}
+
 /// Run `program` with `fixed` as the fixed ports; one outcome per step.
 pub fn run(program: &[Step], fixed: [u16; FIXED_PORTS as usize]) -> Vec<Out> {
     let mut names = Names::new(fixed);
@@ -163,7 +202,9 @@ fn step_out(ends: &mut [Option<End>], names: &mut Names, i: usize, step: &Step) 
     let (v6, udp, mode) = (end.v6, end.udp, end.mode);
     // Python's layer before any system call.
     match *step {
-        Step::Recv { cap: 0, .. } => return Out::Data(Vec::new()),
+        Step::Recv { cap: 0, .. } | Step::RecvDontWait { cap: 0, .. } => {
+            return Out::Data(Vec::new())
+        }
         Step::Close { .. } => {
             if let Some(End { sock, .. }) = ends[e as usize].as_mut() {
                 *sock = None;
@@ -248,6 +289,26 @@ fn step_out(ends: &mut [Option<End>], names: &mut Names, i: usize, step: &Step) 
         Step::PeerAddr { .. } => s
             .peer_addr()
             .map(|a| Out::Addr(a.as_socket().map(|a| names.name(a)).unwrap_or_default()))
+            .map_err(err),
+        Step::Peek { cap, .. } => call(mode, until, || peek(s, cap as usize, udp)).map(Out::Data),
+        // The fd is non-blocking: MSG_DONTWAIT is one try whatever the mode.
+        Step::RecvDontWait { cap, .. } => {
+            call(Mode::NonBlocking, until, || recv_into(s, cap as usize, udp))
+                .map(|(d, _)| Out::Data(d))
+        }
+        Step::Select { read, write, .. } => Ok(select(s, read, write)),
+        Step::TakeError { .. } => s
+            .take_error()
+            .map(|e| {
+                Out::Pending(e.map(|e| match err(e) {
+                    Out::Err(n) => n,
+                    o => format!("{o:?}"),
+                }))
+            })
+            .map_err(err),
+        Step::Linger0 { .. } => s
+            .set_linger(Some(Duration::ZERO))
+            .map(|()| Out::Done)
             .map_err(err),
         Step::Socket { .. } | Step::Settle | Step::Close { .. } | Step::SetMode { .. } => {
             Ok(Out::Skipped)

@@ -24,6 +24,10 @@ pub enum Out {
     Addr(String),
     /// `accept`: the peer's address.
     Accepted(String),
+    /// `select`: (readable, writable).
+    Ready(bool, bool),
+    /// `getsockopt(SO_ERROR)`: the pending error's name, if any.
+    Pending(Option<String>),
     /// The error's name (smolsock's `Error` variant, or the errno's).
     Err(String),
 }

@@ -7,7 +7,8 @@ use crate::normalise::{resolve, Names, Out};
 use smolsock::smoltcp::phy::{Loopback, Medium};
 use smolsock::smoltcp::time::Duration;
 use smolsock::{
-    Clock, Config, Domain, Error, Shutdown, SimClock, Socket, Stack, StackResources, Type,
+    Clock, Config, Domain, Error, Events, Interest, MsgFlags, Shutdown, SimClock, Socket, Stack,
+    StackResources, Type,
 };
 use std::net::SocketAddr;
 
@@ -171,6 +172,44 @@ fn step_out<'s, 'a>(
         Step::Reuse { on, .. } => s.set_reuse_address(on).map(|()| Out::Done),
         Step::LocalAddr { .. } => s.local_addr().map(|a| Out::Addr(names.name(a))),
         Step::PeerAddr { .. } => s.peer_addr().map(|a| Out::Addr(names.name(a))),
+        Step::Peek { cap, .. } => {
+            let mut buf = vec![0u8; cap as usize];
+            s.recv_with_flags(&mut buf, MsgFlags::PEEK)
+                .map(|n| Out::Data(buf[..n].to_vec()))
+        }
+        Step::RecvDontWait { cap, .. } => {
+            let mut buf = vec![0u8; cap as usize];
+            s.recv_with_flags(&mut buf, MsgFlags::DONTWAIT)
+                .map(|n| Out::Data(buf[..n].to_vec()))
+        }
+        Step::Select { read, write, .. } => {
+            let mut want = Events::EMPTY;
+            if read {
+                want = want | Events::READ;
+            }
+            if write {
+                want = want | Events::WRITE;
+            }
+            let mut set = [Interest::new(s, want)];
+            stack
+                .select(&mut set, Some(std::time::Duration::ZERO))
+                .map(|_| {
+                    // select(2)'s sets: an error or hang-up is readable, an
+                    // error writable.
+                    let got = set[0].ready();
+                    let any = |x: Events| got.contains(x);
+                    let r =
+                        read && (any(Events::READ) || any(Events::HANGUP) || any(Events::ERROR));
+                    let w = write && (any(Events::WRITE) || any(Events::ERROR));
+                    Out::Ready(r, w)
+                })
+        }
+        Step::TakeError { .. } => s
+            .take_error()
+            .map(|e| Out::Pending(e.map(|e| format!("{e:?}")))),
+        Step::Linger0 { .. } => s
+            .set_linger(Some(std::time::Duration::ZERO))
+            .map(|()| Out::Done),
         Step::Socket { .. } | Step::Settle => Ok(Out::Skipped),
     };
     r.unwrap_or_else(err)
