@@ -313,9 +313,18 @@ impl<'a> Socket<'_, 'a> {
         // A connection that has ended (reset, closed) is still EISCONN: a
         // socket connects once, as on Linux (a refused attempt may retry).
         self.stack.with(|i| {
-            let (s, _) = i.tcp(self.id.get())?;
+            let (s, t) = i.tcp(self.id.get())?;
             if s.is_listener() || (s.has(flag::CONNECTED) && !s.has(flag::CONNECTING)) {
                 return Err(Error::AlreadyConnected);
+            }
+            if s.has(flag::RESET) && t.state() == State::Closed {
+                // Connected (its outcome never asked for), then reset: the
+                // reset is this call's answer, as Linux's pending error.
+                s.set(flag::CONNECTING, false);
+                return Err(match s.pending.take() {
+                    Some(e) => e,
+                    None => Error::AlreadyConnected,
+                });
             }
             Ok(())
         })?;

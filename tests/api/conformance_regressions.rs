@@ -4,6 +4,7 @@
 //! (socket2 / std on 127.0.0.1).
 use crate::common;
 use common::*;
+use smolsock::MsgFlags;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 
@@ -237,5 +238,41 @@ fn a_nonblocking_send_after_shutdown_during_connect_never_times_out() {
                 "{r:?}"
             );
         }
+    });
+}
+
+#[test]
+fn connect_after_a_reset_reports_the_reset() {
+    with_stack::<4, _>(|stack, _| {
+        let l = listener(stack, 12009, 1);
+        let c = start_connect(stack, 12009); // outcome never asked for
+        let (s, _) = l.accept().unwrap();
+        c.send_all(b"unread").unwrap();
+        stack.poll(stack.now());
+        s.close().unwrap(); // unread data: RST
+        stack.poll(stack.now());
+        // Linux: the pending ECONNRESET, then EISCONN (never a new attempt).
+        assert_eq!(
+            c.connect(addr("127.0.0.1:12009")),
+            Err(Error::ConnectionReset)
+        );
+        assert_eq!(
+            c.connect(addr("127.0.0.1:12009")),
+            Err(Error::AlreadyConnected)
+        );
+    });
+}
+
+#[test]
+fn linger_on_a_datagram_socket_is_accepted_and_recv_0_with_flags_is_empty() {
+    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket2::SockRef::from(&u)
+        .set_linger(Some(std::time::Duration::ZERO))
+        .unwrap();
+    with_stack::<4, _>(|stack, _| {
+        let u = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
+        assert_eq!(u.set_linger(Some(std::time::Duration::ZERO)), Ok(()));
+        let t = tcp(stack);
+        assert_eq!(t.recv_with_flags(&mut [], MsgFlags::DONTWAIT), Ok(0));
     });
 }

@@ -207,7 +207,15 @@ pub const KNOWN: &[Known] = &[
                     })
             };
             match d.step() {
-                Step::Bind { e, to } => connected(e) || matches!(to, Target::Of(j) if connected(j)),
+                Step::Bind { e, to } => {
+                    connected(e)
+                        || matches!(to, Target::Of(j) if connected(j))
+                        || (is_err(d.smol(), &["AddrInUse"])
+                            && *d.linux() == Out::Done
+                            && d.anywhere_before(|s| {
+                                matches!(s, Step::Accept { .. } | Step::Connect { .. })
+                            }))
+                }
                 _ => false,
             }
         },
@@ -226,7 +234,7 @@ pub const KNOWN: &[Known] = &[
         id: "any-address-both-families",
         continues: false,
         matches: |d| {
-            d.anywhere_before(|s| {
+            let any = |s: &Step| {
                 matches!(
                     s,
                     Step::Bind {
@@ -234,7 +242,12 @@ pub const KNOWN: &[Known] = &[
                         ..
                     }
                 )
-            }) && d.anywhere_before(|s| matches!(s, Step::Socket { v6: true, .. }))
+            };
+            let other_family_bind = matches!(d.step(), Step::Bind { .. })
+                && is_err(d.smol(), &["AddrInUse"])
+                && *d.linux() == Out::Done;
+            (d.anywhere_before(any) || any(&d.step()) || other_family_bind)
+                && d.anywhere_before(|s| matches!(s, Step::Socket { v6: true, .. }))
                 && d.anywhere_before(|s| matches!(s, Step::Socket { v6: false, .. }))
                 && matches!(
                     d.step(),
@@ -262,6 +275,7 @@ pub const KNOWN: &[Known] = &[
                             | Step::Accept { .. }
                             | Step::Listen { .. }
                             | Step::Shutdown { .. }
+                            | Step::Select { .. }
                     ))
         },
     },
@@ -319,8 +333,8 @@ pub const KNOWN: &[Known] = &[
                         | Step::RecvFrom { .. }
                         | Step::Peek { .. }
                         | Step::RecvDontWait { .. }
+                        | Step::Select { .. }
                 )
-                && matches!(d.linux(), Out::Data(_) | Out::From(..))
         },
     },
     Known {
