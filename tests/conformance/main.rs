@@ -195,3 +195,15 @@ fn generated_programs_agree_with_linux() {
         failures.len()
     );
 }
+
+#[test]
+fn every_documented_divergence_has_its_section_in_conformance_md() {
+    let doc = include_str!("../../CONFORMANCE.md");
+    for k in known::KNOWN {
+        assert!(
+            doc.lines().any(|l| l == format!("### {}", k.id)),
+            "CONFORMANCE.md has no section `### {}`",
+            k.id
+        );
+    }
+}

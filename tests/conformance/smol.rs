@@ -185,10 +185,10 @@ fn step_out<'s, 'a>(
         Step::Select { read, write, .. } => {
             let mut want = Events::EMPTY;
             if read {
-                want = want | Events::READ;
+                want |= Events::READ;
             }
             if write {
-                want = want | Events::WRITE;
+                want |= Events::WRITE;
             }
             let mut set = [Interest::new(s, want)];
             stack
