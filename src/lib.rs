@@ -2,6 +2,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
+#![doc = document_features::document_features!()]
 
 #[cfg(any(feature = "std", test))]
 extern crate std;

@@ -67,9 +67,9 @@ pub const SIM_SLEEPERS: usize = 8;
 /// Simulated time. `idle(Some(t))` jumps to `t`; `idle(None)` reports
 /// [`Idle::Stalled`], so a test that would hang fails instead.
 ///
-/// With the feature `async` it is also a [`Timer`] whose sleepers wait until
-/// the test's executor, finding nothing else to run, calls
-/// [`fire_next`](Self::fire_next): time jumps to the earliest sleeper's instant
+/// With the feature `async` it is also a `Timer` (`smolsock::asynch::Timer`)
+/// whose sleepers wait until the test's executor, finding nothing else to
+/// run, calls `fire_next`: time jumps to the earliest sleeper's instant
 /// and wakes it, so async timeouts are as deterministic as blocking ones.
 ///
 /// ```

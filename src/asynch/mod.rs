@@ -53,7 +53,7 @@
 //! let client = AsyncSocket::new(&stack, Domain::IPV4, Type::STREAM)?;
 //!
 //! let work = async {
-//!     let (conn, _) = futures_util::join!(server.accept(), client.connect("127.0.0.1:7".parse().unwrap())).0?;
+//!     let (conn, _) = futures_util::future::join(server.accept(), client.connect("127.0.0.1:7".parse().unwrap())).await.0?;
 //!     client.send_all(b"ping").await?;
 //!     let mut buf = [0; 4];
 //!     let n = conn.recv(&mut buf).await?;

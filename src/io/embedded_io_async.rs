@@ -33,7 +33,7 @@
 //! let mut client = AsyncSocket::new(&stack, Domain::IPV4, Type::STREAM)?;
 //!
 //! let work = async {
-//!     let (a, c) = futures_util::join!(server.accept(), client.connect("127.0.0.1:7".parse().unwrap()));
+//!     let (a, c) = futures_util::future::join(server.accept(), client.connect("127.0.0.1:7".parse().unwrap())).await;
 //!     c?;
 //!     let (mut conn, _) = a?;
 //!     client.write_all(b"ping").await?;

@@ -5,7 +5,7 @@
 //! | `embedded-io` 0.7: `Read`, `Write`, `ReadReady`, `WriteReady` | a stream [`Socket`](crate::Socket) | `embedded-io` |
 //! | `embedded-nal` 0.9: `TcpClientStack`, `TcpFullStack`, `UdpClientStack`, `UdpFullStack`, `Dns` | `NalStack` over a [`Stack`](crate::Stack) | `embedded-nal` |
 //! | `std::io::Read`, `std::io::Write` | a stream [`Socket`](crate::Socket) (and `&Socket`) | `std` |
-//! | `embedded-io-async` 0.7: `Read`, `Write`, `ReadReady`, `WriteReady` | a stream [`AsyncSocket`](crate::asynch::AsyncSocket) (and `&AsyncSocket`) | `async` |
+//! | `embedded-io-async` 0.7: `Read`, `Write`, `ReadReady`, `WriteReady` | a stream `asynch::AsyncSocket` (and `&AsyncSocket`) | `async` |
 //! | `embedded-nal-async` 0.9: `TcpConnect`, `Dns` | a [`Stack`](crate::Stack) (and `&Stack`) | `embedded-nal-async` |
 //! | `embedded-nal-async` 0.9: `UdpStack` (sockets: `NalUdpSocket`) | `&Stack` | `embedded-nal-async` |
 //!

@@ -56,10 +56,11 @@
 //!
 //! let work = async {
 //!     let ip = stack.get_host_by_name("127.0.0.1", AddrType::Either).await.expect("a literal");
-//!     let (conn, accepted) = futures_util::join!(
+//!     let (conn, accepted) = futures_util::future::join(
 //!         TcpConnect::connect(&stack, core::net::SocketAddr::new(ip, 80)),
-//!         server.accept()
-//!     );
+//!         server.accept(),
+//!     )
+//!     .await;
 //!     let conn = conn?;
 //!     assert_eq!(accepted?.1, conn.local_addr()?);
 //!     Ok::<(), smolsock::Error>(())

@@ -56,6 +56,28 @@
 //! assert_eq!(log, ["opened", "line \"hello\"", "closed IdleTimeout"]);
 //! # Ok::<(), smolsock::Error>(())
 //! ```
+//!
+//! ## The behaviour, in words
+//!
+//! Each line (ended by `\n`; a `\r` before it belongs to the terminator)
+//! comes to the handler stripped of surrounding whitespace as Python's
+//! `strip()` does, however TCP splits it; binary and NUL bytes pass through.
+//! A connection closes on end of stream, on `disconnect`, or after the idle
+//! timeout (5 s) without a byte; a partial last line comes first. `stop`
+//! closes the connection and the listener (clients waiting in the backlog
+//! are reset). `disconnect` and `stop` are commands only as a whole line
+//! ended by `\n` (or `\r\n`), exact and case-sensitive: `stop` without a
+//! line end, or ` stop`, is a line, not a command. Memory is bounded: a line
+//! longer than the limit (1024 bytes) comes in pieces of that length.
+//!
+//! The same logic runs poll-driven (`server.poll(&mut handler)` in a
+//! super-loop) or blocking (`server.run(&mut handler)`), with N sessions at
+//! once in fixed memory (`LineServer::<N, LINE_MAX>`); [`LineConfig`] holds
+//! the settings (`with_session_limit`, `with_line_timeout`,
+//! `with_remote_stop`), and `server.config().backlog` is the backlog the
+//! stack's pool granted. The `line_server` example is this module on a TAP
+//! device (its flags: examples/README.md); what holds against a hostile
+//! client: docs/reliability.md.
 
 mod config;
 pub mod framing;

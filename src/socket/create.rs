@@ -30,6 +30,16 @@ impl fmt::Display for ConnectError {
 
 impl core::error::Error for ConnectError {}
 
+#[cfg(feature = "std")]
+impl From<ConnectError> for std::io::Error {
+    fn from(e: ConnectError) -> Self {
+        match e {
+            ConnectError::Resolve(e) => e.into(),
+            ConnectError::Socket(e) => e.into(),
+        }
+    }
+}
+
 impl From<ResolveError> for ConnectError {
     fn from(e: ResolveError) -> Self {
         ConnectError::Resolve(e)

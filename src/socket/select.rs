@@ -120,7 +120,9 @@ impl<'a> Stack<'a> {
     /// until the deadline or the stack's next timer, or a packet may have
     /// come): no slices, no busy loop.
     ///
-    /// One thread, several clients (the seed's `select.select` server):
+    /// One thread, several clients (the seed's `select.select` server): an
+    /// echo server that sleeps in `select` over its listener and every open
+    /// connection, in fixed memory.
     ///
     /// ```
     /// use smolsock::{Config, Domain, Events, Interest, SimClock, Socket, Stack, StackResources, Type};
@@ -133,25 +135,49 @@ impl<'a> Stack<'a> {
     /// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
     /// let server = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
     /// server.bind("127.0.0.1:10001".parse().unwrap())?;
-    /// server.listen(2)?;
-    /// let clients = [Socket::new(&stack, Domain::IPV4, Type::STREAM)?, Socket::new(&stack, Domain::IPV4, Type::STREAM)?];
-    /// for c in &clients {
-    ///     c.connect("127.0.0.1:10001".parse().unwrap())?;
-    /// }
-    /// clients[1].send_all(b"hi")?;
+    /// server.listen(3)?;
     ///
-    /// let (a, _) = server.accept()?;
-    /// let (b, _) = server.accept()?;
-    /// let mut set = [
-    ///     Interest::new(&server, Events::READ),
-    ///     Interest::new(&a, Events::READ),
-    ///     Interest::new(&b, Events::READ),
-    /// ];
-    /// let n = stack.select(&mut set, Some(Duration::from_secs(5)))?;
-    /// assert_eq!(n, 1);
-    /// assert!(set[2].ready().contains(Events::READ)); // only `b` has data
-    /// let mut buf = [0u8; 16];
-    /// assert_eq!(set[2].socket().recv(&mut buf)?, 2);
+    /// // Three clients say something (in a real program: other machines).
+    /// let clients: Vec<Socket> = (0..3)
+    ///     .map(|_| Socket::new(&stack, Domain::IPV4, Type::STREAM))
+    ///     .collect::<Result<_, _>>()?;
+    /// for (k, c) in clients.iter().enumerate() {
+    ///     c.connect("127.0.0.1:10001".parse().unwrap())?;
+    ///     c.send_all(format!("client {k}").as_bytes())?;
+    /// }
+    ///
+    /// // The server: at most 3 connections, no heap in the loop.
+    /// let mut conns: [Option<Socket>; 3] = [None, None, None];
+    /// let mut echoed = 0;
+    /// while echoed < 3 {
+    ///     let open: Vec<&Socket> = conns.iter().flatten().collect(); // (a fixed array on a board)
+    ///     let mut set = [Interest::new(&server, Events::READ); 4];
+    ///     for (k, c) in open.iter().enumerate() {
+    ///         set[k + 1] = Interest::new(c, Events::READ);
+    ///     }
+    ///     let n = stack.select(&mut set[..open.len() + 1], Some(Duration::from_secs(5)))?;
+    ///     assert!(n > 0, "nothing within 5 s");
+    ///     let readable: Vec<bool> = set[1..=open.len()].iter().map(|e| !e.ready().is_empty()).collect();
+    ///     let accept = set[0].ready().contains(Events::READ);
+    ///     drop(set);
+    ///     for (c, ready) in conns.iter().flatten().zip(readable) {
+    ///         let mut buf = [0u8; 64];
+    ///         if ready {
+    ///             let got = c.recv(&mut buf)?;
+    ///             c.send_all(&buf[..got])?;
+    ///             echoed += 1;
+    ///         }
+    ///     }
+    ///     if accept {
+    ///         let (c, _peer) = server.accept()?;
+    ///         if let Some(free) = conns.iter_mut().find(|c| c.is_none()) {
+    ///             *free = Some(c);
+    ///         }
+    ///     }
+    /// }
+    /// let mut buf = [0u8; 64];
+    /// let got = clients[2].recv(&mut buf)?;
+    /// assert_eq!(&buf[..got], b"client 2");
     /// # Ok::<(), smolsock::Error>(())
     /// ```
     pub fn select(&self, set: &mut [Interest<'_, 'a>], timeout: Option<Duration>) -> Result<usize> {

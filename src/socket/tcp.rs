@@ -245,6 +245,12 @@ pub(super) fn recv_all(
 ) -> TryResult<(usize, SockAddr)> {
     loop {
         let n = got.get();
+        // An error from the background after some bytes: they come first,
+        // the error stays for the next call (as Linux's `sk_err`).
+        let s = core.slot(id)?;
+        if let (true, Some(_), Some(peer)) = (n > 0, s.pending, s.peer) {
+            return Ok(Some((n, addr::sockaddr(peer))));
+        }
         let rest = buf.get_mut(n..).unwrap_or_default();
         let r = try_recv(core, id, rest.is_empty(), |t| {
             t.recv_slice(rest).map_err(|_| Error::NotConnected)

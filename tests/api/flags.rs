@@ -161,6 +161,23 @@ fn waitall_cut_short_by_the_timeout_returns_what_came() {
 }
 
 #[test]
+fn waitall_cut_short_by_a_reset_returns_what_came_then_the_reset() {
+    let (stack, clock) = world::<4>();
+    let (_l, c, s) = pair(stack, 7210);
+    let c: &'static Socket = Box::leak(Box::new(c));
+    c.send_all(b"abc").unwrap();
+    let start = clock.now();
+    clock.at(start + SmolDuration::from_millis(20), move || {
+        c.set_linger(Some(Duration::ZERO)).unwrap();
+        c.close().unwrap(); // an RST
+    });
+    let mut buf = [0u8; 10];
+    assert_eq!(s.recv_with_flags(&mut buf, MsgFlags::WAITALL), Ok(3));
+    assert_eq!(&buf[..3], b"abc");
+    assert_eq!(s.recv(&mut buf), Err(Error::ConnectionReset));
+}
+
+#[test]
 fn peek_with_waitall_waits_for_the_whole_buffer_and_keeps_it() {
     let (stack, clock) = world::<4>();
     let (_l, c, s) = pair(stack, 7207);

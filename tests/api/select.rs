@@ -435,3 +435,31 @@ mod asynch {
         });
     }
 }
+
+/// Pins: a TCP socket that never connected polls on Linux as
+/// `POLLOUT | POLLHUP` (readable and writable to `select`); ours reports
+/// READ | WRITE | HANGUP.
+#[test]
+fn linux_a_fresh_tcp_socket_is_writable_and_hung_up() {
+    use std::os::fd::AsRawFd;
+    let k = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let mut p = libc::pollfd {
+        fd: k.as_raw_fd(),
+        events: libc::POLLIN | libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no wait.
+    #[allow(unsafe_code)]
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    assert_eq!(n, 1);
+    assert_eq!(p.revents, libc::POLLOUT | libc::POLLHUP);
+    with_stack::<2, _>(|stack, _| {
+        let s = tcp(stack);
+        let mut set = [Interest::new(&s, Events::READ | Events::WRITE)];
+        assert_eq!(stack.select(&mut set, Some(Duration::ZERO)), Ok(1));
+        assert_eq!(
+            set[0].ready(),
+            Events::READ | Events::WRITE | Events::HANGUP
+        );
+    });
+}

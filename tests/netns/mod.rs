@@ -94,6 +94,39 @@ impl Netns {
         ns
     }
 
+    /// Start `python3 script ready args…` inside the namespace, quiet, and
+    /// wait (10 s at most) until it has created the file `ready`: the
+    /// script's servers are listening. Killed when the guard drops.
+    #[track_caller]
+    pub fn python_server(
+        &self,
+        script: &std::path::Path,
+        ready: &std::path::Path,
+        args: &[&std::path::Path],
+    ) -> Guard {
+        let server = Guard(
+            self.command("python3")
+                .arg(script)
+                .arg(ready)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("python3"),
+        );
+        let start = Instant::now();
+        while !ready.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{} not ready",
+                script.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
     /// A command run inside the namespace.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new("ip");

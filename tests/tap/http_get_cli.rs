@@ -8,10 +8,10 @@
 //! otherwise. Every wait is bounded.
 
 use crate::netns;
-use netns::{run_within as run, stderr_line, Guard};
+use netns::{run_within as run, stderr_line};
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 fn http_get(args: &[&std::ffi::OsStr]) -> Output {
     run(
@@ -188,24 +188,7 @@ fn http_get_exit_codes_for_an_empty_reply_and_a_partial_body() {
     std::fs::write(dir.join("servers.py"), SERVERS).unwrap();
     let ready = dir.join("ready");
     let ns = netns::Netns::new();
-    let _servers = Guard(
-        ns.command("python3")
-            .arg(dir.join("servers.py"))
-            .arg(&ready)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3"),
-    );
-    let start = Instant::now();
-    while !ready.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "servers not ready"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _servers = ns.python_server(&dir.join("servers.py"), &ready, &[]);
     let get = |port: u16| {
         let exe = netns::example("http_get");
         run(

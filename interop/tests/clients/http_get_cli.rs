@@ -2,10 +2,10 @@
 //! the root's tests/tap/http_get_cli.rs: it needs `rcgen`). The example must be
 //! built with the feature first: `cargo build --examples --features tls`.
 
-use crate::netns::{self, run_within as run, stderr_line, Guard};
+use crate::netns::{self, run_within as run, stderr_line};
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// A TLS 1.3 server (Python's ssl, OpenSSL) on 192.168.69.1:8443 with the
 /// certificate and key given; answers every request with `REPLY`.
@@ -80,26 +80,11 @@ fn http_get_fetches_https_over_tap_verifying_the_certificate() {
     }
     let ready = dir.join("ready");
     let ns = netns::Netns::new();
-    let _server = Guard(
-        ns.command("python3")
-            .arg(dir.join("server.py"))
-            .arg(&ready)
-            .arg(dir.join("server.pem"))
-            .arg(dir.join("server.key"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3"),
+    let _server = ns.python_server(
+        &dir.join("server.py"),
+        &ready,
+        &[&dir.join("server.pem"), &dir.join("server.key")],
     );
-    let start = Instant::now();
-    while !ready.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "server not ready"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let url = format!("https://{}:8443/", netns::LINUX_IP);
     let get = |extra: &[&str]| {
         let exe = netns::example("http_get");
