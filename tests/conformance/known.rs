@@ -180,18 +180,31 @@ pub const KNOWN: &[Known] = &[
         id: "failed-connect-state",
         continues: false,
         matches: |d| {
-            d.failed_connect_before()
+            let refused = d.program[..d.at]
+                .iter()
+                .enumerate()
+                .any(|(i, s)| s.slot() == d.slot() && is_err(&d.linux[i], &["ConnectionRefused"]));
+            (refused
                 && matches!(
                     d.step(),
-                    Step::Listen { .. }
-                        | Step::Bind { .. }
-                        | Step::LocalAddr { .. }
-                        | Step::PeerAddr { .. }
-                        | Step::Recv { .. }
-                        | Step::RecvFrom { .. }
-                        | Step::Peek { .. }
-                        | Step::RecvDontWait { .. }
-                )
+                    Step::Connect { .. }
+                        | Step::Send { .. }
+                        | Step::SendAll { .. }
+                        | Step::SendTo { .. }
+                        | Step::Select { .. }
+                ))
+                || d.failed_connect_before()
+                    && matches!(
+                        d.step(),
+                        Step::Listen { .. }
+                            | Step::Bind { .. }
+                            | Step::LocalAddr { .. }
+                            | Step::PeerAddr { .. }
+                            | Step::Recv { .. }
+                            | Step::RecvFrom { .. }
+                            | Step::Peek { .. }
+                            | Step::RecvDontWait { .. }
+                    )
         },
     },
     Known {
@@ -258,6 +271,13 @@ pub const KNOWN: &[Known] = &[
                         | Step::Peek { .. }
                         | Step::RecvDontWait { .. }
                         | Step::Select { .. }
+                        | Step::Send { .. }
+                        | Step::SendAll { .. }
+                        | Step::SendTo { .. }
+                        | Step::Accept { .. }
+                        | Step::PeerAddr { .. }
+                        | Step::LocalAddr { .. }
+                        | Step::TakeError { .. }
                 )
         },
     },

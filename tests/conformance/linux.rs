@@ -65,6 +65,13 @@ pub fn free_ports() -> [u16; FIXED_PORTS as usize] {
     ports
 }
 
+/// Nagle's algorithm off (`TCP_NODELAY`), on both sides: with Linux's
+/// delayed ACKs (up to 40 ms) it holds a small segment back for a time no
+/// step waits for; smolsock does not delay ACKs. A timing, not a semantic.
+fn no_delay(s: &Socket) {
+    let _ = s.set_tcp_nodelay(true);
+}
+
 fn deadline() -> Instant {
     Instant::now() + Duration::from_millis(SMALL_TIMEOUT_MS)
 }
@@ -179,6 +186,9 @@ fn step_out(ends: &mut [Option<End>], names: &mut Names, i: usize, step: &Step) 
         return match Socket::new(dom, ty, Some(proto)) {
             Ok(sock) => {
                 let r = set_mode(&sock, mode);
+                if !udp {
+                    no_delay(&sock);
+                }
                 ends[e as usize] = Some(End {
                     sock: Some(sock),
                     v6,
@@ -237,6 +247,7 @@ fn step_out(ends: &mut [Option<End>], names: &mut Names, i: usize, step: &Step) 
             Ok((conn, peer)) => {
                 let peer = peer.as_socket().map(|p| names.name(p)).unwrap_or_default();
                 let _ = conn.set_nonblocking(true);
+                no_delay(&conn);
                 let free = (SOCKET_SLOTS as usize..SLOTS).find(|k| ends[*k].is_none());
                 if let Some(k) = free {
                     ends[k] = Some(End {

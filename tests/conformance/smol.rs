@@ -111,6 +111,10 @@ fn step_out<'s, 'a>(
         return match Socket::new(stack, dom, ty) {
             Ok(sock) => {
                 let r = set_mode(&sock, mode);
+                if !udp {
+                    // Nagle off on both sides: see `linux::no_delay`.
+                    let _ = sock.set_tcp_nodelay(true);
+                }
                 ends[e as usize] = Some(End { sock, v6 });
                 r.map_or_else(err, |()| Out::Done)
             }
@@ -140,6 +144,7 @@ fn step_out<'s, 'a>(
             Ok((conn, peer)) => {
                 let peer = names.name(peer);
                 let _ = conn.set_nonblocking(true);
+                let _ = conn.set_tcp_nodelay(true);
                 let free = (SOCKET_SLOTS as usize..SLOTS).find(|k| ends[*k].is_none());
                 if let Some(k) = free {
                     ends[k] = Some(End { sock: conn, v6 });
