@@ -524,16 +524,16 @@ impl<'a> Socket<'_, 'a> {
                 }
                 return Err(Error::NotConnected);
             }
-            if matches!(how, Shutdown::Read | Shutdown::Both) && !s.has(flag::SHUT_RD) {
+            if matches!(how, Shutdown::Read | Shutdown::Both) {
                 s.set(flag::SHUT_RD, true);
-                // What is queued now was sent before the shutdown: only
-                // more than this, after our FIN, resets (`observe`).
-                s.seq = u32::try_from(t.recv_queue()).unwrap_or(u32::MAX);
             }
             if matches!(how, Shutdown::Write | Shutdown::Both) {
                 s.set(flag::SHUT_WR, true);
                 t.close();
             }
+            // What is queued now came before this shutdown: only more than
+            // this, once reading is shut and our FIN sent, resets (`observe`).
+            s.seq = u32::try_from(t.recv_queue()).unwrap_or(u32::MAX);
             i.poll(now);
             Ok(())
         })

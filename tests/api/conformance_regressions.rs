@@ -276,3 +276,18 @@ fn linger_on_a_datagram_socket_is_accepted_and_recv_0_with_flags_is_empty() {
         assert_eq!(t.recv_with_flags(&mut [], MsgFlags::DONTWAIT), Ok(0));
     });
 }
+
+#[test]
+fn data_between_shutdown_read_and_shutdown_write_does_not_reset() {
+    with_stack::<4, _>(|stack, _| {
+        let (_l, c, s) = pair(stack, 12010);
+        s.shutdown(Shutdown::Read).unwrap();
+        c.send_all(b"x").unwrap();
+        stack.poll(stack.now());
+        s.shutdown(Shutdown::Both).unwrap(); // the byte came before our FIN
+        stack.poll(stack.now());
+        assert_eq!(c.send(b""), Ok(0), "the client is not reset");
+        let mut buf = [0u8; 4];
+        assert_eq!(c.recv(&mut buf), Ok(0), "it reads our FIN");
+    });
+}

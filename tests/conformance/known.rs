@@ -173,7 +173,8 @@ pub const KNOWN: &[Known] = &[
         matches: |d| {
             matches!(d.step(), Step::Connect { .. })
                 && d.before(|s| matches!(s, Step::Connect { .. }))
-                && (matches!(d.linux(), Out::Done) || is_err(d.linux(), &["ConnectionAborted"]))
+                && (matches!(d.linux(), Out::Done)
+                    || is_err(d.linux(), &["ConnectionAborted", "ConnectionReset"]))
         },
     },
     Known {
