@@ -2,10 +2,30 @@
 
 use crate::error::{Error, Result};
 use core::net::{IpAddr, SocketAddr};
-use smoltcp::wire::{IpAddress, IpEndpoint};
+use smoltcp::wire::{IpAddress, IpCidr, IpEndpoint};
 
 /// A socket address, as Python's `(host, port)` tuple: `core::net::SocketAddr`.
 pub type SockAddr = SocketAddr;
+
+/// Is `a` a loopback address (127.0.0.0/8, `::1`)?
+pub(crate) fn is_loopback(a: &IpAddress) -> bool {
+    match a {
+        #[cfg(feature = "proto-ipv4")]
+        IpAddress::Ipv4(a) => a.is_loopback(),
+        #[cfg(feature = "proto-ipv6")]
+        IpAddress::Ipv6(a) => a.is_loopback(),
+    }
+}
+
+/// A loopback address `dst` no interface address of `cidrs` holds: packets
+/// to it would leave on the link, which they never may (RFC 1122 §3.2.1.3).
+/// (smoltcp's `Loopback` stack holds 127.0.0.1/8 and `::1`.)
+pub(crate) fn foreign_loopback(dst: &IpAddress, cidrs: &[IpCidr]) -> bool {
+    is_loopback(dst)
+        && !cidrs
+            .iter()
+            .any(|c| c.contains_addr(dst) && is_loopback(&c.address()))
+}
 
 /// smoltcp's address for `ip`; `Unsupported` when this build lacks its family.
 pub(crate) fn to_smol(ip: IpAddr) -> Result<IpAddress> {

@@ -19,6 +19,8 @@ use core::fmt;
 /// | [`Error::BrokenPipe`]           | `BrokenPipeError` (`EPIPE`)                    |
 /// | [`Error::AddrInUse`]            | `OSError` (`EADDRINUSE`)                        |
 /// | [`Error::AddrNotAvailable`]     | `OSError` (`EADDRNOTAVAIL`)                     |
+/// | [`Error::NetworkUnreachable`]   | `OSError` (`ENETUNREACH`)                       |
+/// | [`Error::PermissionDenied`]     | `PermissionError` (`EACCES`)                    |
 /// | [`Error::InvalidInput`]         | `OSError` (`EINVAL`) / `ValueError`            |
 /// | [`Error::Unsupported`]          | `OSError` (`EAFNOSUPPORT`, `EOPNOTSUPP`)        |
 /// | [`Error::NoBufferSpace`]        | `OSError` (`ENOBUFS` / `EMFILE`)                |
@@ -51,11 +53,27 @@ pub enum Error {
     AddrInUse,
     /// The address is not one of this interface's addresses, or no route.
     AddrNotAvailable,
+    /// No way to this destination, decided at once, nothing sent: a TCP
+    /// connect to a multicast or broadcast address (TCP is one-to-one), or a
+    /// loopback address (127.0.0.0/8) on a stack with no loopback address
+    /// (a loopback packet must never leave the host, RFC 1122 §3.2.1.3).
+    /// Linux answers the same, `ENETUNREACH`.
+    NetworkUnreachable,
+    /// A datagram to a broadcast address: Linux refuses it (`EACCES`)
+    /// unless `SO_BROADCAST` is set, which smolsock does not offer.
+    PermissionDenied,
     /// An argument is wrong for this socket or this state.
     InvalidInput,
     /// Not supported on a TCP/IP stack (e.g. `Domain::UNIX`) or by this build.
     Unsupported,
-    /// No free socket slot (the pool in `StackResources` is exhausted).
+    /// No socket slot can be had for this kind of socket: the pool in
+    /// `StackResources` is exhausted, or its free slots are of the other
+    /// kind. A slot's kind (TCP or UDP) is fixed by its first use, because
+    /// smoltcp's sockets never give their buffers back; so after a
+    /// `listen(n)` made `n` slots TCP, they stay TCP when the listener is
+    /// closed. [`Stats::free_tcp`](crate::Stats::free_tcp) and
+    /// [`Stats::free_udp`](crate::Stats::free_udp) say how many of each kind
+    /// can still be made; size `StackResources` for both.
     NoBufferSpace,
     /// The socket was closed; its handle is no longer valid.
     BadDescriptor,
@@ -80,6 +98,7 @@ impl Error {
             Error::ConnectionRefused => "ConnectionRefusedError",
             Error::ConnectionReset => "ConnectionResetError",
             Error::BrokenPipe => "BrokenPipeError",
+            Error::PermissionDenied => "PermissionError",
             _ => "OSError",
         }
     }
@@ -97,9 +116,17 @@ impl fmt::Display for Error {
             Error::BrokenPipe => "broken pipe",
             Error::AddrInUse => "address already in use",
             Error::AddrNotAvailable => "cannot assign requested address",
+            Error::NetworkUnreachable => {
+                "network is unreachable (multicast or broadcast for TCP, or loopback without a loopback address)"
+            }
+            Error::PermissionDenied => {
+                "permission denied (a datagram to a broadcast address needs SO_BROADCAST)"
+            }
             Error::InvalidInput => "invalid argument",
             Error::Unsupported => "address family or operation not supported",
-            Error::NoBufferSpace => "no buffer space available (socket pool exhausted)",
+            Error::NoBufferSpace => {
+                "no buffer space available: no socket slot free for this kind (a slot stays TCP or UDP after its first use; see Stats::free_tcp, free_udp)"
+            }
             Error::BadDescriptor => "bad file descriptor (socket is closed)",
             Error::Busy => {
                 "stack busy: called from inside a closure that holds the stack (recv_with, send_with, with_iface)"
@@ -175,6 +202,10 @@ pub enum ConfigError {
     /// More default routes than smoltcp's route table holds, or a gateway
     /// of a family this build lacks.
     TooManyGateways,
+    /// A DNS server is a loopback address (e.g. systemd-resolved's
+    /// 127.0.0.53) but no interface address holds it: its queries would go
+    /// out on the link, which a loopback address never may.
+    DnsServerNotReachable(smoltcp::wire::IpAddress),
 }
 
 impl fmt::Display for ConfigError {
@@ -192,6 +223,10 @@ impl fmt::Display for ConfigError {
             ConfigError::TooManyGateways => {
                 f.write_str("more default routes than the route table can hold")
             }
+            ConfigError::DnsServerNotReachable(a) => write!(
+                f,
+                "DNS server {a} is a loopback address, and this interface has none (use a server on the link, e.g. the gateway)"
+            ),
         }
     }
 }
@@ -215,6 +250,8 @@ impl From<Error> for std::io::Error {
             Error::BrokenPipe => K::BrokenPipe,
             Error::AddrInUse => K::AddrInUse,
             Error::AddrNotAvailable => K::AddrNotAvailable,
+            Error::NetworkUnreachable => K::NetworkUnreachable,
+            Error::PermissionDenied => K::PermissionDenied,
             Error::InvalidInput => K::InvalidInput,
             Error::Unsupported => K::Unsupported,
             Error::NoBufferSpace => K::OutOfMemory,

@@ -31,6 +31,8 @@ mod stack;
 
 mod inner;
 mod resources;
+#[cfg(feature = "std")]
+mod seed;
 mod slot;
 mod waiters;
 
@@ -48,13 +50,15 @@ pub use resolve::parse_literal;
 pub use resources::StackResources;
 #[cfg(feature = "udp")]
 pub use resources::UDP_PACKETS;
+#[cfg(feature = "std")]
+pub use seed::os_random_seed;
 #[cfg(feature = "dns")]
 pub use socket::ConnectError;
 pub use socket::{Domain, Events, Interest, MsgFlags, Shutdown, Socket, TcpKeepalive, Type};
 pub use stack::Stack;
 #[cfg(feature = "std")]
 pub use time::StdClock;
-pub use time::{Clock, Idle, SimClock};
+pub use time::{Clock, Idle, SimClock, TIME_LIMIT};
 
 /// Re-export of the smoltcp this crate is built on.
 pub use smoltcp;

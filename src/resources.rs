@@ -163,6 +163,12 @@ impl<'a> BufPool<'a> {
         })
     }
 
+    /// How many more UDP sockets can get their packet metadata.
+    #[cfg(feature = "udp")]
+    pub fn udp_left(&self) -> usize {
+        self.rx_meta.len().min(self.tx_meta.len()) / UDP_PACKETS
+    }
+
     /// One UDP socket's packet metadata (receive, transmit).
     #[cfg(feature = "udp")]
     pub fn take_meta(

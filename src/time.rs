@@ -129,9 +129,12 @@ impl SimClock {
         true
     }
 
-    /// Move time forward.
+    /// Move time forward (saturating at `Instant`'s largest value; the
+    /// stack itself reads at most [`TIME_LIMIT`]).
     pub fn advance(&self, by: Duration) {
-        self.now.set(self.now.get() + by);
+        let by = i64::try_from(by.total_micros()).unwrap_or(i64::MAX);
+        let to = self.now.get().total_micros().saturating_add(by);
+        self.now.set(Instant::from_micros(to));
     }
 
     /// Set the time (never backwards).
@@ -240,9 +243,34 @@ where
     r
 }
 
-/// A `core` duration as smoltcp's, saturating (no duration is too long).
+/// The latest instant the stack works with: `i64::MAX / 4` microseconds
+/// (about 73,000 years after the clock's zero), and the longest duration it
+/// hands to smoltcp. smoltcp's `Instant` is `i64` microseconds and adds
+/// durations without checking; clamping every clock reading and every
+/// duration to a quarter of the range leaves the sum of any two far from
+/// overflow, so no clock value can panic the stack (or wrap a deadline into
+/// the past). A clock at or past this instant has reached the end of time
+/// for the stack: a call that would wait returns
+/// [`Error::TimedOut`](crate::Error::TimedOut) after its one try.
+pub const TIME_LIMIT: Instant = Instant::from_micros_const(LIMIT_MICROS);
+
+const LIMIT_MICROS: i64 = i64::MAX / 4;
+
+/// A clock reading as the stack uses it: within `-TIME_LIMIT..=TIME_LIMIT`.
+pub(crate) fn clamp(t: Instant) -> Instant {
+    Instant::from_micros(t.total_micros().clamp(-LIMIT_MICROS, LIMIT_MICROS))
+}
+
+/// A `core` duration as smoltcp's, saturating at [`TIME_LIMIT`]'s span.
 pub(crate) fn to_smol(d: core::time::Duration) -> Duration {
-    Duration::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+    let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    Duration::from_micros(micros.min(LIMIT_MICROS as u64))
+}
+
+/// Has a wait that started before `now` run out: its deadline passed, or
+/// the clock is at [`TIME_LIMIT`] (time cannot move on for the stack).
+pub(crate) fn expired(now: Instant, deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| now >= d) || now >= TIME_LIMIT
 }
 
 /// A smoltcp duration as `core`'s.
@@ -251,14 +279,17 @@ pub(crate) fn from_smol(d: Duration) -> core::time::Duration {
     core::time::Duration::from_micros(d.total_micros())
 }
 
-/// The instant `timeout` after `start`; `None` for no timeout, and for one
-/// beyond what an `Instant` can hold (which is no deadline at all).
+/// The instant `timeout` after `start`, at most [`TIME_LIMIT`] (where the
+/// stack's time ends, see [`expired`]); `None` for no timeout, and for one
+/// longer than `TIME_LIMIT`'s span (about 73,000 years), which is no
+/// deadline at all: the call blocks.
 pub(crate) fn deadline(start: Instant, timeout: Option<core::time::Duration>) -> Option<Instant> {
     let micros = i64::try_from(timeout?.as_micros()).ok()?;
-    start
-        .total_micros()
-        .checked_add(micros)
-        .map(Instant::from_micros)
+    if micros > LIMIT_MICROS {
+        return None;
+    }
+    let at = clamp(start).total_micros().saturating_add(micros);
+    Some(Instant::from_micros(at.min(LIMIT_MICROS)))
 }
 
 /// How long a blocking call sleeps: until the deadline or the stack's next
@@ -373,7 +404,43 @@ mod tests {
         // Too far to represent: no deadline, never a wrapped one in the past.
         assert_eq!(deadline(start, Some(core::time::Duration::MAX)), None);
         assert_eq!(deadline(start, d(u64::MAX / 2_000_000)), None);
-        assert_eq!(to_smol(core::time::Duration::MAX).total_micros(), u64::MAX);
+        // Near the limit, a deadline stops at it (the call ends there).
+        assert_eq!(deadline(TIME_LIMIT, d(1)), Some(TIME_LIMIT));
+        let near = Instant::from_micros(TIME_LIMIT.total_micros() - 500_000);
+        assert_eq!(deadline(near, d(1)), Some(TIME_LIMIT));
+        assert_eq!(
+            to_smol(core::time::Duration::MAX).total_micros(),
+            TIME_LIMIT.total_micros() as u64
+        );
+    }
+
+    #[test]
+    fn readings_clamp_and_the_limit_expires_every_wait() {
+        assert_eq!(clamp(Instant::from_micros(i64::MAX)), TIME_LIMIT);
+        assert_eq!(
+            clamp(Instant::from_micros(i64::MIN)).total_micros(),
+            -TIME_LIMIT.total_micros()
+        );
+        assert_eq!(clamp(Instant::from_secs(7)), Instant::from_secs(7));
+        // Any reading plus any duration the stack hands out stays in range.
+        let sum = clamp(Instant::from_micros(i64::MAX)).total_micros()
+            + to_smol(core::time::Duration::MAX).total_micros() as i64;
+        assert!(sum < i64::MAX);
+        assert!(!expired(Instant::from_secs(1), None));
+        assert!(!expired(Instant::from_secs(1), Some(Instant::from_secs(2))));
+        assert!(expired(Instant::from_secs(2), Some(Instant::from_secs(2))));
+        assert!(
+            expired(TIME_LIMIT, None),
+            "no wait outlives the end of time"
+        );
+    }
+
+    #[test]
+    fn sim_clock_advance_saturates() {
+        let c = SimClock::new();
+        c.advance(Duration::from_micros(u64::MAX / 2));
+        c.advance(Duration::from_micros(u64::MAX));
+        assert_eq!(c.now(), Instant::from_micros(i64::MAX));
     }
 
     #[test]

@@ -142,13 +142,12 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
 }
 
 /// The stack's configuration on a TAP device: the MAC made from `--ip`, the
-/// address, gateway and DNS server of the flags.
+/// address, gateway and DNS server of the flags (the random seed from the OS).
 pub fn tap_config(opts: &NetOpts) -> Config {
     Config::ethernet(mac_for(&opts.ip))
         .with_address(opts.ip)
         .with_gateway(opts.gateway)
         .with_dns_server(opts.dns)
-        .with_random_seed(std::process::id() as u64 ^ 0x5eed_cafe)
 }
 
 fn run_on<D: Device, R>(

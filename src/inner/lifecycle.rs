@@ -224,6 +224,14 @@ impl<'a> Inner<'a> {
             #[cfg(feature = "udp")]
             Some(Kind::Udp) => {
                 let h = slot.handle;
+                // Datagrams queued but not yet sent leave first, as Linux
+                // sends what `sendto` accepted before `close`.
+                let queued = h
+                    .and_then(|h| super::socket_ref::<smoltcp::socket::udp::Socket>(&self.set, h))
+                    .is_some_and(|u| u.send_queue() > 0);
+                if queued {
+                    self.flush_egress(self.now);
+                }
                 if let Some(u) = h.and_then(|h| {
                     super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, h)
                 }) {

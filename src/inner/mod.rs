@@ -6,11 +6,14 @@
 //! - `lifecycle.rs`: every change of a slot's owner (claim, adopt, orphan,
 //!   release, close, park);
 //! - `ports.rs`: ephemeral ports and bind conflicts;
+//! - `dest.rs`: special destinations refused at once (multicast, broadcast,
+//!   loopback, the stack's own address);
 //! - `backlog.rs`: a listener's armed slots and accept;
 //! - `observe.rs`: what state changes mean, after each packet or batch;
 //! - `poll.rs`: moving packets and running timers.
 
 mod backlog;
+mod dest;
 #[cfg(feature = "dns")]
 mod dns;
 mod lifecycle;
@@ -20,7 +23,7 @@ mod ports;
 
 use crate::error::{Error, Result};
 use crate::resources::BufPool;
-use crate::slot::{Owner, Slot, SlotId};
+use crate::slot::{Kind, Owner, Slot, SlotId};
 use smoltcp::iface::{Context, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::tcp::{self, State};
 #[cfg(feature = "udp")]
@@ -35,6 +38,31 @@ pub(crate) use poll::Driver;
 
 /// How the stack's socket slots are used at one moment ([`Stack::stats`](crate::Stack::stats)):
 /// a soak test checks that usage returns to its baseline.
+///
+/// A slot's kind is fixed by its first use: smoltcp's sockets take their
+/// buffers for good (no call gives them back, so a TCP socket cannot be
+/// taken apart and its memory made into a UDP socket). [`free`](Self::free)
+/// counts free slots of either kind; [`free_tcp`](Self::free_tcp) and
+/// [`free_udp`](Self::free_udp) say how many new sockets of each kind can be
+/// made now, and a `Socket::new` beyond them is
+/// [`Error::NoBufferSpace`](crate::Error::NoBufferSpace).
+///
+/// ```
+/// use smolsock::{Config, Domain, Error, SimClock, Socket, Stack, StackResources, Type};
+/// use smoltcp::phy::{Loopback, Medium};
+/// let clock = SimClock::new();
+/// let mut dev = Loopback::new(Medium::Ip);
+/// let mut res = StackResources::<4, 256>::new();
+/// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).unwrap();
+/// let l = Socket::new(&stack, Domain::IPV4, Type::STREAM).unwrap();
+/// l.bind("127.0.0.1:80".parse().unwrap()).unwrap();
+/// l.listen(100).unwrap(); // takes every slot, all four become TCP
+/// drop(l);
+/// let st = stack.stats().unwrap();
+/// assert_eq!((st.free, st.free_tcp, st.free_udp), (4, 4, 0));
+/// let udp = Socket::new(&stack, Domain::IPV4, Type::DGRAM);
+/// assert_eq!(udp.err(), Some(Error::NoBufferSpace));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -51,6 +79,15 @@ pub struct Stats {
     pub backlog: usize,
     /// Closed by the user, still finishing the TCP close (FIN-WAIT, TIME-WAIT).
     pub closing: usize,
+    /// New TCP sockets that can be made now: free TCP slots and unused ones.
+    /// (A TCP `Socket::new` may also reclaim a `closing` slot in TIME-WAIT
+    /// or FIN-WAIT-2, or take back an idle `backlog` slot.)
+    pub free_tcp: usize,
+    /// New UDP sockets that can be made now: free UDP slots and the unused
+    /// ones that can still get a datagram socket's packet metadata (the
+    /// `UDP` parameter of [`StackResources`](crate::StackResources)). 0
+    /// without the feature `udp`.
+    pub free_udp: usize,
 }
 
 pub(crate) struct Inner<'a> {
@@ -231,6 +268,12 @@ impl<'a> Inner<'a> {
                 (_, Owner::Member(_)) => st.backlog += 1,
                 (_, Owner::Orphan) => st.closing += 1,
             }
+        }
+        let free_of = |kind| self.slots.iter().filter(|s| s.is_free(kind)).count();
+        st.free_tcp = free_of(Kind::Tcp) + st.unused;
+        #[cfg(feature = "udp")]
+        {
+            st.free_udp = free_of(Kind::Udp) + st.unused.min(self.pool.udp_left());
         }
         st
     }

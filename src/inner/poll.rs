@@ -4,7 +4,7 @@
 use super::observe::Phase;
 use super::Inner;
 use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketSet};
-use smoltcp::phy::Device;
+use smoltcp::phy::{Device, Medium};
 use smoltcp::socket::tcp::State;
 use smoltcp::time::Instant;
 
@@ -17,6 +17,8 @@ const MAX_ROUNDS: usize = 64;
 pub(crate) trait Driver {
     fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
     fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
+    /// The device's medium (`Interface::hardware_addr` panics on an IP one).
+    fn medium(&self) -> Medium;
 }
 
 impl<D: Device + ?Sized> Driver for D {
@@ -25,6 +27,9 @@ impl<D: Device + ?Sized> Driver for D {
     }
     fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
         iface.poll_egress(now, self, set) == PollResult::SocketStateChanged
+    }
+    fn medium(&self) -> Medium {
+        self.capabilities().medium
     }
 }
 

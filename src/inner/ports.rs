@@ -5,13 +5,23 @@ use crate::error::{Error, Result};
 use crate::slot::{flag, Kind, Owner, Slot};
 use smoltcp::wire::IpListenEndpoint;
 
-/// First and last ephemeral port (IANA's dynamic range).
-const EPHEMERAL: (u16, u16) = (49152, 65535);
+/// First and last ephemeral port: Linux's default `ip_local_port_range`.
+const EPHEMERAL: (u16, u16) = (32768, 60999);
 
-/// Where the ephemeral port search starts, from the stack's random seed.
+/// Where the ephemeral port search starts: a point of the range picked by
+/// the stack's random seed (mixed, so it is not smoltcp's first random
+/// number too), as Linux starts at a random offset; then on in order.
 pub(super) fn first_ephemeral(seed: u64) -> u16 {
-    let span = u64::from(EPHEMERAL.1 - EPHEMERAL.0);
-    EPHEMERAL.0 + (seed % span) as u16
+    let span = u64::from(EPHEMERAL.1 - EPHEMERAL.0) + 1;
+    EPHEMERAL.0 + (mix(seed) % span) as u16
+}
+
+/// SplitMix64's finalizer: every bit of `x` moves every bit of the result.
+fn mix(x: u64) -> u64 {
+    let x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// The next port from `*next` on (wrapping in the ephemeral range) that is
@@ -88,11 +98,23 @@ mod tests {
     #[test]
     fn ephemeral_ports_wrap_and_skip_used_ones() {
         let mut next = EPHEMERAL.1 - 1;
-        assert_eq!(next_free(&mut next, |p| p == EPHEMERAL.1), Some(65534));
-        assert_eq!(next_free(&mut next, |p| p == EPHEMERAL.1), Some(49152));
-        assert_eq!(next, 49153);
+        assert_eq!(next_free(&mut next, |p| p == EPHEMERAL.1), Some(60998));
+        assert_eq!(next_free(&mut next, |p| p == EPHEMERAL.1), Some(32768));
+        assert_eq!(next, 32769);
         assert_eq!(next_free(&mut next, |_| true), None, "all taken");
-        assert!((EPHEMERAL.0..EPHEMERAL.1).contains(&first_ephemeral(u64::MAX)));
+    }
+
+    #[test]
+    fn the_first_ephemeral_port_is_a_seeded_point_of_linuxs_range() {
+        let firsts: std::vec::Vec<u16> = (0..64).map(first_ephemeral).collect();
+        assert!(firsts.iter().all(|p| (32768..=60999).contains(p)));
+        // Neighbouring seeds land far apart, not on neighbouring ports.
+        let mut sorted = firsts.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert!(sorted.len() > 60, "{firsts:?}");
+        assert!(sorted[sorted.len() - 1] - sorted[0] > 20000, "{firsts:?}");
+        assert_eq!(first_ephemeral(7), first_ephemeral(7));
     }
 
     #[test]

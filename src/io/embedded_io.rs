@@ -30,8 +30,9 @@ use crate::{Error, Socket};
 use embedded_io::ErrorKind;
 
 /// `embedded-io` has no `WouldBlock` (its traits block): a non-blocking
-/// socket's [`Error::WouldBlock`] is `ErrorKind::Other`. The rest map one to
-/// one, as in the `std::io::Error` conversion.
+/// socket's [`Error::WouldBlock`] is `ErrorKind::Other`, and so is
+/// [`Error::NetworkUnreachable`] (no such kind). The rest map one to one, as
+/// in the `std::io::Error` conversion.
 impl embedded_io::Error for Error {
     fn kind(&self) -> ErrorKind {
         match self {
@@ -43,12 +44,16 @@ impl embedded_io::Error for Error {
             Error::BrokenPipe => ErrorKind::BrokenPipe,
             Error::AddrInUse => ErrorKind::AddrInUse,
             Error::AddrNotAvailable => ErrorKind::AddrNotAvailable,
+            Error::PermissionDenied => ErrorKind::PermissionDenied,
             Error::InvalidInput => ErrorKind::InvalidInput,
             Error::Unsupported => ErrorKind::Unsupported,
             Error::NoBufferSpace => ErrorKind::OutOfMemory,
-            Error::WouldBlock | Error::BadDescriptor | Error::Stalled | Error::Busy => {
-                ErrorKind::Other
-            }
+            // embedded-io has no "network unreachable".
+            Error::WouldBlock
+            | Error::NetworkUnreachable
+            | Error::BadDescriptor
+            | Error::Stalled
+            | Error::Busy => ErrorKind::Other,
         }
     }
 }

@@ -11,6 +11,7 @@ mod message;
 
 use crate::error::ResolveError;
 use crate::inner::Inner;
+use crate::slot::Kind;
 use crate::stack::{Op, Stack, WaitEnd};
 use crate::time;
 use message::{Reply, MAX_NAME, MAX_QUERY};
@@ -234,6 +235,12 @@ fn send(
     let mut buf = [0; MAX_QUERY];
     let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
     let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
+    // A server the stack must not send to (a loopback address set by
+    // `set_dns_servers` on a stack without one) is never asked: the try
+    // passes unanswered, as for a silent server.
+    if i.check_destination(Kind::Udp, to.addr, to.port).is_err() {
+        return Ok(id);
+    }
     let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
     // A full buffer (the previous try still queued) just skips this try.
     let _ = s.send_slice(data, to);

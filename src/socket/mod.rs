@@ -169,8 +169,8 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Python's `settimeout(seconds)`: `None` blocks, `Some(0)` is
     /// non-blocking, else each call as a whole must finish within it. A
-    /// timeout too large for the clock's instants (about 292,000 years of
-    /// microseconds, e.g. `Duration::MAX`) is no timeout: the call blocks.
+    /// timeout longer than [`TIME_LIMIT`](crate::TIME_LIMIT)'s span (about
+    /// 73,000 years, e.g. `Duration::MAX`) is no timeout: the call blocks.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         self.stack.with(|i| i.slot(self.id.get()).map(|_| ()))?;
         self.timeout.set(timeout);
@@ -300,6 +300,17 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// call again to learn the outcome). A blocking connect with no timeout
     /// gives up with [`Error::TimedOut`] after 127 s, as Linux does after its
     /// SYN retries. UDP: sets the default peer.
+    ///
+    /// Special destinations get Linux's answer at once, blocking or not, and
+    /// nothing goes on the wire: TCP to a multicast or broadcast address
+    /// (also a subnet's, e.g. 192.168.69.255) is [`Error::NetworkUnreachable`];
+    /// a loopback address on a stack that has none (a TAP stack) is
+    /// [`Error::NetworkUnreachable`] (`::1`: [`Error::AddrNotAvailable`]);
+    /// on Ethernet, the stack's own address is [`Error::ConnectionRefused`]
+    /// when nothing listens there, and [`Error::Unsupported`] when something
+    /// does (smoltcp has no path from a stack to itself; a `Loopback` device
+    /// has). UDP to a broadcast address is [`Error::PermissionDenied`] (no
+    /// `SO_BROADCAST`), here and in [`send_to`](Self::send_to).
     pub fn connect(&self, addr: SockAddr) -> Result<()> {
         let Some(started) = self.connect_begin(addr)? else {
             return Ok(());
@@ -336,7 +347,9 @@ impl<'s, 'a> Socket<'s, 'a> {
         self.stack.block(self.timeout.get(), self.send_op(data)?)
     }
 
-    /// Python's `sendto(data, address)`: one datagram. On a stream socket
+    /// Python's `sendto(data, address)`: one datagram (refused at once for a
+    /// broadcast address or a loopback one the stack lacks, as
+    /// [`connect`](Self::connect) says). On a stream socket
     /// Linux ignores the address: this is [`send`](Self::send) there
     /// ([`Error::BrokenPipe`] when not connected), as in Python on Linux.
     pub fn send_to(&self, data: &[u8], addr: SockAddr) -> Result<usize> {

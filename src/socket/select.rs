@@ -88,7 +88,7 @@ impl<'a> Stack<'a> {
             match r {
                 Err(e) => core::task::Poll::Ready(Err(e)),
                 Ok(Some(n)) => core::task::Poll::Ready(Ok(n)),
-                Ok(None) if deadline.is_some_and(|d| self.now() >= d) => {
+                Ok(None) if crate::time::expired(self.now(), deadline) => {
                     core::task::Poll::Ready(Ok(0))
                 }
                 Ok(None) => {

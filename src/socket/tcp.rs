@@ -338,6 +338,10 @@ impl<'a> Socket<'_, 'a> {
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
+        // Multicast, broadcast, loopback without one, our own address on
+        // Ethernet: Linux's answer at once, nothing on the wire.
+        self.stack
+            .with(|i| i.check_destination(Kind::Tcp, remote.addr, remote.port))?;
         self.autobind()?;
         let id = self.id.get();
         let started = self.stack.with(|i| {

@@ -5,7 +5,7 @@ use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
-use crate::slot::{flag, SlotId};
+use crate::slot::{flag, Kind, SlotId};
 use crate::socket::Shutdown;
 use crate::stack::TryResult;
 use smoltcp::socket::udp::{RecvError, SendError};
@@ -26,6 +26,8 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn udp_connect(&self, to: SockAddr) -> Result<()> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
+        self.stack
+            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
         self.autobind()?;
         self.stack.with(|i| {
             let s = i.slot_mut(self.id.get())?;
@@ -57,6 +59,9 @@ impl<'a> Socket<'_, 'a> {
         if remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
+        // Broadcast (no SO_BROADCAST), loopback without one: as Linux, at once.
+        self.stack
+            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
         Ok(remote)
     }
 

@@ -88,7 +88,7 @@ impl<'a> Stack<'a> {
         config.validate()?;
         let mut ic = smoltcp::iface::Config::new(config.hardware_addr);
         ic.random_seed = config.random_seed;
-        let now = clock.now();
+        let now = crate::time::clamp(clock.now());
         let mut iface = Interface::new(ic, device, now);
         let mut fits = true;
         iface.update_ip_addrs(|a| {
@@ -191,7 +191,7 @@ impl<'a> Stack<'a> {
     /// Close slot `id` now, or, if the stack is borrowed (a re-entrant drop),
     /// as soon as the borrow ends.
     pub(crate) fn close_slot(&self, id: SlotId) {
-        let now = self.clock.now();
+        let now = self.now();
         if self.try_with(|i| close_now(i, id, now)).is_err() {
             if let Some(cell) = self.deferred.get(id.index as usize) {
                 cell.set(Some(id.gen));
@@ -214,27 +214,43 @@ impl<'a> Stack<'a> {
                     index: index as u16,
                     gen,
                 };
-                close_now(inner, id, self.clock.now());
+                close_now(inner, id, self.now());
             }
         }
     }
 
-    /// The clock's current time.
+    /// The clock's current time, as the stack uses it: clamped to
+    /// [`TIME_LIMIT`](crate::TIME_LIMIT) (either way), so no clock reading
+    /// can overflow smoltcp's time arithmetic.
+    ///
+    /// ```
+    /// # use smolsock::{Config, SimClock, Stack, StackResources, TIME_LIMIT};
+    /// # use smoltcp::phy::{Loopback, Medium};
+    /// # use smoltcp::time::Duration;
+    /// let clock = SimClock::new();
+    /// # let mut dev = Loopback::new(Medium::Ip);
+    /// # let mut res = StackResources::<2, 256>::new();
+    /// # let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).unwrap();
+    /// clock.advance(Duration::from_micros(u64::MAX));
+    /// assert_eq!(stack.now(), TIME_LIMIT);
+    /// ```
     pub fn now(&self) -> Instant {
-        self.clock.now()
+        crate::time::clamp(self.clock.now())
     }
 
     /// Process packets and timers at `now` (for super-loop firmware); true if
     /// anything happened. Blocking socket calls poll by themselves. Called
     /// from inside a closure that holds the stack, it does nothing (`false`).
+    /// `now` is clamped as [`now`](Self::now) is.
     pub fn poll(&self, now: Instant) -> bool {
+        let now = crate::time::clamp(now);
         self.try_with(|i| i.poll(now)).unwrap_or(false)
     }
 
     /// When [`poll`](Self::poll) should next be called (`None`: on the next
     /// packet; now, if called from inside a closure that holds the stack).
     pub fn poll_at(&self) -> Option<Instant> {
-        let now = self.clock.now();
+        let now = self.now();
         self.try_with(|i| i.poll_at(now)).unwrap_or(Some(now))
     }
 
@@ -251,7 +267,9 @@ impl<'a> Stack<'a> {
     }
 
     /// Replace the DNS servers (at most [`MAX_DNS`](crate::MAX_DNS) are kept).
-    /// [`Error::Busy`] from inside a closure that holds the stack.
+    /// [`Error::Busy`] from inside a closure that holds the stack. A loopback
+    /// server the interface does not hold is never asked (its tries pass
+    /// unanswered): a loopback address never goes on the link.
     #[cfg(feature = "dns")]
     pub fn set_dns_servers(&self, servers: &[IpAddress]) -> Result<(), Error> {
         Ok(self.try_with(|i| i.resolver.set_servers(servers))?)

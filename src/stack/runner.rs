@@ -54,7 +54,7 @@ impl Stack<'_> {
         let mut due = None;
         loop {
             self.waiters.runner_awake();
-            let now = self.clock.now();
+            let now = self.now();
             let active = self.try_with(|i| i.poll(now)).unwrap_or(false);
             if active || due.is_some_and(|d| now >= d) {
                 self.waiters.wake_all();

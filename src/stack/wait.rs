@@ -91,7 +91,7 @@ impl<'a> Stack<'a> {
         self.with::<_, E>(|i| {
             let r = run(i)?;
             if transmit && r.is_some() {
-                let _ = i.transmit(self.clock.now());
+                let _ = i.transmit(self.now());
             }
             Ok(r)
         })
@@ -107,7 +107,7 @@ impl<'a> Stack<'a> {
         timeout: Timeout,
         mut op: impl FnMut(&mut Inner<'a>) -> TryResult<T, E>,
     ) -> Result<T, E> {
-        let mut now = self.clock.now();
+        let mut now = self.now();
         let deadline = time::deadline(now, timeout);
         loop {
             let next = self.with::<_, E>(|i| {
@@ -124,13 +124,13 @@ impl<'a> Stack<'a> {
             if timeout.is_some_and(|d| d.is_zero()) {
                 return Err(WaitEnd::WouldBlock.into());
             }
-            if deadline.is_some_and(|d| now >= d) {
+            if time::expired(now, deadline) {
                 return Err(WaitEnd::TimedOut.into());
             }
             if self.clock.idle(time::wake_at(now, deadline, next)) == Idle::Stalled {
                 return Err(WaitEnd::Stalled.into());
             }
-            now = self.clock.now();
+            now = self.now();
         }
     }
 }

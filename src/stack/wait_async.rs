@@ -48,7 +48,7 @@ impl<'a> Stack<'a> {
             match r {
                 Err(e) => Poll::Ready(Err(e)),
                 Ok(Some(r)) => Poll::Ready(Ok(r)),
-                Ok(None) if deadline.is_some_and(|d| self.now() >= d) => {
+                Ok(None) if time::expired(self.now(), deadline) => {
                     Poll::Ready(Err(WaitEnd::TimedOut.into()))
                 }
                 Ok(None) => {

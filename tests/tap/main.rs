@@ -9,4 +9,5 @@ mod example_cli;
 mod http_get_cli;
 mod http_tap;
 mod line_tap;
+mod special_destinations;
 mod tap_errors;

@@ -4,7 +4,7 @@ use crate::clock::{self, SysTickClock};
 use crate::enet::{Enet, MTU};
 use crate::{console, hw};
 use cortex_m_rt::exception;
-use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
+use smolsock::smoltcp::wire::{EthernetAddress, IpCidr, Ipv4Address};
 use smolsock::Config;
 
 /// Clock the peripherals, start SysTick and the MAC (receiving into
@@ -34,7 +34,13 @@ pub fn network(
         fail(b"board init")
     };
     let clock = clock.insert(clk);
-    let config = Config::ethernet(enet.mac_address())
+    // Random seed: QEMU's board has no RNG, so the SysTick counter at this
+    // point (it runs on the host's time) mixed with the MAC. A real board
+    // uses its hardware RNG, ADC noise, or a unique ID and a boot counter.
+    let mac = enet.mac_address();
+    let seed = u64::from(cortex_m::peripheral::SYST::get_current()) << 32
+        ^ mac.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
+    let config = Config::new(EthernetAddress(mac).into(), seed)
         .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
         .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
     (device.insert(enet), clock, config)
