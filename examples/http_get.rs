@@ -16,7 +16,8 @@
 mod common;
 
 use common::{with_tap_stack, NetOpts};
-use smolsock::http::{Client, HttpError, Scheme, Url, DEFAULT_TIMEOUT};
+use smolsock::http::{Client, HttpError, Phase, ResponseError, Scheme, Url, DEFAULT_TIMEOUT};
+use smolsock_cli::args::{Once, NET_HELP};
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::time::Duration;
@@ -24,23 +25,21 @@ use std::time::Duration;
 const USAGE: &str = "usage: http_get --tap TAP [--ip CIDR] [--gateway IP] [--dns IP] \
 [--timeout SECS] [--pcap FILE] [--cacert FILE | --insecure] URL";
 
-/// What `--help` prints after the usage line.
+/// What `--help` prints after the usage line (`{NET_HELP}`: the shared
+/// flags' lines).
 const HELP: &str = "\
 Fetch URL with HTTP/1.0 GET over the TAP device and print the raw response
 (status line, headers, body) on stdout, exactly as received.
 
-  --tap TAP        the TAP device (required), e.g. tap0
-  --ip CIDR        smolsock's address (default 192.168.69.2/24)
-  --gateway IP     the default gateway (default 192.168.69.1)
+{NET_HELP}
   --dns IP         the DNS server (default 192.168.69.1)
   --timeout SECS   deadline for the whole exchange, name resolution included
                    (default 20; a number of seconds > 0 and <= 1000000000)
-  --pcap FILE      write every packet sent and received to FILE (pcap;
-                   read it with: tshark -r FILE)
   --cacert FILE    https://: the CA certificate (PEM or DER) the server's
                    certificate must be signed by (ECDSA P-256); its name
                    and validity dates are checked too; required for
-                   https:// unless --insecure
+                   https:// unless --insecure (with http:// it is read
+                   and checked all the same, and unused)
   --insecure       https://: do not verify the server's certificate at all
 
 https:// needs a build with the `tls` feature (cargo run --features tls ...);
@@ -51,6 +50,9 @@ exit codes:
   2   any other error: bad option or URL, name not resolved, connection
       refused, timed out, connection reset, TAP device unusable, TLS
       failure (certificate not verified, ...), https:// not supported, ...
+  8   invalid response framing: a Content-Length that is not a number of
+      bytes (negative, not digits, too large) or two different ones
+      (RFC 9112 section 6.3; curl's CURLE_WEIRD_SERVER_REPLY)
   18  partial body: the server closed before the Content-Length was reached
   52  empty reply: the server closed without sending a byte";
 
@@ -59,6 +61,8 @@ const MAX_TIMEOUT_SECS: f64 = 1e9;
 
 /// The exit code of an error other than the two below (as `common::die`).
 const EXIT_ERROR: i32 = 2;
+/// curl's "weird server reply": the response's framing is invalid.
+const EXIT_WEIRD: i32 = 8;
 /// curl's "partial file": the body ended before its `Content-Length`.
 const EXIT_PARTIAL: i32 = 18;
 /// curl's "empty reply from server".
@@ -112,7 +116,9 @@ fn parse_args() -> Result<Args, String> {
     let mut cacert = None;
     let mut insecure = false;
     let mut args = argv.into_iter();
+    let mut once = Once::default();
     while let Some(arg) = args.next() {
+        once.check(&arg)?;
         if net.take(&arg, &mut args)? {
             continue;
         }
@@ -124,7 +130,7 @@ fn parse_args() -> Result<Args, String> {
             "--cacert" => cacert = Some(args.next().ok_or("--cacert needs a value")?),
             "--insecure" | "-k" => insecure = true,
             "-h" | "--help" => {
-                println!("{USAGE}\n\n{HELP}");
+                println!("{USAGE}\n\n{}", HELP.replace("{NET_HELP}", NET_HELP));
                 std::process::exit(0);
             }
             flag if flag.starts_with('-') && flag.len() > 1 => {
@@ -193,17 +199,26 @@ fn main() {
         Ok(_) => {}
         Err(e @ HttpError::EmptyReply) => fail(EXIT_EMPTY, format_args!("{url}: {e}")),
         Err(e @ HttpError::PartialBody { .. }) => fail(EXIT_PARTIAL, format_args!("{url}: {e}")),
+        Err(
+            e @ HttpError::BadResponse(
+                ResponseError::InvalidContentLength | ResponseError::ConflictingContentLength,
+            ),
+        ) => fail(EXIT_WEIRD, format_args!("{url}: {e}")),
         Err(e @ (HttpError::NameNotResolved | HttpError::NoDnsServer | HttpError::Resolve(_))) => {
             fail(
                 EXIT_ERROR,
                 format_args!("{url}: cannot resolve host '{host}': {e}"),
             )
         }
-        Err(HttpError::TimedOut) => fail(
+        Err(HttpError::TimedOut(phase)) => fail(
             EXIT_ERROR,
             format_args!(
-                "{url}: timed out after {} s (--timeout)",
-                args.timeout.as_secs_f64()
+                "{url}: timed out after {} s (--timeout) {}",
+                args.timeout.as_secs_f64(),
+                match phase {
+                    Phase::Resolve => format!("while resolving host '{host}'"),
+                    phase => phase.to_string(),
+                }
             ),
         ),
         Err(e) => fail(EXIT_ERROR, format_args!("{url}: {e}")),
@@ -213,6 +228,9 @@ fn main() {
 /// The CA certificate (DER) an `https://` URL is verified against; `None`
 /// for `http://` and `--insecure`. Checked before the TAP device is touched.
 fn trust(args: &Args, url: &Url<'_>) -> Result<Option<Vec<u8>>, String> {
+    // A --cacert that cannot be read or holds no certificate is an error
+    // whatever the URL (curl ignores it for http://; a typo must not pass).
+    let ca = args.cacert.as_deref().map(read_ca).transpose()?;
     if url.scheme() != Scheme::Https {
         return Ok(None);
     }
@@ -226,16 +244,23 @@ fn trust(args: &Args, url: &Url<'_>) -> Result<Option<Vec<u8>>, String> {
     if args.insecure {
         return Ok(None);
     }
-    let Some(path) = &args.cacert else {
-        return Err(format!(
+    match ca {
+        Some(ca) => Ok(Some(ca)),
+        None => Err(format!(
             "{}: https:// needs --cacert FILE (the CA certificate that signed the server's, PEM or DER) or --insecure",
             args.url
-        ));
-    };
+        )),
+    }
+}
+
+/// The certificate in `--cacert`'s file (DER).
+fn read_ca(path: &str) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("--cacert: cannot read '{path}': {e}"))?;
     pem_or_der(&bytes).ok_or_else(|| {
-        format!("--cacert: '{path}' holds no certificate (expected PEM \"BEGIN CERTIFICATE\" or DER)")
-    }).map(Some)
+        format!(
+            "--cacert: '{path}' holds no certificate (expected PEM \"BEGIN CERTIFICATE\" or DER)"
+        )
+    })
 }
 
 /// The first certificate of a PEM file, or the bytes of a DER file.

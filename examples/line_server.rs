@@ -16,7 +16,7 @@ mod common;
 
 use common::{die, print_line, with_tap_stack, SEPARATOR, SLOTS};
 use smolsock::line::{CloseReason, Line, LineHandler, LineServer, SessionInfo};
-use smolsock_cli::args::{parse_line_args, LineArgs, LINE_USAGE};
+use smolsock_cli::args::{line_help, parse_line_args, LineArgs};
 use smolsock_cli::long_line::LongLines;
 
 /// Prints what the seed printed, flushed per line.
@@ -64,7 +64,7 @@ fn main() {
     let (net, config) = match parse_line_args(std::env::args().skip(1)) {
         Ok(LineArgs::Run { net, config }) => (net, config),
         Ok(LineArgs::Help) => {
-            println!("{LINE_USAGE}");
+            println!("{}", line_help());
             return;
         }
         Err(e) => die(e),

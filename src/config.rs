@@ -49,7 +49,7 @@ pub struct Config {
     pub addresses: heapless::Vec<IpCidr, MAX_ADDRS>,
     /// Default routes.
     pub gateways: heapless::Vec<IpAddress, 2>,
-    /// DNS servers for [`Stack::resolve`](crate::Stack::resolve).
+    /// DNS servers for `Stack::resolve` (feature `dns`).
     pub dns_servers: heapless::Vec<IpAddress, MAX_DNS>,
     /// Seeds TCP initial sequence numbers, the first ephemeral port and DNS
     /// query ids: different on every boot (see the type's docs).

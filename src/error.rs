@@ -150,8 +150,12 @@ pub enum ResolveError {
     NotFound,
     /// The DNS server failed to answer (SERVFAIL, REFUSED, …).
     ServerFailure,
-    /// The DNS server's answer could not be read.
+    /// The DNS server's answer could not be read, or is larger than a
+    /// classic UDP reply (512 bytes: the resolver does not ask for more).
     BadResponse,
+    /// The DNS server's answer has the TC (truncated) bit: it does not fit a
+    /// 512-byte UDP reply, and this resolver does not retry over TCP.
+    Truncated,
     /// The stack has no DNS server configured.
     NoServer,
     /// The name is not a valid DNS name (or is too long).
@@ -172,7 +176,12 @@ impl fmt::Display for ResolveError {
         f.write_str(match self {
             ResolveError::NotFound => "name or service not known",
             ResolveError::ServerFailure => "DNS server failure (SERVFAIL or REFUSED)",
-            ResolveError::BadResponse => "unreadable answer from the DNS server",
+            ResolveError::BadResponse => {
+                "unreadable answer from the DNS server (malformed, or larger than 512 bytes)"
+            }
+            ResolveError::Truncated => {
+                "answer truncated (TC bit): it does not fit a 512-byte UDP reply, and DNS over TCP is not supported"
+            }
             ResolveError::NoServer => "no DNS server configured",
             ResolveError::InvalidName => "invalid host name",
             ResolveError::TimedOut => "name resolution timed out",
@@ -268,7 +277,7 @@ impl From<ResolveError> for std::io::Error {
         let kind = match e {
             ResolveError::TimedOut => K::TimedOut,
             ResolveError::InvalidName => K::InvalidInput,
-            ResolveError::BadResponse => K::InvalidData,
+            ResolveError::BadResponse | ResolveError::Truncated => K::InvalidData,
             ResolveError::NotFound | ResolveError::NoServer => K::NotFound,
             ResolveError::NoBufferSpace => K::OutOfMemory,
             ResolveError::ServerFailure | ResolveError::Busy | ResolveError::Stalled => K::Other,

@@ -18,11 +18,11 @@ pub const UDP_PACKETS: usize = 8;
 /// A listener with backlog `n` takes `n` slots. A slot becomes TCP or UDP the
 /// first time it is used and stays that kind. At most `UDP` slots (default:
 /// all of them) can become UDP: only those carry a datagram socket's packet
-/// metadata (2 × [`UDP_PACKETS`] entries, 768 bytes on 64-bit targets), so
+/// metadata (2 × `UDP_PACKETS` entries (feature `udp`), 768 bytes on 64-bit targets), so
 /// with a small `UDP` a TCP slot costs its two buffers plus about 560 bytes;
 /// a UDP socket beyond that count is [`NoBufferSpace`](crate::Error::NoBufferSpace).
 /// The resolver (feature `dns`)
-/// has its own small buffers (about 1.3 KiB) and borrows a free slot's place
+/// has its own small buffers (about 2.3 KiB) and borrows a free slot's place
 /// in the socket set, not its buffers, for the time of a resolution.
 /// `SOCKETS` is at most 65,534 (checked when the program is compiled).
 ///
@@ -103,11 +103,18 @@ pub(crate) const DNS_MAX_QUERY: usize = 12 + 255 + 4;
 #[cfg(feature = "dns")]
 pub(crate) const DNS_MAX_REPLY: usize = 512;
 
+/// The largest UDP payload one Ethernet frame carries (1500 - 20 - 8): a
+/// reply up to this size reaches the resolver, which can then say it is
+/// too large (`ResolveError::BadResponse`) instead of timing out.
+#[cfg(feature = "dns")]
+pub(crate) const DNS_MAX_DATAGRAM: usize = 1472;
+
 #[cfg(feature = "dns")]
 /// The resolver's socket memory, inside [`StackResources`](crate::StackResources):
-/// room for two classic (512-byte) replies and one query.
+/// room for a classic (512-byte) reply and a datagram of the largest size
+/// (an oversized reply is received to be refused), and one query.
 pub(crate) struct DnsStorage {
-    pub rx: [u8; 2 * DNS_MAX_REPLY],
+    pub rx: [u8; DNS_MAX_REPLY + DNS_MAX_DATAGRAM],
     pub tx: [u8; DNS_MAX_QUERY],
     pub rx_meta: [udp::PacketMetadata; 2],
     pub tx_meta: [udp::PacketMetadata; 1],
@@ -117,7 +124,7 @@ pub(crate) struct DnsStorage {
 impl DnsStorage {
     pub const fn new() -> Self {
         DnsStorage {
-            rx: [0; 2 * DNS_MAX_REPLY],
+            rx: [0; DNS_MAX_REPLY + DNS_MAX_DATAGRAM],
             tx: [0; DNS_MAX_QUERY],
             rx_meta: [udp::PacketMetadata::EMPTY; 2],
             tx_meta: [udp::PacketMetadata::EMPTY; 1],

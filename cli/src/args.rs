@@ -22,6 +22,36 @@ pub const MAX_BACKLOG_FLAG: usize = 65535;
 /// Longest interface name Linux takes (`IFNAMSIZ` - 1).
 pub const MAX_IFNAME: usize = 15;
 
+/// The flags seen so far on one command line: each may be given once (a
+/// second `--tap` would silently replace the first).
+///
+/// ```
+/// use smolsock_cli::args::Once;
+/// let mut once = Once::default();
+/// assert_eq!(once.check("--tap"), Ok(()));
+/// assert_eq!(once.check("tap0"), Ok(())); // not a flag
+/// assert_eq!(once.check("--tap"), Err("--tap given twice (each flag is taken once)".to_string()));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Once {
+    seen: Vec<String>,
+}
+
+impl Once {
+    /// `arg`, the next argument where a flag may stand: an error when it is
+    /// a flag (`-x`, `--x`) seen before.
+    pub fn check(&mut self, arg: &str) -> Result<(), String> {
+        if !arg.starts_with('-') || arg.len() < 2 {
+            return Ok(());
+        }
+        if self.seen.iter().any(|f| f == arg) {
+            return Err(format!("{arg} given twice (each flag is taken once)"));
+        }
+        self.seen.push(arg.to_string());
+        Ok(())
+    }
+}
+
 /// The flags every TAP example takes.
 #[derive(Debug, Clone)]
 pub struct NetOpts {
@@ -30,6 +60,8 @@ pub struct NetOpts {
     pub gateway: IpAddress,
     pub dns: IpAddress,
     pub pcap: Option<String>,
+    /// `--gateway` was given (else `gateway` is the default).
+    pub gateway_given: bool,
 }
 
 impl Default for NetOpts {
@@ -40,6 +72,7 @@ impl Default for NetOpts {
             gateway: IpAddress::v4(192, 168, 69, 1),
             dns: IpAddress::v4(192, 168, 69, 1),
             pcap: None,
+            gateway_given: false,
         }
     }
 }
@@ -59,7 +92,10 @@ impl NetOpts {
         match flag {
             "--tap" => self.tap = Some(parse_ifname(&v)?),
             "--ip" => self.ip = parse_cidr("--ip", &v)?,
-            "--gateway" => self.gateway = parse_unicast("--gateway", &v)?,
+            "--gateway" => {
+                self.gateway = parse_unicast("--gateway", &v)?;
+                self.gateway_given = true;
+            }
             "--dns" => self.dns = parse_unicast("--dns", &v)?,
             _ => {
                 if v.is_empty() {
@@ -80,10 +116,26 @@ impl NetOpts {
         }
         let (ip, gw) = (self.ip.address(), self.gateway);
         if std::mem::discriminant(&ip) != std::mem::discriminant(&gw) {
-            return Err(format!(
-                "--gateway {gw} and --ip {} are not of the same IP version",
-                self.ip
-            ));
+            let version = |a: &IpAddress| match a {
+                IpAddress::Ipv4(_) => "IPv4",
+                IpAddress::Ipv6(_) => "IPv6",
+            };
+            return Err(if self.gateway_given {
+                format!(
+                    "--gateway {gw} is {} but --ip {} is {}: give both of one IP version",
+                    version(&gw),
+                    self.ip,
+                    version(&ip)
+                )
+            } else {
+                format!(
+                    "--ip {} is {v}, so give --gateway an {v} address on its network \
+                     (the default gateway {gw} is {})",
+                    self.ip,
+                    version(&gw),
+                    v = version(&ip),
+                )
+            });
         }
         if gw == ip {
             return Err(format!("--gateway {gw} is smolsock's own address (--ip)"));
@@ -140,6 +192,15 @@ fn not_unicast(a: IpAddr) -> Option<&'static str> {
     }
 }
 
+/// The link-local range `a` is in, if it is (RFC 3927, RFC 4291 §2.5.6).
+fn link_local(a: IpAddr) -> Option<&'static str> {
+    match a {
+        IpAddr::V4(v4) if v4.is_link_local() => Some("169.254.0.0/16"),
+        IpAddr::V6(v6) if v6.is_unicast_link_local() => Some("fe80::/10"),
+        _ => None,
+    }
+}
+
 /// A host address: unicast, not loopback.
 pub fn parse_unicast(flag: &str, v: &str) -> Result<IpAddress, String> {
     let a = parse_addr(flag, v)?;
@@ -165,6 +226,13 @@ pub fn parse_cidr(flag: &str, v: &str) -> Result<IpCidr, String> {
         .ok_or_else(|| format!("{flag}: prefix length {p} is not in 0-{max} ({eg})"))?;
     if let Some(why) = not_unicast(addr) {
         return Err(format!("{flag}: {a} is {why}, not a host's address"));
+    }
+    if let Some(range) = link_local(addr) {
+        return Err(format!(
+            "{flag}: {a} is a link-local address ({range}): routers never forward it, so \
+             nothing beyond the link (and no --gateway) is reachable from it; give a global \
+             or private address (e.g. 192.168.69.2/24, or fd00::2/64)"
+        ));
     }
     if let IpAddr::V4(v4) = addr {
         let host_bits = 32 - u32::from(prefix);
@@ -242,11 +310,15 @@ pub fn parse_remote_stop(flag: &str, v: &str) -> Result<RemoteStop, String> {
         "none" => return Ok(RemoteStop::Nobody),
         _ => {}
     }
+    let want = "(want any, none, or IP[,IP...])";
     let peers = v
         .split(',')
-        .map(|a| parse_addr(flag, a.trim()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{e} (want any, none, or IP[,IP...])"))?;
+        .enumerate()
+        .map(|(n, a)| match a.trim() {
+            "" => Err(format!("{flag}: entry {} of '{v}' is empty {want}", n + 1)),
+            a => parse_addr(flag, a).map_err(|e| format!("{e} {want}")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     RemoteStop::only(&peers).ok_or_else(|| format!("{flag}: more than {MAX_STOP_PEERS} addresses"))
 }
 
@@ -254,13 +326,51 @@ pub const LINE_USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gatewa
 [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS] \
 [--line-timeout SECS] [--remote-stop any|none|IP[,IP...]] [--pcap FILE]";
 
+/// The shared flags' lines of a `--help` table ([`NetOpts`]); `--dns` is
+/// left to the programs that resolve names.
+pub const NET_HELP: &str = "  --tap TAP        the TAP device (required), e.g. tap0
+  --ip CIDR        smolsock's address (default 192.168.69.2/24)
+  --gateway IP     the default gateway (default 192.168.69.1)
+  --pcap FILE      write every packet sent and received to FILE (pcap;
+                   read it with: tshark -r FILE)";
+
+/// `line_server --help`: the usage, what it does, every flag, the exit codes.
+///
+/// ```
+/// let help = smolsock_cli::args::line_help();
+/// assert!(help.starts_with("usage: line_server"));
+/// assert!(help.contains("--remote-stop WHO") && help.contains("--tap TAP"));
+/// ```
+pub fn line_help() -> String {
+    const ABOUT: &str = "\
+Serve the line protocol on the TAP device: print each line a client sends,
+stripped, on stdout, and 16 dashes after each closed connection; a
+client's `stop` ends the program.";
+    const FLAGS: &str = "  --port PORT           TCP port to listen on (default 10001)
+  --backlog N           connections waiting to be accepted (default 5;
+                        1-65535, as far as the socket pool allows)
+  --idle-timeout SECS   close a connection silent this long (default 5;
+                        0 = never)
+  --session-limit SECS  close a connection open this long (default 0 = no
+                        limit)
+  --line-timeout SECS   close a connection whose line takes longer than
+                        this (default 0 = no minimum line rate)
+  --remote-stop WHO     who may send `stop`: any (default), none, or a
+                        comma-separated list of IP addresses";
+    const EXIT: &str = "\
+exit codes:
+  0   a client sent `stop`
+  2   a bad flag, or a TAP device that cannot be used";
+    format!("{LINE_USAGE}\n\n{ABOUT}\n\n{NET_HELP}\n{FLAGS}\n\n{EXIT}")
+}
+
 /// What `line_server` was asked to do.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // made once per run
 pub enum LineArgs {
     /// Serve with these settings.
     Run { net: NetOpts, config: LineConfig },
-    /// `-h`/`--help`: print the usage and exit 0.
+    /// `-h`/`--help`: print [`line_help`] and exit 0.
     Help,
 }
 
@@ -269,7 +379,9 @@ pub fn parse_line_args(args: impl IntoIterator<Item = String>) -> Result<LineArg
     let mut net = NetOpts::default();
     let mut config = LineConfig::default();
     let mut args = args.into_iter();
+    let mut once = Once::default();
     while let Some(flag) = args.next() {
+        once.check(&flag)?;
         if net.take(&flag, &mut args)? {
             continue;
         }

@@ -10,10 +10,14 @@ pub mod tap_ready;
 use smolsock_cli::args;
 pub use smolsock_cli::args::NetOpts;
 
-use smolsock::smoltcp::phy::{Device, Medium, PcapMode, PcapWriter, TunTapInterface};
+use smolsock::smoltcp::phy::{
+    Device, DeviceCapabilities, Medium, PcapMode, PcapWriter, TunTapInterface,
+};
+use smolsock::smoltcp::time::Instant;
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
-use smolsock::{Config, Stack, StackResources, StdClock};
+use smolsock::{Clock, Config, Stack, StackResources, StdClock};
 use std::os::unix::io::AsRawFd;
+use std::time::Duration;
 
 /// Socket slots and buffer size of the examples' stack.
 pub const SLOTS: usize = 16;
@@ -111,7 +115,92 @@ pub fn open_tap(opts: &NetOpts, name: &str) -> Result<TunTapInterface, String> {
             "TAP device '{name}' is down; bring it up with: sudo ip link set {name} up"
         ));
     }
+    wait_for_carrier(name);
     Ok(tap)
+}
+
+/// How long [`wait_for_carrier`] waits at most.
+pub const CARRIER_WAIT: Duration = Duration::from_secs(2);
+
+/// Wait (at most [`CARRIER_WAIT`]) until Linux has taken the carrier that
+/// opening TAP device `name` raised.
+///
+/// A TAP device has no carrier until a program opens it; opening turns it
+/// on, but Linux acts on that later, in its link-watch work (up to some
+/// 100 ms here). Until then the device's transmit queue is not active and
+/// every frame Linux sends on it is dropped: the reply to our first ARP
+/// request was lost about one time in five, and smoltcp asks again only
+/// after 1 s (a 0.01 s fetch took 1.01 s). `operstate` turns `up` when
+/// the link-watch work has run, so nothing is sent before.
+pub fn wait_for_carrier(name: &str) {
+    let path = format!("/sys/class/net/{name}/operstate");
+    let start = std::time::Instant::now();
+    loop {
+        let state = std::fs::read_to_string(&path).unwrap_or_default();
+        if state.trim() == "up" {
+            return;
+        }
+        if start.elapsed() >= CARRIER_WAIT {
+            log::warn!(
+                "TAP device '{name}': Linux still reports it {} after {CARRIER_WAIT:?}; \
+                 its first replies may be lost",
+                state.trim()
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A device whose timestamps are wall-clock time: `offset` (Unix time at
+/// the clock's zero) is added to the stack's instant before `inner` sees
+/// it. Under a [`PcapWriter`], the capture's packet times are real dates
+/// instead of seconds since the program started (1970 in `tshark`).
+pub struct WallClockStamps<D> {
+    inner: D,
+    offset: smolsock::smoltcp::time::Duration,
+}
+
+impl<D: Device> Device for WallClockStamps<D> {
+    type RxToken<'a>
+        = D::RxToken<'a>
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = D::TxToken<'a>
+    where
+        Self: 'a;
+
+    fn receive(&mut self, at: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        self.inner.receive(at + self.offset)
+    }
+
+    fn transmit(&mut self, at: Instant) -> Option<Self::TxToken<'_>> {
+        self.inner.transmit(at + self.offset)
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        self.inner.capabilities()
+    }
+}
+
+/// `dev` captured to the pcap file `path` (`--pcap`), stamped with
+/// wall-clock time; `now` is the stack clock's reading at this moment.
+pub fn capture<D: Device>(
+    dev: D,
+    path: &str,
+    now: Instant,
+) -> Result<WallClockStamps<PcapWriter<D, std::fs::File>>, String> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| format!("cannot create pcap file '{path}': {e}"))?;
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let unix = Instant::from_micros(i64::try_from(unix.as_micros()).unwrap_or(0));
+    Ok(WallClockStamps {
+        inner: PcapWriter::new(dev, file, PcapMode::Both),
+        offset: unix - now,
+    })
 }
 
 /// Open the TAP device named in `opts` and run `f` with a stack on it (and a
@@ -129,9 +218,7 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
     let config = tap_config(opts);
     match &opts.pcap {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .unwrap_or_else(|e| die(format_args!("cannot create pcap file '{path}': {e}")));
-            let mut dev = PcapWriter::new(tap, file, PcapMode::Both);
+            let mut dev = capture(tap, path, clock.now()).unwrap_or_else(|e| die(e));
             run_on(&mut dev, &clock, config, f)
         }
         None => {

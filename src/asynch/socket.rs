@@ -25,7 +25,7 @@ use core::time::Duration;
 /// Without it a waiting call never completes, its timeout included (a
 /// non-blocking call still answers at once: it polls the stack itself).
 /// On [`SimClock`](crate::SimClock), run both with
-/// [`block_on_sim`](crate::asynch::block_on_sim) (feature `std`), which also
+/// `asynch::block_on_sim` (feature `std`), which also
 /// makes simulated time pass.
 ///
 /// **Cancellation.** Dropping a future gives up the wait and nothing else:

@@ -34,8 +34,9 @@ pub enum HttpError {
     Resolve(ResolveError),
     /// Nothing listens on that port (the host answered with a reset).
     ConnectionRefused,
-    /// The deadline passed before the response was read to its end.
-    TimedOut,
+    /// The deadline passed before the response was read to its end; the
+    /// step it ran out in.
+    TimedOut(Phase),
     /// The server reset the connection.
     ConnectionReset,
     /// The response is not HTTP, or its head is too large (parsing asked for).
@@ -77,7 +78,7 @@ impl fmt::Display for HttpError {
             HttpError::NoDnsServer => f.write_str("name not resolved: no DNS server configured"),
             HttpError::Resolve(e) => write!(f, "name resolution failed: {e}"),
             HttpError::ConnectionRefused => f.write_str("connection refused"),
-            HttpError::TimedOut => f.write_str("timed out"),
+            HttpError::TimedOut(phase) => write!(f, "timed out {phase}"),
             HttpError::ConnectionReset => f.write_str("connection reset by peer"),
             HttpError::BadResponse(e) => write!(f, "bad HTTP response: {e}"),
             HttpError::Socket(e) => write!(f, "socket error: {e}"),
@@ -90,6 +91,52 @@ impl fmt::Display for HttpError {
                 f,
                 "partial body: the connection closed after {received} of the {expected} bytes its Content-Length announced"
             ),
+        }
+    }
+}
+
+/// The step of an exchange a deadline ran out in ([`HttpError::TimedOut`]).
+///
+/// ```
+/// use smolsock::http::{HttpError, Phase};
+/// assert_eq!(
+///     HttpError::TimedOut(Phase::Resolve).to_string(),
+///     "timed out while resolving the host name"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Asking the DNS server for the host's address.
+    Resolve,
+    /// The TCP handshake (no answer to the SYN).
+    Connect,
+    /// The TLS handshake (`https://`, feature `tls`).
+    Handshake,
+    /// Sending the request.
+    Send,
+    /// Waiting for the response, or for the rest of it.
+    Receive,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Resolve => "while resolving the host name",
+            Phase::Connect => "while connecting",
+            Phase::Handshake => "during the TLS handshake",
+            Phase::Send => "while sending the request",
+            Phase::Receive => "while waiting for the response",
+        })
+    }
+}
+
+impl HttpError {
+    /// Socket error `e` met in `phase`: a time-out says which step it was.
+    pub(super) fn during(e: Error, phase: Phase) -> Self {
+        match e {
+            Error::TimedOut => HttpError::TimedOut(phase),
+            e => e.into(),
         }
     }
 }
@@ -159,10 +206,12 @@ impl From<UrlError> for HttpError {
     }
 }
 
+/// A socket error; a time-out counts as [`Phase::Receive`] (the client
+/// itself names the phase of each of its calls).
 impl From<Error> for HttpError {
     fn from(e: Error) -> Self {
         match e {
-            Error::TimedOut => HttpError::TimedOut,
+            Error::TimedOut => HttpError::TimedOut(Phase::Receive),
             Error::ConnectionRefused => HttpError::ConnectionRefused,
             Error::ConnectionReset => HttpError::ConnectionReset,
             e => HttpError::Socket(e),
@@ -175,7 +224,7 @@ impl From<ResolveError> for HttpError {
         match e {
             ResolveError::NotFound | ResolveError::InvalidName => HttpError::NameNotResolved,
             ResolveError::NoServer => HttpError::NoDnsServer,
-            ResolveError::TimedOut => HttpError::TimedOut,
+            ResolveError::TimedOut => HttpError::TimedOut(Phase::Resolve),
             e => HttpError::Resolve(e),
         }
     }
@@ -312,7 +361,10 @@ impl<'s, 'a> Client<'s, 'a> {
         let ip = match url.ip() {
             Some(ip) => ip,
             None => stack
-                .resolve(url.host(), Some(remaining(stack, deadline)?))?
+                .resolve(
+                    url.host(),
+                    Some(remaining(stack, deadline, Phase::Resolve)?),
+                )?
                 .into(),
         };
         let to = SockAddr::new(ip, url.port());
@@ -322,8 +374,10 @@ impl<'s, 'a> Client<'s, 'a> {
             deadline,
             eof: false,
         };
-        resp.arm()?;
-        resp.sock.connect(to)?;
+        resp.arm(Phase::Connect)?;
+        resp.sock
+            .connect(to)
+            .map_err(|e| HttpError::during(e, Phase::Connect))?;
         Ok(resp)
     }
 }
@@ -343,9 +397,10 @@ impl Response<'_, '_> {
         self.deadline
     }
 
-    /// Set the socket's timeout to what is left of the deadline.
-    pub(super) fn arm(&self) -> Result<(), HttpError> {
-        let left = remaining(self.sock.stack(), self.deadline)?;
+    /// Set the socket's timeout to what is left of the deadline, for a call
+    /// in `phase`.
+    pub(super) fn arm(&self, phase: Phase) -> Result<(), HttpError> {
+        let left = remaining(self.sock.stack(), self.deadline, phase)?;
         self.sock.set_timeout(Some(left))?;
         Ok(())
     }
@@ -362,8 +417,11 @@ impl Response<'_, '_> {
         if self.eof || buf.is_empty() {
             return Ok(0);
         }
-        self.arm()?;
-        let n = self.sock.recv(buf)?;
+        self.arm(Phase::Receive)?;
+        let n = self
+            .sock
+            .recv(buf)
+            .map_err(|e| HttpError::during(e, Phase::Receive))?;
         self.eof = n == 0;
         Ok(n)
     }
@@ -375,8 +433,13 @@ impl Response<'_, '_> {
     /// response whose body stops short of its `Content-Length` is
     /// [`HttpError::PartialBody`] (all bytes that came were handed on
     /// first); one that ends inside its headers is
-    /// [`HttpError::BadResponse`]`(`[`ResponseError::Incomplete`]`)`. A reply
-    /// that does not start with `HTTP/` is handed on as it is, unjudged.
+    /// [`HttpError::BadResponse`]`(`[`ResponseError::Incomplete`]`)`. An
+    /// invalid `Content-Length` (negative, not a number, too large) or two
+    /// different ones are [`HttpError::BadResponse`] as soon as the head
+    /// ends: the chunk that completes the head is not handed on (RFC 9112
+    /// §6.3: an unrecoverable error). A reset once the body has reached its
+    /// `Content-Length` ends a complete response: `Ok`. A reply that does
+    /// not start with `HTTP/` is handed on as it is, unjudged.
     pub fn read_raw(
         mut self,
         mut sink: impl FnMut(&[u8]) -> ControlFlow<()>,
@@ -385,13 +448,18 @@ impl Response<'_, '_> {
         let mut total = 0u64;
         let mut check = BodyCheck::new();
         loop {
-            let n = self.recv(&mut chunk)?;
+            let n = match self.recv(&mut chunk) {
+                // A reset after the whole body is not a failure: the
+                // response is complete (RFC 9112 §6.3; curl agrees).
+                Err(HttpError::ConnectionReset) if check.complete() => 0,
+                r => r?,
+            };
             let Some(data) = chunk.get(..n).filter(|d| !d.is_empty()) else {
                 check.finish()?;
                 return Ok(total);
             };
             total += n as u64;
-            check.push(data);
+            check.push(data)?;
             if sink(data).is_break() {
                 return Err(HttpError::Aborted);
             }
@@ -457,8 +525,11 @@ impl Writer<'_, '_, '_> {
         let data = self.buf.get(..self.len).unwrap_or(&[]);
         self.len = 0;
         if !data.is_empty() {
-            self.resp.arm()?;
-            self.resp.sock.send_all(data)?;
+            self.resp.arm(Phase::Send)?;
+            self.resp
+                .sock
+                .send_all(data)
+                .map_err(|e| HttpError::during(e, Phase::Send))?;
         }
         Ok(())
     }
@@ -488,10 +559,10 @@ fn to_smol(d: Duration) -> smoltcp::time::Duration {
 }
 
 /// What is left until `deadline`, never zero (zero would mean non-blocking).
-fn remaining(stack: &Stack<'_>, deadline: Instant) -> Result<Duration, HttpError> {
+fn remaining(stack: &Stack<'_>, deadline: Instant, phase: Phase) -> Result<Duration, HttpError> {
     let now = stack.now();
     if now >= deadline {
-        return Err(HttpError::TimedOut);
+        return Err(HttpError::TimedOut(phase));
     }
     Ok(crate::time::from_smol(deadline - now))
 }

@@ -93,7 +93,7 @@ mod response;
 mod tls;
 mod url;
 
-pub use client::{Client, HttpError, Part, Response, TlsFailure, CHUNK, DEFAULT_TIMEOUT};
+pub use client::{Client, HttpError, Part, Phase, Response, TlsFailure, CHUNK, DEFAULT_TIMEOUT};
 pub use request::{Request, USER_AGENT};
 pub use response::{Head, Parsed, ResponseError, ResponseParser, DEFAULT_HEAD_MAX, MAX_HEADERS};
 #[cfg(all(feature = "tls", feature = "std"))]

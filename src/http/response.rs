@@ -1,6 +1,7 @@
 //! The response head (status line and headers) parsed by `httparse` as it
 //! streams in, in a fixed-size buffer; the body passes through untouched.
 
+use super::check::{merge, LengthValue};
 use core::fmt;
 
 /// Head buffer size of [`ResponseParser`] unless chosen otherwise.
@@ -22,6 +23,13 @@ pub enum ResponseError {
     HeadTooLarge,
     /// The connection ended before the end of the headers (or sent nothing).
     Incomplete,
+    /// A `Content-Length` value is not a number of bytes: negative, not
+    /// digits, or too large (more than 64 bits). RFC 9112 §6.3: the
+    /// framing is invalid, an unrecoverable error.
+    InvalidContentLength,
+    /// Two `Content-Length` headers (or list entries) with different values
+    /// (RFC 9112 §6.3: an unrecoverable error).
+    ConflictingContentLength,
 }
 
 impl fmt::Display for ResponseError {
@@ -32,6 +40,10 @@ impl fmt::Display for ResponseError {
             ResponseError::TooManyHeaders => "too many headers",
             ResponseError::HeadTooLarge => "status line and headers too large for the head buffer",
             ResponseError::Incomplete => "connection closed before the end of the headers",
+            ResponseError::InvalidContentLength => {
+                "invalid Content-Length (not a number of bytes: negative, not digits, or too large)"
+            }
+            ResponseError::ConflictingContentLength => "two different Content-Length values",
         })
     }
 }
@@ -317,12 +329,28 @@ impl<'b> Head<'b> {
             .map(|(_, v)| v)
     }
 
-    /// `Content-Length`, when present and a number.
-    pub fn content_length(&self) -> Option<u64> {
-        core::str::from_utf8(self.header("content-length")?)
-            .ok()?
-            .parse()
-            .ok()
+    /// The body length the `Content-Length` headers announce: `None`
+    /// without one, an error when one is invalid or two differ (RFC 9112
+    /// §6.3; the client refuses such a response, [`HttpError::BadResponse`]).
+    ///
+    /// [`HttpError::BadResponse`]: super::HttpError::BadResponse
+    ///
+    /// ```
+    /// use smolsock::http::{Parsed, ResponseError, ResponseParser};
+    /// let mut p = ResponseParser::<256>::new();
+    /// p.push(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 3\r\n\r\n")?;
+    /// let head = p.head().unwrap();
+    /// assert_eq!(head.content_length(), Some(Err(ResponseError::ConflictingContentLength)));
+    /// # Ok::<(), smolsock::http::ResponseError>(())
+    /// ```
+    pub fn content_length(&self) -> Option<Result<u64, ResponseError>> {
+        self.headers()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .fold(None, |so_far, (_, v)| {
+                let mut value = LengthValue::new();
+                v.iter().for_each(|b| value.push(*b));
+                Some(merge(so_far, value.finish()))
+            })
     }
 }
 
@@ -344,7 +372,7 @@ mod tests {
         assert_eq!(it.next(), Some(("Content-Type", &b"text/plain"[..])));
         assert_eq!(it.next(), Some(("Content-Length", &b"5"[..])));
         assert_eq!(it.next(), None);
-        assert_eq!(h.content_length(), Some(5));
+        assert_eq!(h.content_length(), Some(Ok(5)));
         assert_eq!(h.header("x-none"), None);
         assert_eq!(p.body_len(), 5);
         assert_eq!(p.finish(), Ok(()));

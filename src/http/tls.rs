@@ -8,7 +8,7 @@
 //! verifier checks and what it does not.
 
 use super::check::BodyCheck;
-use super::client::{parsed, Client, HttpError, Part, Response, TlsFailure, CHUNK};
+use super::client::{parsed, Client, HttpError, Part, Phase, Response, TlsFailure, CHUNK};
 use super::{Request, ResponseParser, Scheme, Url};
 use crate::Error;
 use core::cell::Cell;
@@ -173,7 +173,7 @@ impl Transport<'_, '_, '_> {
     fn fail(&self, e: HttpError) -> Error {
         self.seen.error.set(Some(e));
         match e {
-            HttpError::TimedOut => Error::TimedOut,
+            HttpError::TimedOut(_) => Error::TimedOut,
             HttpError::ConnectionReset => Error::ConnectionReset,
             HttpError::ConnectionRefused => Error::ConnectionRefused,
             HttpError::Socket(e) => e,
@@ -191,14 +191,14 @@ impl embedded_io::Read for Transport<'_, '_, '_> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.resp.arm().map_err(|e| self.fail(e))?;
+        self.resp.arm(Phase::Receive).map_err(|e| self.fail(e))?;
         match self.resp.sock.recv(buf) {
             Ok(0) => {
                 self.seen.eof.set(true);
                 Ok(0)
             }
             Ok(n) => Ok(n),
-            Err(e) => Err(self.fail(e.into())),
+            Err(e) => Err(self.fail(HttpError::during(e, Phase::Receive))),
         }
     }
 }
@@ -208,8 +208,11 @@ impl embedded_io::Write for Transport<'_, '_, '_> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.resp.arm().map_err(|e| self.fail(e))?;
-        self.resp.sock.send(buf).map_err(|e| self.fail(e.into()))
+        self.resp.arm(Phase::Send).map_err(|e| self.fail(e))?;
+        self.resp
+            .sock
+            .send(buf)
+            .map_err(|e| self.fail(HttpError::during(e, Phase::Send)))
     }
 
     /// Queued data goes out as the stack runs; nothing to wait for here.
@@ -243,7 +246,10 @@ impl<R: CryptoRngCore, C: TlsClock> CryptoProvider for Provider<'_, R, C> {
 /// end of stream apart from a protocol failure.
 fn tls_error(e: TlsError, seen: &Seen, handshake: bool) -> HttpError {
     if let Some(e) = seen.error.get() {
-        return e;
+        return match e {
+            HttpError::TimedOut(_) if handshake => HttpError::TimedOut(Phase::Handshake),
+            e => e,
+        };
     }
     let failure = match e {
         TlsError::IoError if seen.eof.get() && handshake => TlsFailure::ClosedInHandshake,
@@ -359,7 +365,7 @@ impl<'s, 'a> Client<'s, 'a> {
                         continue;
                     }
                     total += data.len() as u64;
-                    check.push(data);
+                    check.push(data)?;
                     if sink(data).is_break() {
                         return Err(HttpError::Aborted);
                     }
@@ -368,6 +374,12 @@ impl<'s, 'a> Client<'s, 'a> {
                 Err(TlsError::ConnectionClosed) => break,
                 // The TCP stream ended without close_notify.
                 Err(TlsError::IoError) if seen.eof.get() && seen.error.get().is_none() => break,
+                // A reset after the whole body: the response is complete.
+                Err(_)
+                    if check.complete() && seen.error.get() == Some(HttpError::ConnectionReset) =>
+                {
+                    break
+                }
                 Err(e) => return Err(tls_error(e, &seen, false)),
             }
         }

@@ -8,6 +8,7 @@ use smoltcp::wire::{
 };
 
 pub(crate) use crate::resources::DNS_MAX_QUERY as MAX_QUERY;
+pub(crate) use crate::resources::DNS_MAX_REPLY as MAX_REPLY;
 
 /// Longest encoded name (RFC 1035: 255 octets).
 pub const MAX_NAME: usize = 255;
@@ -72,6 +73,14 @@ pub fn parse_reply(data: &[u8], id: u16, ty: DnsQueryType) -> Reply {
     };
     if p.transaction_id() != id || !p.flags().contains(DnsFlags::RESPONSE) {
         return Reply::Unrelated;
+    }
+    // Without EDNS a server answers in at most 512 bytes over UDP (RFC 1035
+    // §4.2.1) and sets TC when the answer does not fit (RFC 2181 §9).
+    if data.len() > MAX_REPLY {
+        return Reply::Failed(ResolveError::BadResponse);
+    }
+    if p.flags().contains(DnsFlags::TRUNCATED) {
+        return Reply::Failed(ResolveError::Truncated);
     }
     match p.rcode() {
         DnsRcode::NoError => {}
@@ -192,6 +201,35 @@ mod tests {
             parse_reply(&more, 7, a),
             Reply::Failed(ResolveError::BadResponse)
         );
+    }
+
+    /// Issue 18 (7): a reply with the TC bit was read as it was (a cut
+    /// answer, or NotFound); one over 512 bytes went unread and the lookup
+    /// timed out. Each is now its own error.
+    #[cfg(feature = "proto-ipv4")]
+    #[test]
+    fn truncated_and_oversized_replies_are_errors() {
+        let a = DnsQueryType::A;
+        let mut tc = reply(7, 0, &[(1, &[10, 0, 0, 9])]);
+        tc[2] |= 0x02;
+        assert_eq!(
+            parse_reply(&tc, 7, a),
+            Reply::Failed(ResolveError::Truncated)
+        );
+        // 512 bytes is a classic reply; 513 is more than was asked for.
+        let mut big = reply(7, 0, &[(1, &[10, 0, 0, 9])]);
+        big.resize(512, 0);
+        assert_eq!(
+            parse_reply(&big, 7, a),
+            Reply::Address(IpAddress::v4(10, 0, 0, 9))
+        );
+        big.push(0);
+        assert_eq!(
+            parse_reply(&big, 7, a),
+            Reply::Failed(ResolveError::BadResponse)
+        );
+        // Another query's reply is ignored whatever its size.
+        assert_eq!(parse_reply(&big, 8, a), Reply::Unrelated);
     }
 
     #[test]

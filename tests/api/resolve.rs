@@ -80,6 +80,10 @@ enum Answer {
     ServFail,
     Garbage,
     Silent,
+    /// The address, with the TC (truncated) bit set.
+    Truncated([u8; 4]),
+    /// The address, padded to this many bytes (a reply over 512 bytes).
+    Oversized([u8; 4], usize),
 }
 
 /// A simulated clock whose idle hook serves a DNS server socket first.
@@ -116,6 +120,16 @@ fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
         Answer::ServFail => (2, None),
         Answer::Garbage => return Some(b"\x00\x01not dns".to_vec()),
         Answer::Silent => return None,
+        Answer::Truncated(ip) => {
+            let mut r = reply(q, Answer::Address(ip))?;
+            r[2] |= 0x02;
+            return Some(r);
+        }
+        Answer::Oversized(ip, len) => {
+            let mut r = reply(q, Answer::Address(ip))?;
+            r.resize(len, 0);
+            return Some(r);
+        }
     };
     let mut r = vec![
         q[0],
@@ -213,6 +227,48 @@ fn servfail_and_garbage_are_their_own_errors() {
         s.resolve("web.test", SECS(20))
     });
     assert_eq!(r, Err(ResolveError::BadResponse));
+}
+
+/// Issue 18 (7): a reply with the TC bit is its own error (no retry over
+/// TCP), and a reply larger than 512 bytes is `BadResponse` at once: it was
+/// dropped unseen (too large for the resolver's buffer) and the lookup
+/// timed out.
+#[test]
+fn truncated_and_oversized_answers_are_errors_not_time_outs() {
+    let (r, seen) = with_dns(Answer::Truncated([10, 1, 2, 3]), Answer::Silent, |s, c| {
+        (s.resolve("web.test", SECS(20)), c.now())
+    });
+    assert_eq!(r.0, Err(ResolveError::Truncated));
+    assert!(
+        r.1 < smoltcp::time::Instant::from_secs(1),
+        "answered, not timed out"
+    );
+    assert_eq!(seen, [1], "not asked again");
+    assert!(ResolveError::Truncated
+        .to_string()
+        .contains("answer truncated"));
+    for len in [513, 1000] {
+        let (r, _) = with_dns(
+            Answer::Oversized([10, 1, 2, 3], len),
+            Answer::Silent,
+            |s, c| (s.resolve("web.test", SECS(20)), c.now()),
+        );
+        assert_eq!(r.0, Err(ResolveError::BadResponse), "{len} bytes");
+        assert!(
+            r.1 < smoltcp::time::Instant::from_secs(1),
+            "{len} bytes: not timed out"
+        );
+    }
+    let (r, _) = with_dns(
+        Answer::Oversized([10, 1, 2, 3], 512),
+        Answer::Silent,
+        |s, _| s.resolve("web.test", SECS(20)),
+    );
+    assert_eq!(
+        r,
+        Ok(IpAddress::v4(10, 1, 2, 3)),
+        "512 bytes is a classic reply"
+    );
 }
 
 #[test]

@@ -134,6 +134,27 @@ impl Netns {
         c
     }
 
+    /// Write `script` to `dir/name` and start it as
+    /// [`python_server`](Netns::python_server) does, with `dir/ready` as
+    /// the file it writes once it listens.
+    #[track_caller]
+    pub fn python(
+        &self,
+        dir: &std::path::Path,
+        name: &str,
+        script: &str,
+        args: &[&std::path::Path],
+    ) -> Guard {
+        assert!(
+            Command::new("python3").arg("--version").output().is_ok(),
+            "this TAP test needs python3"
+        );
+        std::fs::write(dir.join(name), script).expect("write the server script");
+        let ready = dir.join("ready");
+        let _ = std::fs::remove_file(&ready);
+        self.python_server(&dir.join(name), &ready, args)
+    }
+
     #[track_caller]
     pub fn exec_ok(&self, args: &[&str]) {
         let o = self
@@ -165,6 +186,16 @@ impl Drop for Netns {
             .args(["netns", "del", &self.name])
             .status();
     }
+}
+
+/// An empty scratch directory for one test, `smolsock-NAME-PID` in the
+/// temporary directory (emptied first if a failed run left it).
+#[track_caller]
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smolsock-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("make the scratch directory");
+    dir
 }
 
 /// Path of a built example (`cargo test` builds examples into target/<profile>/examples).

@@ -202,8 +202,9 @@ fn gateway_and_dns_must_be_unicast_and_the_gateway_on_the_link() {
     );
     assert!(err(&["--gateway", "192.168.69.2"])
         .starts_with("--gateway 192.168.69.2 is smolsock's own address (--ip)"));
-    assert!(err(&["--gateway", "fe80::1"])
-        .starts_with("--gateway fe80::1 and --ip 192.168.69.2/24 are not of the same IP version"));
+    assert!(err(&["--gateway", "fe80::1"]).starts_with(
+        "--gateway fe80::1 is IPv6 but --ip 192.168.69.2/24 is IPv4: give both of one IP version"
+    ));
     // Order does not matter: the check runs once all flags are read.
     assert!(net(&["--gateway", "10.1.1.1", "--ip", "10.1.1.2/16"]).is_ok());
     // A DNS server may be beyond the gateway.
@@ -317,4 +318,103 @@ fn an_overlong_line_is_reported_once() {
     assert!(l.piece(1, true, false));
     l.forget(0);
     assert!(l.piece(0, true, false));
+}
+
+/// Issue 18 (9): `--tap tap0 --tap tap1` was taken (the last one won); any
+/// flag given twice is an error (exit 2 in the examples).
+#[test]
+fn a_flag_given_twice_is_an_error() {
+    assert_eq!(
+        line_args(&["--tap", "tap0", "--tap", "tap1"]).unwrap_err(),
+        "--tap given twice (each flag is taken once)"
+    );
+    for flag in [
+        ["--port", "7"],
+        ["--ip", "10.0.0.2/8"],
+        ["--idle-timeout", "1"],
+    ] {
+        let mut all = flag.to_vec();
+        all.extend_from_slice(&flag);
+        assert_eq!(
+            err(&all),
+            format!("{} given twice (each flag is taken once)", flag[0])
+        );
+    }
+}
+
+/// Issue 18 (9): `--remote-stop 1.2.3.4,,` said `not an IP address:  (want
+/// …)`, with nothing where the value belongs. The empty entry is named.
+#[test]
+fn an_empty_remote_stop_entry_is_named() {
+    assert_eq!(
+        err(&["--remote-stop", "1.2.3.4,,"]),
+        "--remote-stop: entry 2 of '1.2.3.4,,' is empty (want any, none, or IP[,IP...])"
+    );
+    assert_eq!(
+        err(&["--remote-stop", ""]),
+        "--remote-stop: entry 1 of '' is empty (want any, none, or IP[,IP...])"
+    );
+    assert_eq!(
+        err(&["--remote-stop", "1.2.3.4, ,5.6.7.8"]),
+        "--remote-stop: entry 2 of '1.2.3.4, ,5.6.7.8' is empty (want any, none, or IP[,IP...])"
+    );
+}
+
+/// Issue 18 (9): `--ip fe80::2/64` complained about the gateway's IP
+/// version. What is wrong is the address: a link-local one reaches nothing
+/// beyond the link. An IPv6 `--ip` with the default (IPv4) gateway says so.
+#[test]
+fn a_link_local_ip_is_refused_for_what_it_is() {
+    let why = |a: &str, range: &str| {
+        format!(
+            "--ip: {a} is a link-local address ({range}): routers never forward it, so nothing \
+             beyond the link (and no --gateway) is reachable from it; give a global or private \
+             address (e.g. 192.168.69.2/24, or fd00::2/64)"
+        )
+    };
+    assert_eq!(err(&["--ip", "fe80::2/64"]), why("fe80::2", "fe80::/10"));
+    assert_eq!(
+        err(&["--ip", "169.254.1.2/16", "--gateway", "169.254.1.1"]),
+        why("169.254.1.2", "169.254.0.0/16")
+    );
+    assert!(err(&["--ip", "fd00::2/64"]).starts_with(
+        "--ip fd00::2/64 is IPv6, so give --gateway an IPv6 address on its network \
+         (the default gateway 192.168.69.1 is IPv4)"
+    ));
+    assert!(net(&["--ip", "fd00::2/64", "--gateway", "fd00::1"]).is_ok());
+    // Only --ip is judged for being link-local, not --gateway or --dns.
+    assert!(!err(&["--ip", "fd00::2/64", "--gateway", "fe80::1"]).contains("link-local"));
+    assert!(net(&["--dns", "169.254.169.254"]).is_ok());
+}
+
+/// Issue 18 (9): `line_server --help` printed only the usage line; it
+/// prints the flag table, every flag with its default, and the exit codes.
+#[test]
+fn line_server_help_lists_every_flag() {
+    let help = args::line_help();
+    assert!(help.starts_with(args::LINE_USAGE), "{help}");
+    for flag in [
+        "--tap TAP",
+        "--ip CIDR",
+        "--gateway IP",
+        "--pcap FILE",
+        "--port PORT",
+        "--backlog N",
+        "--idle-timeout SECS",
+        "--session-limit SECS",
+        "--line-timeout SECS",
+        "--remote-stop WHO",
+        "exit codes:",
+    ] {
+        assert!(help.contains(flag), "{flag:?} in {help}");
+    }
+    // Every flag the usage line names has a line in the table.
+    for word in args::LINE_USAGE.split(['[', ' ']) {
+        if let Some(flag) = word.strip_prefix("--") {
+            assert!(
+                help.contains(&format!("\n  --{flag} ")),
+                "--{flag} in {help}"
+            );
+        }
+    }
 }

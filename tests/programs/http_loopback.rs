@@ -10,7 +10,7 @@
 use crate::common;
 use common::{HookClock, Service};
 use smolsock::http::{
-    Client, HttpError, Part, ResponseError, ResponseParser, CHUNK, DEFAULT_TIMEOUT,
+    Client, HttpError, Part, Phase, ResponseError, ResponseParser, CHUNK, DEFAULT_TIMEOUT,
 };
 use smolsock::{
     Clock, Config, Domain, Error, SimClock, SockAddr, Socket, Stack, StackResources, Type,
@@ -335,7 +335,10 @@ fn a_server_that_never_answers_times_out_at_the_deadline() {
     let _l = listen(net, "127.0.0.1:8080");
     let start = clock.now();
     let (r, got, _) = get_raw(&Client::new(net), "http://127.0.0.1:8080/");
-    assert_eq!((r, got.len()), (Err(HttpError::TimedOut), 0));
+    assert_eq!(
+        (r, got.len()),
+        (Err(HttpError::TimedOut(Phase::Receive)), 0)
+    );
     assert_eq!(clock.now() - start, SimDuration::from_secs(20));
     assert_eq!(DEFAULT_TIMEOUT, Duration::from_secs(20));
 
@@ -343,7 +346,7 @@ fn a_server_that_never_answers_times_out_at_the_deadline() {
     let client = Client::new(net).with_timeout(Duration::from_millis(5500));
     assert_eq!(
         get_raw(&client, "http://127.0.0.1:8080/").0,
-        Err(HttpError::TimedOut)
+        Err(HttpError::TimedOut(Phase::Receive))
     );
     assert_eq!(clock.now() - start, SimDuration::from_millis(5500));
 }
@@ -366,7 +369,7 @@ fn one_deadline_bounds_the_whole_exchange_not_each_recv() {
         &Client::new(net).with_timeout(Duration::from_secs(3)),
         "http://127.0.0.1:8080/",
     );
-    assert_eq!(r, Err(HttpError::TimedOut));
+    assert_eq!(r, Err(HttpError::TimedOut(Phase::Receive)));
     assert_eq!(clock.now() - start, SimDuration::from_secs(3));
     // Every recv got its byte well within its own time; the total still ended it.
     assert!(
@@ -547,6 +550,108 @@ fn a_body_short_of_its_content_length_is_a_partial_body() {
     );
     assert_eq!(
         get(&client, "http://127.0.0.1:8082/"),
+        (Ok(5), 200, b"hello".to_vec())
+    );
+}
+
+/// Issue 18 (5): a complete response (`Content-Length: 2`, body `ok`)
+/// followed by a reset was `ConnectionReset`; curl takes it (exit 0). The
+/// body is complete, so it is a success, raw and parsed alike; a reset
+/// before the body is complete stays `ConnectionReset`.
+#[test]
+fn a_reset_after_the_whole_body_is_a_complete_response() {
+    let (net, clock) = world(false);
+    let reply = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let mut server = HttpServer::new(listen(net, "127.0.0.1:8080"), Payload::bytes(reply));
+    server.read_request = false;
+    server.end = End::Reset;
+    start(clock, server);
+    let client = Client::new(net);
+    let (r, got, _) = get_raw(&client, "http://127.0.0.1:8080/");
+    assert_eq!((r, &got[..]), (Ok(reply.len() as u64), &reply[..]));
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8080/"),
+        (Ok(2), 200, b"ok".to_vec())
+    );
+
+    // One byte short: the reset cuts the response.
+    let short = b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok";
+    let mut server = HttpServer::new(listen(net, "127.0.0.1:8081"), Payload::bytes(short));
+    server.read_request = false;
+    server.end = End::Reset;
+    start(clock, server);
+    assert_eq!(
+        get_raw(&client, "http://127.0.0.1:8081/").0,
+        Err(HttpError::ConnectionReset)
+    );
+    // Without a Content-Length only the close ends the body: a reset is an error.
+    let open = b"HTTP/1.0 200 OK\r\n\r\nok";
+    let mut server = HttpServer::new(listen(net, "127.0.0.1:8082"), Payload::bytes(open));
+    server.read_request = false;
+    server.end = End::Reset;
+    start(clock, server);
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8082/").0,
+        Err(HttpError::ConnectionReset)
+    );
+}
+
+/// Issue 18 (5): a negative `Content-Length`, two different ones, and one
+/// too large for 64 bits were accepted (the body printed, `Ok`). RFC 9112
+/// §6.3: each is an unrecoverable error. Raw and parsed agree: the same
+/// `BadResponse`, and the chunk that completed the head is not handed on.
+#[test]
+fn invalid_or_conflicting_content_lengths_are_bad_responses() {
+    let (net, clock) = world(false);
+    let invalid = HttpError::BadResponse(ResponseError::InvalidContentLength);
+    let conflict = HttpError::BadResponse(ResponseError::ConflictingContentLength);
+    let cases: [(&[u8], HttpError); 4] = [
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: -1\r\n\r\nhello",
+            invalid,
+        ),
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 3\r\n\r\nhello",
+            conflict,
+        ),
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\nhello",
+            invalid,
+        ),
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Length: five\r\n\r\nhello",
+            invalid,
+        ),
+    ];
+    let client = Client::new(net);
+    for (port, (reply, want)) in (8080u16..).zip(cases) {
+        start(
+            clock,
+            HttpServer::new(
+                listen(net, &format!("127.0.0.1:{port}")),
+                Payload::bytes(reply),
+            ),
+        );
+        let url = format!("http://127.0.0.1:{port}/");
+        assert_eq!(get_raw(&client, &url), (Err(want), vec![], 0), "{url}");
+        assert_eq!(get(&client, &url), (Err(want), 0, vec![]), "{url}");
+    }
+    assert_eq!(
+        invalid.to_string(),
+        "bad HTTP response: invalid Content-Length (not a number of bytes: negative, not digits, or too large)"
+    );
+    assert_eq!(
+        conflict.to_string(),
+        "bad HTTP response: two different Content-Length values"
+    );
+    // The same value twice is that value.
+    let twice = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello";
+    start(
+        clock,
+        HttpServer::new(listen(net, "127.0.0.1:8090"), Payload::bytes(twice)),
+    );
+    assert_eq!(
+        get(&client, "http://127.0.0.1:8090/"),
         (Ok(5), 200, b"hello".to_vec())
     );
 }
@@ -768,11 +873,48 @@ fn a_silent_dns_server_times_out_within_the_one_deadline() {
     let (net, clock) = world(true); // 127.0.0.1:53 configured, nothing answers
     let start = clock.now();
     let client = Client::new(net).with_timeout(Duration::from_secs(2));
+    // Issue 18 (7): the error says the deadline ran out while resolving.
     assert_eq!(
         get_raw(&client, "http://web.test/").0,
-        Err(HttpError::TimedOut)
+        Err(HttpError::TimedOut(Phase::Resolve))
     );
     assert_eq!(clock.now() - start, SimDuration::from_secs(2));
+    assert_eq!(
+        HttpError::TimedOut(Phase::Resolve).to_string(),
+        "timed out while resolving the host name"
+    );
+}
+
+/// Issue 18 (7): every time-out was "timed out", whatever the step. A SYN
+/// nobody answers (10.0.0.9 is on the link of the loopback device's second
+/// address, and nobody is there) times out while connecting; a server that
+/// never answers, while waiting for the response.
+#[test]
+fn a_time_out_names_the_step_it_ran_out_in() {
+    let sim: &'static SimClock = Box::leak(Box::new(SimClock::new()));
+    let dev = Box::leak(Box::new(Loopback::new(Medium::Ip)));
+    let res = Box::leak(Box::new(StackResources::<4, 4096>::new()));
+    let config =
+        Config::ip().with_address(smoltcp::wire::IpCidr::new(IpAddress::v4(10, 0, 0, 2), 24));
+    let stack = Stack::new(dev, sim, res, config).expect("valid config");
+    let start = sim.now();
+    let client = Client::new(&stack).with_timeout(Duration::from_secs(4));
+    let r = get_raw(&client, "http://10.0.0.9:8080/").0;
+    assert_eq!(r, Err(HttpError::TimedOut(Phase::Connect)));
+    assert_eq!(sim.now() - start, SimDuration::from_secs(4));
+    assert_eq!(
+        HttpError::TimedOut(Phase::Connect).to_string(),
+        "timed out while connecting"
+    );
+    let (net, _clock) = world(false);
+    let client = Client::new(net).with_timeout(Duration::from_secs(4));
+    let _l = listen(net, "127.0.0.1:8081");
+    let r = get_raw(&client, "http://127.0.0.1:8081/").0;
+    assert_eq!(r, Err(HttpError::TimedOut(Phase::Receive)));
+    assert_eq!(
+        HttpError::TimedOut(Phase::Receive).to_string(),
+        "timed out while waiting for the response"
+    );
 }
 
 #[test]

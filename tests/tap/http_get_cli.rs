@@ -133,16 +133,93 @@ fn bad_flags_and_urls_are_one_line_and_exit_2() {
     }
 }
 
+/// Issue 18 (9): `--cacert` naming a missing file was accepted with an
+/// `http://` URL (exit 0 after the fetch), and `--tap tap0 --tap tap1` took
+/// the last one. Both are errors before any device is opened: exit 2, one
+/// line. `--help` lists the shared flags too.
+#[test]
+fn a_missing_cacert_and_a_repeated_flag_are_errors() {
+    use std::ffi::OsStr;
+    let url = "http://192.168.69.1:8000/";
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--tap", "tap0", "--cacert", "/nonexistent/ca.pem", url],
+            "error: --cacert: cannot read '/nonexistent/ca.pem': No such file or directory (os error 2)",
+        ),
+        (
+            &["--tap", "tap0", "--tap", "tap1", url],
+            "error: --tap given twice (each flag is taken once)",
+        ),
+        (
+            &["--tap", "tap0", "--timeout", "1", "--timeout", "2", url],
+            "error: --timeout given twice (each flag is taken once)",
+        ),
+        (
+            &["--insecure", "--tap", "tap0", "--insecure", url],
+            "error: --insecure given twice (each flag is taken once)",
+        ),
+    ];
+    for (args, want) in cases {
+        let os: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let o = http_get(&os);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        assert_eq!(stderr_line(&o), *want, "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    let o = http_get(&[OsStr::new("--help")]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8(o.stdout).unwrap();
+    for flag in [
+        "--tap TAP",
+        "--ip CIDR",
+        "--gateway IP",
+        "--dns IP",
+        "--pcap FILE",
+        "8   invalid",
+    ] {
+        assert!(help.contains(&format!("\n  {flag}")), "{flag:?} in {help}");
+    }
+}
+
 /// The Linux-side servers: 8004 reads the request and closes without a
 /// byte; 8005 answers `Content-Length: 1000` with 300 bytes and closes
-/// (orderly FIN); 8006 answers a complete 1000-byte body. Writes `ready`.
-const SERVERS: &str = r#"
-import socket, sys, threading, time
+/// (orderly FIN); 8006 answers a complete 1000-byte body. For
+/// `http_framing`: 8010 answers `Content-Length: 2`, `ok`, and resets the
+/// connection 0.3 s later; 8011-8013 answer a negative, two different, and a
+/// too-large `Content-Length`, each with a 5-byte body. Writes `ready`.
+pub(crate) const SERVERS: &str = r#"
+import socket, struct, sys, threading, time
 IP = "192.168.69.1"
 BODY = bytes(i % 251 for i in range(1000))
 HEAD = b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\n"
+OK = b"HTTP/1.0 200 OK\r\n"
+REPLIES = {
+    8004: b"",
+    8005: HEAD + BODY[:300],
+    8006: HEAD + BODY,
+    8010: OK + b"Content-Length: 2\r\n\r\nok",
+    8011: OK + b"Content-Length: -1\r\n\r\nhello",
+    8012: OK + b"Content-Length: 5\r\nContent-Length: 3\r\n\r\nhello",
+    8013: OK + b"Content-Length: 99999999999999999999999\r\n\r\nhello",
+}
 
-def serve(port, reply):
+def answer(c, port):
+    data = b""
+    while not data.endswith(b"\r\n\r\n"):
+        more = c.recv(4096)
+        if not more:
+            break
+        data += more
+    c.sendall(REPLIES[port])
+    if port == 8010:
+        time.sleep(0.3)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(4096):
+        pass
+
+def serve(port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((IP, port))
@@ -150,22 +227,16 @@ def serve(port, reply):
     ready.append(port)
     while True:
         c, _ = s.accept()
-        data = b""
-        while not data.endswith(b"\r\n\r\n"):
-            more = c.recv(4096)
-            if not more:
-                break
-            data += more
-        c.sendall(reply)
-        c.shutdown(socket.SHUT_WR)
-        while c.recv(4096):
+        try:
+            answer(c, port)
+        except OSError:
             pass
         c.close()
 
 ready = []
-for port, reply in ((8004, b""), (8005, HEAD + BODY[:300]), (8006, HEAD + BODY)):
-    threading.Thread(target=serve, args=(port, reply), daemon=True).start()
-while len(ready) < 3:
+for port in REPLIES:
+    threading.Thread(target=serve, args=(port,), daemon=True).start()
+while len(ready) < len(REPLIES):
     time.sleep(0.01)
 open(sys.argv[1], "w").write("ready")
 time.sleep(3600)
@@ -178,17 +249,9 @@ time.sleep(3600)
 #[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
 fn http_get_exit_codes_for_an_empty_reply_and_a_partial_body() {
     require_tap!();
-    assert!(
-        Command::new("python3").arg("--version").output().is_ok(),
-        "this TAP test needs python3"
-    );
-    let dir = std::env::temp_dir().join(format!("smolsock-http-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("servers.py"), SERVERS).unwrap();
-    let ready = dir.join("ready");
+    let dir = netns::scratch_dir("http-cli");
     let ns = netns::Netns::new();
-    let _servers = ns.python_server(&dir.join("servers.py"), &ready, &[]);
+    let _servers = ns.python(&dir, "servers.py", SERVERS, &[]);
     let get = |port: u16| {
         let exe = netns::example("http_get");
         run(
@@ -231,4 +294,37 @@ fn http_get_exit_codes_for_an_empty_reply_and_a_partial_body() {
     assert_eq!(o.stdout, [&head[..], &body[..]].concat());
     drop(ns);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 18 (7): a deadline that ran out while resolving said only "timed
+/// out after 3 s (--timeout)". Now the step is named: resolving (a DNS
+/// server nobody answers for), connecting (a host nobody answers for).
+#[test]
+#[ignore = "TAP: needs root and /dev/net/tun; run as root with -- --ignored"]
+fn http_get_time_outs_name_the_step() {
+    require_tap!();
+    let ns = netns::Netns::new();
+    let get = |extra: &[&str], url: &str| {
+        let exe = netns::example("http_get");
+        run(
+            ns.command(exe.to_str().unwrap())
+                .args(["--tap", netns::TAP, "--timeout", "1.5"])
+                .args(extra)
+                .arg(url),
+            Duration::from_secs(30),
+        )
+    };
+    // Nobody has 192.168.69.99: its ARP requests go unanswered.
+    let o = get(&["--dns", "192.168.69.99"], "http://web.test/");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert_eq!(
+        stderr_line(&o),
+        "error: http://web.test/: timed out after 1.5 s (--timeout) while resolving host 'web.test'"
+    );
+    let o = get(&[], "http://192.168.69.99:8000/");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert_eq!(
+        stderr_line(&o),
+        "error: http://192.168.69.99:8000/: timed out after 1.5 s (--timeout) while connecting"
+    );
 }

@@ -6,6 +6,8 @@
 mod netns;
 
 mod example_cli;
+mod first_arp;
+mod http_framing;
 mod http_get_cli;
 mod http_tap;
 mod line_tap;

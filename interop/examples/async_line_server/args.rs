@@ -3,7 +3,7 @@
 
 use crate::{DEFAULT_SESSIONS, MAX_SESSIONS, USAGE};
 use smolsock::line::DEFAULT_PORT;
-use smolsock_cli::args::{parse_backlog, parse_port, parse_secs, value, NetOpts};
+use smolsock_cli::args::{parse_backlog, parse_port, parse_secs, value, NetOpts, Once};
 use std::time::Duration;
 
 /// What the command line asked for.
@@ -37,7 +37,9 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Mode, String
     let (mut port, mut sessions, mut backlog) = (DEFAULT_PORT, DEFAULT_SESSIONS, None);
     let mut idle = Some(smolsock::line::DEFAULT_IDLE_TIMEOUT);
     let mut args = args.into_iter();
+    let mut once = Once::default();
     while let Some(flag) = args.next() {
+        once.check(&flag)?;
         if flag == "--loopback" {
             loopback = true;
             continue;

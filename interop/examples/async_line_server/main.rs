@@ -36,12 +36,12 @@ mod server;
 
 use args::{parse_args, Mode};
 use common::tap_ready::TapReady;
-use common::{die, open_tap, tap_config};
+use common::{capture, die, open_tap, tap_config};
 use embassy_executor::Spawner;
 use server::{session, Server};
 use smolsock::asynch::{AsyncSocket, EmbassyClock, NoInterrupt};
 use smolsock::line::DEFAULT_PORT;
-use smolsock::smoltcp::phy::{Device, Loopback, Medium, PcapMode, PcapWriter};
+use smolsock::smoltcp::phy::{Device, Loopback, Medium};
 use smolsock::{Config, Domain, SockAddr, Stack, StackResources, Type};
 use std::os::unix::io::AsRawFd;
 
@@ -121,10 +121,9 @@ async fn main(spawner: Spawner) {
             let config = tap_config(&t.net);
             let stack = match &t.net.pcap {
                 Some(path) => {
-                    let file = std::fs::File::create(path).unwrap_or_else(|e| {
-                        die(format_args!("cannot create pcap file '{path}': {e}"))
-                    });
-                    leak_stack(PcapWriter::new(tap, file, PcapMode::Both), config)
+                    let dev =
+                        capture(tap, path, smolsock::Clock::now(&CLOCK)).unwrap_or_else(|e| die(e));
+                    leak_stack(dev, config)
                 }
                 None => leak_stack(tap, config),
             };

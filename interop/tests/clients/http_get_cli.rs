@@ -4,7 +4,6 @@
 
 use crate::netns::{self, run_within as run, stderr_line};
 
-use std::process::Command;
 use std::time::Duration;
 
 /// A TLS 1.3 server (Python's ssl, OpenSSL) on 192.168.69.1:8443 with the
@@ -45,13 +44,7 @@ while True:
 fn http_get_fetches_https_over_tap_verifying_the_certificate() {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     require_tap!();
-    assert!(
-        Command::new("python3").arg("--version").output().is_ok(),
-        "this TAP test needs python3"
-    );
-    let dir = std::env::temp_dir().join(format!("smolsock-https-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = netns::scratch_dir("https-cli");
     let ca = |name: &str| {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -74,15 +67,14 @@ fn http_get_fetches_https_over_tap_verifying_the_certificate() {
         ("other.pem", other_pem),
         ("server.pem", cert.pem()),
         ("server.key", key.serialize_pem()),
-        ("server.py", TLS_SERVER.to_string()),
     ] {
         std::fs::write(dir.join(file), text).unwrap();
     }
-    let ready = dir.join("ready");
     let ns = netns::Netns::new();
-    let _server = ns.python_server(
-        &dir.join("server.py"),
-        &ready,
+    let _server = ns.python(
+        &dir,
+        "server.py",
+        TLS_SERVER,
         &[&dir.join("server.pem"), &dir.join("server.key")],
     );
     let url = format!("https://{}:8443/", netns::LINUX_IP);

@@ -18,8 +18,8 @@ mod with_tls {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     use rustls::ServerConnection;
     use smolsock::http::{
-        Client, HttpError, Https, Part, ResponseParser, TlsBuffers, TlsClock, TlsFailure, Verify,
-        CHUNK,
+        Client, HttpError, Https, Part, Phase, ResponseParser, TlsBuffers, TlsClock, TlsFailure,
+        Verify, CHUNK,
     };
     use smolsock::{
         Clock, Config, Domain, Error, Idle, SimClock, Socket, Stack, StackResources, Type,
@@ -524,7 +524,7 @@ mod with_tls {
         let r = client.get_raw_tls("https://localhost:8443/", &mut https, |_| {
             ControlFlow::Continue(())
         });
-        assert_eq!(r, Err(HttpError::TimedOut));
+        assert_eq!(r, Err(HttpError::TimedOut(Phase::Handshake)));
         assert_eq!(clock.now() - start, SimDuration::from_millis(2500));
         drop(l);
 
@@ -535,7 +535,7 @@ mod with_tls {
         let r = client.get_raw_tls("https://localhost:8444/", &mut https, |_| {
             ControlFlow::Continue(())
         });
-        assert_eq!(r, Err(HttpError::TimedOut));
+        assert_eq!(r, Err(HttpError::TimedOut(Phase::Receive)));
         assert_eq!(clock.now() - start, SimDuration::from_millis(2500));
         assert_eq!(
             seen.borrow().requests,

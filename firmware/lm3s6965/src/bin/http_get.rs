@@ -35,7 +35,7 @@ fn url(buf: &mut [u8]) -> &str {
 fn describe(e: HttpError) -> &'static [u8] {
     match e {
         HttpError::ConnectionRefused => b"connection refused",
-        HttpError::TimedOut => b"timed out",
+        HttpError::TimedOut(_) => b"timed out",
         HttpError::ConnectionReset => b"connection reset by peer",
         HttpError::BadUrl(_) => b"bad URL",
         HttpError::UnsupportedScheme => b"unsupported URL scheme: only http:// is supported",
