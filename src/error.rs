@@ -39,7 +39,9 @@ pub enum Error {
     /// The peer answered the connection attempt with a reset (closed port,
     /// or a listener whose backlog is full).
     ConnectionRefused,
-    /// The peer reset the connection.
+    /// The peer reset the connection. Reported once, as Linux does; then
+    /// `recv` reads end of stream (`Ok(0)`) and `send` is [`Error::BrokenPipe`]
+    /// (a reset after the peer's FIN is a broken pipe at once).
     ConnectionReset,
     /// The stream socket is not connected.
     NotConnected,
@@ -213,6 +215,10 @@ pub enum ConfigError {
     /// 127.0.0.53) but no interface address holds it: its queries would go
     /// out on the link, which a loopback address never may.
     DnsServerNotReachable(smoltcp::wire::IpAddress),
+    /// No entry of the socket set for the resolver (feature `dns`): it
+    /// takes one of `StackResources`' `SOCKETS` (compile-time checked, so
+    /// a program never sees this).
+    NoRoomForResolver,
     /// DHCP was asked for on a device without an Ethernet (MAC) address;
     /// DHCP runs on Ethernet only.
     #[cfg(feature = "dhcp")]
@@ -251,6 +257,9 @@ impl fmt::Display for ConfigError {
                 f,
                 "DNS server {a} is a loopback address, and this interface has none (use a server on the link, e.g. the gateway)"
             ),
+            ConfigError::NoRoomForResolver => {
+                f.write_str("no socket entry left for the DNS resolver")
+            }
             #[cfg(feature = "dhcp")]
             ConfigError::DhcpNeedsEthernet => {
                 f.write_str("DHCP needs an Ethernet device with a MAC address")

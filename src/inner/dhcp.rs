@@ -10,7 +10,6 @@
 use super::Inner;
 use crate::config::DhcpConfig;
 use crate::config::{Ipv4Config, MAX_DNS};
-use crate::error::ConfigError;
 use crate::log;
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::dhcpv4;
@@ -34,17 +33,14 @@ const OPT_HOST_NAME: u8 = 12;
 impl Dhcp {
     /// Put the DHCP client's socket into `set` (its permanent entry), with
     /// the host name of `cfg` as an outgoing option.
+    /// (`Stack::new` has taken a slot off for it, so the set has room:
+    /// `SocketSet::add` panics on a full one.)
     pub fn new<'a>(
         set: &mut SocketSet<'a>,
-        capacity: usize,
         options: &'a mut [DhcpOption<'a>; 1],
         cfg: &DhcpConfig,
         #[allow(unused)] static_dns: &[IpAddress],
-    ) -> Result<Self, ConfigError> {
-        // `SocketSet::add` panics on a full set (of `capacity` entries).
-        if set.iter().count() >= capacity {
-            return Err(ConfigError::NoSocketForDhcp);
-        }
+    ) -> Self {
         let mut socket = dhcpv4::Socket::new();
         if let Some(name) = cfg.host_name {
             let [host] = &mut *options;
@@ -54,12 +50,12 @@ impl Dhcp {
             };
             socket.set_outgoing_options(&options[..]);
         }
-        Ok(Dhcp {
+        Dhcp {
             handle: set.add(socket),
             lease: None,
             #[cfg(feature = "dns")]
             static_dns: static_dns.iter().take(MAX_DNS).copied().collect(),
-        })
+        }
     }
 }
 
@@ -75,9 +71,13 @@ fn from_lease(c: &dhcpv4::Config<'_>) -> Ipv4Config {
 
 impl<'a> Inner<'a> {
     /// The DHCP client's socket.
+    ///
+    /// `SocketSet::get_mut` panics on a removed handle or another type;
+    /// neither can happen: the handle came from this set's `add` of a DHCP
+    /// socket in `Stack::new`, and nothing is ever removed from the set.
     fn dhcp_socket(&mut self) -> Option<&mut dhcpv4::Socket<'a>> {
         let h = self.dhcp.as_ref()?.handle;
-        super::socket_mut(&mut self.set, h)
+        Some(self.set.get_mut::<dhcpv4::Socket<'a>>(h))
     }
 
     /// Apply what the DHCP client has learnt since the last look; true if

@@ -11,12 +11,13 @@ use crate::stack::{Op, TryResult};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
-/// How long a blocking `connect` without a timeout waits for an answer
-/// (Linux gives up after 6 SYN retries, about 127 s).
-pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_secs(127);
-
 /// The background error (a refused or timed-out connect), reported once.
+/// A reset is not taken here: it comes after the bytes that arrived before
+/// it (`recv_state`, `send_state` report it).
 pub(super) fn take_pending(s: &mut Slot) -> Option<Error> {
+    if s.pending == Some(Error::ConnectionReset) {
+        return None;
+    }
     let e = s.pending.take()?;
     s.set(flag::CONNECTING, false);
     Some(e)
@@ -25,10 +26,10 @@ pub(super) fn take_pending(s: &mut Slot) -> Option<Error> {
 /// A user's slot and TCP socket, after reporting (once) an error from the
 /// background, such as a refused connect, first.
 fn ready_socket<'s, 'a>(
-    i: &'s mut Inner<'a>,
+    core: &'s mut Inner<'a>,
     id: SlotId,
 ) -> Result<(&'s mut Slot, &'s mut tcp::Socket<'a>)> {
-    let (s, t) = i.tcp(id)?;
+    let (s, t) = core.tcp(id)?;
     match take_pending(s) {
         Some(e) => Err(e),
         None => Ok((s, t)),
@@ -51,18 +52,22 @@ fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> TryResult<()> {
 /// Where a stream stands for reading: `Some(true)` bytes to read,
 /// `Some(false)` end of stream, an error, or `None`: nothing yet.
 fn recv_state(s: &Slot, t: &tcp::Socket) -> Result<Option<bool>> {
-    if s.is_listener() || !s.has(flag::CONNECTED) {
+    if s.is_listener() {
         return Err(Error::NotConnected);
     }
+    // Shut for reading (even before any connection, as on Linux): EOF.
     if s.has(flag::SHUT_RD) {
         return Ok(Some(false));
+    }
+    if !s.has(flag::CONNECTED) {
+        return Err(Error::NotConnected);
     }
     if t.can_recv() {
         return Ok(Some(true));
     }
     match t.state() {
         State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Ok(Some(false)),
-        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        State::Closed if reset_unreported(s) => Err(Error::ConnectionReset),
         State::Closed => Ok(Some(false)),
         State::Listen => Err(Error::NotConnected),
         _ => Ok(None),
@@ -72,39 +77,58 @@ fn recv_state(s: &Slot, t: &tcp::Socket) -> Result<Option<bool>> {
 /// Where a stream stands for writing: `Some(())` open for data (room aside),
 /// an error, or `None`: the handshake is not done yet.
 fn send_state(s: &Slot, t: &tcp::Socket) -> Result<Option<()>> {
+    // As Linux's tcp_sendmsg: the pending error before the shutdown.
+    if t.state() == State::Closed && reset_unreported(s) {
+        return Err(Error::ConnectionReset);
+    }
     if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
         return Err(Error::BrokenPipe);
     }
     match t.state() {
         State::Established | State::CloseWait => Ok(Some(())),
         State::SynSent | State::SynReceived => Ok(None),
-        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
         _ => Err(Error::BrokenPipe),
     }
+}
+
+/// The peer's reset is yet to be reported (once: then `recv` reads end of
+/// stream and `send` is a broken pipe, as on Linux).
+fn reset_unreported(s: &Slot) -> bool {
+    s.has(flag::RESET) && s.pending == Some(Error::ConnectionReset)
+}
+
+/// A reset just reported by `r` is reported.
+fn reported<T>(s: &mut Slot, r: Result<T>) -> Result<T> {
+    if r.as_ref().err() == Some(&Error::ConnectionReset) {
+        s.pending = None;
+    }
+    r
 }
 
 /// What `recv` does once the stack is polled: bytes (with the peer they came
 /// from), end of stream, an error, or `Ok(None)`: wait.
 fn try_recv(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     id: SlotId,
     empty: bool,
     read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
 ) -> TryResult<(usize, IpEndpoint)> {
-    let (s, t) = ready_socket(i, id)?;
-    if s.is_listener() || !s.has(flag::CONNECTED) {
+    let (s, t) = ready_socket(core, id)?;
+    if s.is_listener() || !(s.has(flag::CONNECTED) || s.has(flag::SHUT_RD)) {
         return Err(Error::NotConnected);
     }
     // Kept in the slot: after a reset smoltcp forgets the remote end, but the
     // bytes that came before it are still the peer's.
-    let peer = s
-        .peer
-        .or_else(|| t.remote_endpoint())
-        .ok_or(Error::NotConnected)?;
+    let peer = match s.peer.or_else(|| t.remote_endpoint()) {
+        Some(p) => p,
+        // Shut for reading before any connection: EOF, from nobody.
+        None if s.has(flag::SHUT_RD) => addr::endpoint(addr::unspecified(s.has(flag::V6), 0))?,
+        None => return Err(Error::NotConnected),
+    };
     if empty {
         return Ok(Some((0, peer)));
     }
-    match recv_state(s, t)? {
+    match reported(s, recv_state(s, t))? {
         Some(true) => read(t).map(|n| Some((n, peer))),
         Some(false) => Ok(Some((0, peer))),
         None => Ok(None),
@@ -114,20 +138,20 @@ fn try_recv(
 /// What `send` does once the stack is polled; `write` returns the count
 /// queued, or `Ok(None)`: no room yet, wait.
 fn try_send_with(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     id: SlotId,
     write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
 ) -> TryResult<usize> {
-    let (s, t) = ready_socket(i, id)?;
-    match send_state(s, t)? {
+    let (s, t) = ready_socket(core, id)?;
+    match reported(s, send_state(s, t))? {
         Some(()) => write(t),
         None => Ok(None),
     }
 }
 
 /// Try to queue `data` now: `Some(n)` with n > 0, or `None` (wait).
-fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
-    try_send_with(i, id, |t| match t.send_slice(data) {
+fn try_send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
+    try_send_with(core, id, |t| match t.send_slice(data) {
         Ok(0) => Ok(None),
         Ok(n) => Ok(Some(n)),
         Err(_) => Err(Error::BrokenPipe),
@@ -240,7 +264,9 @@ pub(super) fn recv_all(
 /// `send`'s step: queue what fits of `data` (nothing to wait for when empty).
 pub(super) fn send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
     if data.is_empty() {
-        return core.tcp(id).map(|_| Some(0));
+        // Linux's send(b""): the socket's state decides (an error, or 0 at
+        // once, even before the handshake is done).
+        return try_send_with(core, id, |_| Ok(Some(0))).map(|n| Some(n.unwrap_or(0)));
     }
     try_send(core, id, data)
 }
@@ -253,7 +279,10 @@ pub(super) fn send_all(
     data: &[u8],
     sent: &mut usize,
 ) -> TryResult<()> {
-    core.tcp(id)?;
+    if data.is_empty() {
+        // Python's sendall(b"") is one send(b"").
+        return try_send_with(core, id, |_| Ok(Some(0))).map(|_| Some(()));
+    }
     while let Some(rest) = data.get(*sent..).filter(|r| !r.is_empty()) {
         match try_send(core, id, rest)? {
             Some(n) => *sent += n,
@@ -281,6 +310,26 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::WouldBlock`] once started on a non-blocking socket (Linux's
     /// `EINPROGRESS`).
     pub(super) fn tcp_connect_begin(&self, to: SockAddr) -> Result<bool> {
+        // The socket's state before the address, as Linux: a listener or a
+        // connected socket is EISCONN whatever the address.
+        // A connection that has ended (reset, closed) is still EISCONN: a
+        // socket connects once, as on Linux (a refused attempt may retry).
+        self.stack.with_core(|core| {
+            let (s, t) = core.tcp(self.id.get())?;
+            if s.is_listener() || (s.has(flag::CONNECTED) && !s.has(flag::CONNECTING)) {
+                return Err(Error::AlreadyConnected);
+            }
+            if s.has(flag::RESET) && t.state() == State::Closed {
+                // Connected (its outcome never asked for), then reset: the
+                // reset is this call's answer, as Linux's pending error.
+                s.set(flag::CONNECTING, false);
+                return Err(match s.pending.take() {
+                    Some(e) => e,
+                    None => Error::AlreadyConnected,
+                });
+            }
+            Ok(())
+        })??;
         let remote = addr::endpoint(to)?;
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
@@ -288,12 +337,12 @@ impl<'a> Socket<'_, 'a> {
         // Multicast, broadcast, loopback without one, our own address on
         // Ethernet: Linux's answer at once, nothing on the wire.
         self.stack
-            .with(|i| i.check_destination(Kind::Tcp, remote.addr, remote.port))?;
+            .with_core(|core| core.check_destination(Kind::Tcp, remote.addr, remote.port))??;
         self.autobind()?;
         let id = self.id.get();
-        let started = self.stack.with(|i| {
-            let (s, t) = i.tcp(id)?;
-            if s.has(flag::V6) != to.is_ipv6() || s.is_listener() {
+        let started = self.stack.with_core(|core| {
+            let (s, t) = core.tcp(id)?;
+            if s.has(flag::V6) != to.is_ipv6() {
                 return Err(Error::InvalidInput);
             }
             if let Some(e) = take_pending(s) {
@@ -308,22 +357,22 @@ impl<'a> Socket<'_, 'a> {
                 addr: s.addr,
                 port: s.port,
             };
-            if local.addr.is_none() && !i.has_source_for(&remote.addr) {
+            if local.addr.is_none() && !core.has_source_for(&remote.addr) {
                 return Err(Error::AddrNotAvailable);
             }
-            let (s, t, cx) = i.tcp_cx(id)?;
+            let (s, t, cx) = core.tcp_cx(id)?;
             // smoltcp refuses a connect with no source address for the
             // destination (e.g. IPv6 on a stack with no IPv6 address).
             t.connect(cx, remote, local)
                 .map_err(|_| Error::AddrNotAvailable)?;
-            // Unanswered SYNs give up like Linux's, blocking or not.
-            t.set_timeout(Some(crate::time::to_smol(CONNECT_GIVE_UP)));
             s.set(flag::CONNECTED | flag::CONNECTING, true);
             s.set(flag::RESET, false);
             s.last_state = State::SynSent;
             s.peer = Some(remote);
+            // Unanswered SYNs give up like Linux's, blocking or not.
+            core.retime(id.index as usize);
             Ok(true)
-        })?;
+        })??;
         if started && self.timeout.get().is_some_and(|t| t.is_zero()) {
             // Like Linux: the SYN is on its way, EINPROGRESS.
             return Err(Error::WouldBlock);
@@ -350,7 +399,7 @@ impl<'a> Socket<'_, 'a> {
     pub(crate) fn connect_end(&self, r: Result<()>, started: bool) -> Result<()> {
         if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
             let id = self.id.get();
-            let _ = self.stack.try_with(|i| i.abort_connect(id));
+            let _ = self.stack.with_core(|core| core.abort_connect(id));
         }
         r
     }
@@ -378,8 +427,8 @@ impl<'a> Socket<'_, 'a> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        let op = Op::read(|i: &mut Inner<'a>| {
-            try_recv(i, self.id.get(), false, |t| {
+        let op = Op::read(|core: &mut Inner<'a>| {
+            try_recv(core, self.id.get(), false, |t| {
                 let Some(f) = f.take() else { return Ok(0) };
                 t.recv(|data| {
                     let n = f(data).min(data.len());
@@ -413,8 +462,8 @@ impl<'a> Socket<'_, 'a> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        let op = Op::write(|i: &mut Inner<'a>| {
-            try_send_with(i, self.id.get(), |t| {
+        let op = Op::write(|core: &mut Inner<'a>| {
+            try_send_with(core, self.id.get(), |t| {
                 if t.send_queue() >= t.send_capacity() {
                     return Ok(None);
                 }
@@ -439,10 +488,11 @@ impl<'a> Socket<'_, 'a> {
     #[cfg(feature = "embedded-io")]
     pub(crate) fn tcp_ready(&self, write: bool) -> Result<bool> {
         let now = self.stack.now();
-        self.stack.with(|i| {
-            i.poll(now);
-            let (s, t) = i.tcp(self.id.get())?;
-            if s.pending.is_some() {
+        self.stack.with_core(|core| {
+            core.poll(now);
+            let (s, t) = core.tcp(self.id.get())?;
+            // A pending reset is the state's to report (below).
+            if s.pending.is_some_and(|e| e != Error::ConnectionReset) {
                 return Ok(true);
             }
             if write {
@@ -450,17 +500,28 @@ impl<'a> Socket<'_, 'a> {
             } else {
                 Ok(recv_state(s, t)?.is_some())
             }
-        })
+        })?
     }
 
     pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
         let now = self.stack.now();
-        self.stack.with(|i| {
-            let (s, t) = i.tcp(self.id.get())?;
-            if s.is_listener() || !s.has(flag::CONNECTED) {
+        self.stack.with_core(|core| {
+            // What has arrived by now came before the shutdown (Linux has
+            // taken it in already on a loopback).
+            core.poll(now);
+            let (s, t) = core.tcp(self.id.get())?;
+            if s.is_listener() {
                 return Err(Error::NotConnected);
             }
-            if t.state() == State::Closed {
+            if !s.has(flag::CONNECTED) || t.state() == State::Closed {
+                // Linux marks the halves shut even here, and says ENOTCONN:
+                // a later connection keeps them shut.
+                if matches!(how, Shutdown::Read | Shutdown::Both) {
+                    s.set(flag::SHUT_RD, true);
+                }
+                if matches!(how, Shutdown::Write | Shutdown::Both) {
+                    s.set(flag::SHUT_WR, true);
+                }
                 return Err(Error::NotConnected);
             }
             if matches!(how, Shutdown::Read | Shutdown::Both) {
@@ -470,8 +531,11 @@ impl<'a> Socket<'_, 'a> {
                 s.set(flag::SHUT_WR, true);
                 t.close();
             }
-            i.poll(now);
+            // What is queued now came before this shutdown: only more than
+            // this, once reading is shut and our FIN sent, resets (`observe`).
+            s.seq = u32::try_from(t.recv_queue()).unwrap_or(u32::MAX);
+            core.poll(now);
             Ok(())
-        })
+        })?
     }
 }

@@ -15,7 +15,7 @@ impl<'a> Socket<'_, 'a> {
     fn check_family(&self, to: SockAddr) -> Result<()> {
         let v6 = self
             .stack
-            .with(|i| i.slot(self.id.get()).map(|s| s.has(flag::V6)))?;
+            .with_core(|core| core.slot(self.id.get()).map(|s| s.has(flag::V6)))??;
         if v6 != to.is_ipv6() {
             Err(Error::InvalidInput)
         } else {
@@ -27,53 +27,59 @@ impl<'a> Socket<'_, 'a> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
         self.stack
-            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
+            .with_core(|core| core.check_destination(Kind::Udp, remote.addr, remote.port))??;
         self.autobind()?;
-        self.stack.with(|i| {
-            let s = i.slot_mut(self.id.get())?;
+        self.stack.with_core(|core| {
+            let s = core.slot_mut(self.id.get())?;
             s.set(flag::CONNECTED, true);
             s.peer = Some(remote);
             Ok(())
-        })
+        })?
     }
 
     pub(super) fn udp_peer(&self) -> Result<SockAddr> {
-        self.stack.with(|i| {
-            i.slot(self.id.get())?
+        self.stack.with_core(|core| {
+            core.slot(self.id.get())?
                 .peer
                 .map(addr::sockaddr)
                 .ok_or(Error::NotConnected)
-        })
+        })?
     }
 
     /// Check `to` and bind if needed: the endpoint a datagram goes to.
     pub(super) fn udp_destination(&self, to: SockAddr) -> Result<IpEndpoint> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
-        if remote.port == 0 || remote.addr.is_unspecified() {
+        // Linux binds a port before it looks at the destination.
+        self.autobind()?;
+        if remote.port == 0 {
+            // Linux: EINVAL for a datagram to port 0.
+            return Err(Error::InvalidInput);
+        }
+        if remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
         // Broadcast (no SO_BROADCAST), loopback without one: as Linux, at once.
         self.stack
-            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
-        self.autobind()?;
+            .with_core(|core| core.check_destination(Kind::Udp, remote.addr, remote.port))??;
         Ok(remote)
     }
 
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
-        self.stack.with(|i| {
-            let s = i.slot_mut(self.id.get())?;
-            if !s.has(flag::CONNECTED) {
-                return Err(Error::NotConnected);
-            }
+        self.stack.with_core(|core| {
+            let s = core.slot_mut(self.id.get())?;
             if matches!(how, Shutdown::Read | Shutdown::Both) {
                 s.set(flag::SHUT_RD, true);
             }
             if matches!(how, Shutdown::Write | Shutdown::Both) {
                 s.set(flag::SHUT_WR, true);
             }
+            // Linux marks the halves shut even here, and says ENOTCONN.
+            if !s.has(flag::CONNECTED) {
+                return Err(Error::NotConnected);
+            }
             Ok(())
-        })
+        })?
     }
 }
 

@@ -85,7 +85,7 @@ impl Stack<'_> {
     /// assert!(stack.is_link_up());
     /// ```
     pub fn is_link_up(&self) -> bool {
-        self.quietly(|i| i.link_up).unwrap_or(true)
+        self.with_core_no_wake(|i| i.link_up).unwrap_or(true)
     }
 
     /// Wait until the link is up, polling the stack, within `timeout`
@@ -132,7 +132,7 @@ impl Stack<'_> {
     /// ```
     #[cfg(feature = "proto-ipv4")]
     pub fn ipv4_config(&self) -> Option<Ipv4Config> {
-        self.quietly(|i| i.ipv4_config()).ok().flatten()
+        self.with_core_no_wake(|i| i.ipv4_config()).ok().flatten()
     }
 
     /// Wait until the interface has an IPv4 configuration (a DHCP lease),

@@ -54,19 +54,21 @@ impl Stack<'_> {
         let mut due = None;
         // A device that wakes the runner itself (an embassy driver) gets
         // this task's waker as its `Context`'s.
-        let wakes = self.quietly(|i| i.device.wakes_runner()).unwrap_or(false);
+        let wakes = self
+            .with_core_no_wake(|i| i.device.wakes_runner())
+            .unwrap_or(false);
         loop {
             self.waiters.runner_awake();
             if wakes {
                 let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
-                let _ = self.quietly(|i| i.device.set_waker(&waker));
+                let _ = self.with_core_no_wake(|i| i.device.set_waker(&waker));
             }
             let now = self.now();
-            let active = self.try_with(|i| i.poll(now)).unwrap_or(false);
+            let active = self.with_core(|core| core.poll(now)).unwrap_or(false);
             if active || due.is_some_and(|d| now >= d) {
                 self.waiters.wake_all();
             }
-            let next = self.try_with(|i| i.poll_at(now)).ok().flatten();
+            let next = self.with_core(|core| core.poll_at(now)).ok().flatten();
             due = time::wake_at(now, self.waiters.earliest(), next);
             self.waiters.runner_plans(due);
             let mut sleep = pin!(due.map(|t| timer.sleep_until(t)));
