@@ -88,7 +88,7 @@ pub fn rx_interrupt() {
     }
 }
 
-/// The executor's pender (called from `hw`): poll again.
+/// The executor's pender (called from `interrupts`): poll again.
 pub fn pend() {
     PENDED.store(true, Ordering::Release);
 }

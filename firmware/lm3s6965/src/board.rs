@@ -1,10 +1,9 @@
-//! Bring-up, the interrupt handlers, panics and exit.
+//! Bring-up, failure and exit (the handlers are in `interrupts`).
 
 use crate::clock::{self, SysTickClock};
 use crate::enet::{Enet, MTU};
 use crate::{console, hw};
-use cortex_m_rt::exception;
-use smolsock::smoltcp::wire::{EthernetAddress, IpCidr, Ipv4Address};
+use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
 use smolsock::Config;
 
 /// Clock the peripherals, start SysTick and the MAC (receiving into
@@ -56,16 +55,4 @@ pub fn fail(what: &[u8]) -> ! {
 /// End with exit status 0.
 pub fn exit_ok() -> ! {
     hw::exit(true)
-}
-
-#[exception]
-fn SysTick() {
-    clock::tick();
-    #[cfg(feature = "async")]
-    crate::async_hw::tick();
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    fail(b"panic")
 }

@@ -2,11 +2,14 @@
 //! `lm3s6965evb` machine emulates it: the board support the two programs in
 //! `src/bin/` share.
 //!
-//! - [`hw`]: the only `unsafe` code: registers, the NVIC line, semihosting.
+//! - [`hw`]: the register file: registers, the NVIC line, semihosting (the
+//!   firmware's `unsafe` code, with [`interrupts`]' handler declarations).
+//! - [`interrupts`]: the vector table, the interrupt, exception and panic
+//!   handlers and the executor's pender: the top of the crate's imports.
 //! - [`enet`]: the Ethernet MAC as a `smoltcp::phy::Device`.
 //! - [`clock`]: SysTick at 1 ms as a `smolsock::Clock`; `idle` sleeps in `WFI`.
 //! - [`console`]: output on UART0 (QEMU's stdout with `-nographic`), without `core::fmt`.
-//! - [`board`]: bring-up, interrupt and panic handlers, exit.
+//! - [`board`]: bring-up, failure and exit.
 //! - `async_hw` (feature `async`): SysTick as a `smolsock::asynch::Timer`,
 //!   the RX interrupt as a `DeviceReady`, and an executor loop that idles in `WFI`.
 #![no_std]
@@ -19,3 +22,4 @@ pub mod clock;
 pub mod console;
 pub mod enet;
 pub mod hw;
+pub mod interrupts;
