@@ -2,9 +2,29 @@
 
 use crate::clock::{self, SysTickClock};
 use crate::enet::{Enet, MTU};
-use crate::{console, hw};
+use crate::hw;
 use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
 use smolsock::Config;
+use smolsock_firmware::{out, Board};
+
+/// The LM3S6965 as the shared programs see it: UART0 for the console,
+/// semihosting for the command line and the exit.
+#[derive(Debug, Clone, Copy)]
+pub struct Lm3s;
+
+impl Board for Lm3s {
+    fn put(byte: u8) {
+        hw::uart_put(byte);
+    }
+
+    fn exit(ok: bool) -> ! {
+        hw::exit(ok)
+    }
+
+    fn cmdline(buf: &mut [u8]) -> Option<usize> {
+        hw::cmdline(buf)
+    }
+}
 
 /// Clock the peripherals, start SysTick and the MAC (receiving into
 /// `rx_buffer`), enable the RX interrupt. Returns `None` if the core
@@ -47,9 +67,7 @@ pub fn network(
 
 /// Print `error: <what>` on the console and end with a non-zero exit status.
 pub fn fail(what: &[u8]) -> ! {
-    console::write(b"error: ");
-    console::line(what);
-    hw::exit(false)
+    out::fail::<Lm3s>(what)
 }
 
 /// End with exit status 0.

@@ -1,0 +1,68 @@
+//! Program output on a board's console, byte for byte, and the end of a
+//! program. No `core::fmt`: its machinery costs kilobytes of flash.
+
+/// What a program needs of its board besides the network: a console and a
+/// way to end.
+///
+/// ```ignore
+/// struct MyBoard;
+/// impl smolsock_firmware::Board for MyBoard {
+///     fn put(byte: u8) { uart::put(byte) }
+///     fn exit(ok: bool) -> ! { semihosting::exit(ok) }
+///     fn cmdline(buf: &mut [u8]) -> Option<usize> { semihosting::cmdline(buf) }
+/// }
+/// ```
+pub trait Board {
+    /// Send one byte to the console, waiting while it is busy.
+    fn put(byte: u8);
+    /// End the program: exit status 0 when `ok`, non-zero otherwise (QEMU
+    /// exits with it).
+    fn exit(ok: bool) -> !;
+    /// The host's command line for the program into `buf` (QEMU's
+    /// `-append`, through semihosting); its length, or `None` if the host
+    /// refused it (QEMU does when it is longer than `buf`).
+    fn cmdline(buf: &mut [u8]) -> Option<usize>;
+}
+
+/// Write raw bytes.
+pub fn write<B: Board>(bytes: &[u8]) {
+    for &b in bytes {
+        B::put(b);
+    }
+}
+
+/// Write raw bytes and a newline.
+pub fn line<B: Board>(bytes: &[u8]) {
+    write::<B>(bytes);
+    B::put(b'\n');
+}
+
+/// Write a number in decimal.
+pub fn number<B: Board>(mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    while at > 0 {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    write::<B>(digits.get(at..).unwrap_or_default());
+}
+
+/// Print `error: <what>` and end with a non-zero exit status.
+pub fn fail<B: Board>(what: &[u8]) -> ! {
+    write::<B>(b"error: ");
+    line::<B>(what);
+    B::exit(false)
+}
+
+/// Print `error: <context><detail>` and end with a non-zero exit status.
+pub fn fail_with<B: Board>(context: &[u8], detail: &[u8]) -> ! {
+    write::<B>(b"error: ");
+    write::<B>(context);
+    line::<B>(detail);
+    B::exit(false)
+}
