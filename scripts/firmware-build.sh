@@ -15,7 +15,9 @@
 # `core` from source (RUSTC_BOOTSTRAP=1 -Zbuild-std=core).
 # Linker: rust-lld from a Rust sysroot, else ld.lld (Debian's lld).
 #
-# Environment: SMOLSOCK_HTTP_URL (http-get's built-in URL), FIRMWARE_TOOLCHAIN=debian
+# Environment: SMOLSOCK_HTTP_URL (http-get's built-in URL), FIRMWARE_FEATURES
+# (more cargo features, comma-separated, e.g. wakeup-report,two-sessions:
+# built in a target directory of their own, `<dir>-extra`), FIRMWARE_TOOLCHAIN=debian
 # to skip the rustup attempt, FIRMWARE_PREBUILT_CORE=1 to use rustup's prebuilt core.
 set -euo pipefail
 BIN="${1:?usage: [BOARD=lm3s6965|riscv32-virt] firmware-build.sh line-server|async-line-server|http-get}"
@@ -28,6 +30,8 @@ case "$BOARD/$BIN" in
 esac
 FW="$HERE/../firmware/$BOARD"
 # cargo's per-target linker variable, e.g. CARGO_TARGET_THUMBV7M_NONE_EABI_LINKER.
+FEATURES="$BIN${FIRMWARE_FEATURES:+,$FIRMWARE_FEATURES}"
+EXTRA="${FIRMWARE_FEATURES:+-extra}"
 LINKER_VAR="CARGO_TARGET_$(echo "$TARGET" | tr 'a-z-' 'A-Z_')_LINKER"
 
 log() { echo "firmware-build: $*" >&2; }
@@ -65,14 +69,14 @@ if [ "${FIRMWARE_TOOLCHAIN:-}" != debian ] && command -v rustup >/dev/null 2>&1 
         # flash than rustup's prebuilt one (optimized for speed).
         log "toolchain: rustup ($(rustc --version)), core built from rust-src"
         env RUSTC_BOOTSTRAP=1 "$LINKER_VAR=$LINKER" \
-            cargo build --release --bin "$BIN" --features "$BIN" --target-dir target/rustup-core \
+            cargo build --release --bin "$BIN" --features "$FEATURES" --target-dir "target/rustup-core$EXTRA" \
             -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem >&2
-        OUT=target/rustup-core
+        OUT="target/rustup-core$EXTRA"
     else
         log "toolchain: rustup ($(rustc --version)), prebuilt core"
         env "$LINKER_VAR=$LINKER" \
-            cargo build --release --bin "$BIN" --features "$BIN" --target-dir target/rustup >&2
-        OUT=target/rustup
+            cargo build --release --bin "$BIN" --features "$FEATURES" --target-dir "target/rustup$EXTRA" >&2
+        OUT="target/rustup$EXTRA"
     fi
 else
     log "rustup cannot add $TARGET here: using Debian's rustc-web with the core library source"
@@ -82,9 +86,9 @@ else
     LINKER="$(find_linker /usr/bin/rustc)"
     log "toolchain: $(/usr/bin/rustc --version), linker $LINKER"
     RUSTC=/usr/bin/rustc env RUSTC_BOOTSTRAP=1 "$LINKER_VAR=$LINKER" \
-        /usr/bin/cargo build --release --bin "$BIN" --features "$BIN" --target-dir target/debian \
+        /usr/bin/cargo build --release --bin "$BIN" --features "$FEATURES" --target-dir "target/debian$EXTRA" \
         -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem >&2
-    OUT=target/debian
+    OUT="target/debian$EXTRA"
 fi
 ELF="$(cd "$FW/$OUT/$TARGET/release" && pwd)/$BIN"
 [ -f "$ELF" ] || { log "no ELF at $ELF"; exit 1; }

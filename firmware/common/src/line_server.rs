@@ -24,10 +24,12 @@ impl<B: Board> LineHandler for Printer<B> {
 }
 
 /// Serve the line protocol on `device` until a client sends `stop` (exit
-/// status 0) or the server fails (`error: ...`, exit status 1). The pool
-/// is filled in place in `resources` (a `static`: no flash image): 6 slots
-/// (a backlog of 5 and the connection being served), 1 KiB + 1 KiB each.
-pub fn run<B: Board, D: Device>(
+/// status 0) or the server fails (`error: ...`, exit status 1), `S`
+/// connections at once (1: the seed's one at a time; the firmware's
+/// wake-up measurement serves 2). The pool is filled in place in
+/// `resources` (a `static`: no flash image): 6 slots (a backlog of 5 and
+/// the connection being served), 1 KiB + 1 KiB each.
+pub fn run<B: Board, D: Device, const S: usize>(
     device: &'static mut D,
     clock: &'static dyn Clock,
     config: Config,
@@ -37,7 +39,8 @@ pub fn run<B: Board, D: Device>(
     let Ok(stack) = Stack::new(device, clock, resources, config) else {
         out::fail::<B>(b"bad network configuration")
     };
-    let mut server: LineServer = match LineServer::new(&stack, LineConfig::default()) {
+    let config = LineConfig::default().with_max_sessions(S);
+    let mut server: LineServer<'_, '_, S> = match LineServer::new(&stack, config) {
         Ok(s) => s,
         Err(e) => out::fail_with::<B>(b"cannot listen on port 10001: ", e.python_name().as_bytes()),
     };

@@ -37,9 +37,13 @@ pub fn line<B: Board>(bytes: &[u8]) {
     B::put(b'\n');
 }
 
-/// Write a number in decimal.
-pub fn number<B: Board>(mut n: u32) {
-    let mut digits = [0u8; 10];
+/// `n` in decimal, in `digits`.
+///
+/// ```
+/// let mut digits = [0; 10];
+/// assert_eq!(smolsock_firmware::out::decimal(4096, &mut digits), b"4096");
+/// ```
+pub fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
     let mut at = digits.len();
     while at > 0 {
         at -= 1;
@@ -49,7 +53,12 @@ pub fn number<B: Board>(mut n: u32) {
             break;
         }
     }
-    write::<B>(digits.get(at..).unwrap_or_default());
+    digits.get(at..).unwrap_or_default()
+}
+
+/// Write a number in decimal.
+pub fn number<B: Board>(n: u32) {
+    write::<B>(decimal(n, &mut [0; 10]));
 }
 
 /// Print `error: <what>` and end with a non-zero exit status.

@@ -148,10 +148,16 @@ pub fn run(executor: &'static Executor, init: impl FnOnce(Spawner)) -> ! {
     init(executor.spawner());
     loop {
         hw::poll_executor(executor);
-        interrupt::free(|_| {
-            if !PENDED.swap(false, Ordering::AcqRel) {
+        clock::count_stack_wakeup();
+        let slept = interrupt::free(|_| {
+            let slept = !PENDED.swap(false, Ordering::AcqRel);
+            if slept {
                 cortex_m::asm::wfi();
             }
+            slept
         });
+        if slept {
+            clock::count_wfi();
+        }
     }
 }

@@ -222,11 +222,20 @@ pub mod stack {
     }
 }
 
-/// Write a string to the host's stderr through semihosting (SYS_WRITE0).
-#[cfg(feature = "stack-report")]
-pub fn host_stderr(text: &core::ffi::CStr) {
-    // SAFETY: SYS_WRITE0 reads the NUL-terminated string at r1, which lives
-    // for the call.
+/// Write a line made of `parts` to the host's stderr through semihosting
+/// (SYS_WRITE0; at most 95 bytes, the rest is cut).
+#[cfg(any(feature = "stack-report", feature = "wakeup-report"))]
+pub fn host_line(parts: &[&[u8]]) {
+    let mut text = [0u8; 96];
+    let mut len = 0;
+    for &b in parts.iter().flat_map(|p| p.iter()).chain(b"\n") {
+        if len + 1 < text.len() {
+            text[len] = b;
+            len += 1;
+        }
+    }
+    // SAFETY: SYS_WRITE0 reads the NUL-terminated string at r1 (`text` is
+    // zeroed past `len`), which lives for the call.
     unsafe {
         core::arch::asm!("bkpt #0xab", inout("r0") 0x04u32 => _, in("r1") text.as_ptr(), options(nostack));
     }
@@ -234,25 +243,11 @@ pub fn host_stderr(text: &core::ffi::CStr) {
 
 #[cfg(feature = "stack-report")]
 fn report_stack() {
-    let mut digits = [b' '; 10];
-    let mut n = stack::peak();
-    let mut at = digits.len();
-    while at > 0 {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut text = [0u8; 64];
-    let parts: [&[u8]; 3] = [b"firmware: peak stack use ", &digits[at..], b" bytes\n"];
-    let mut len = 0;
-    for p in parts {
-        text[len..len + p.len()].copy_from_slice(p);
-        len += p.len();
-    }
-    if let Ok(c) = core::ffi::CStr::from_bytes_with_nul(&text[..=len]) {
-        host_stderr(c);
-    }
+    let peak = stack::peak() as u32;
+    let digits = &mut [0; 10];
+    host_line(&[
+        b"firmware: peak stack use ",
+        smolsock_firmware::out::decimal(peak, digits),
+        b" bytes",
+    ]);
 }

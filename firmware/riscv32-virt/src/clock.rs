@@ -3,19 +3,11 @@
 //! the deadline or until the network device signals.
 
 use crate::{hw, net};
-use core::sync::atomic::{AtomicU32, Ordering};
 use smolsock::smoltcp::time::Instant;
 use smolsock::{Clock, Idle};
 
 /// `mtime` ticks per microsecond (QEMU's `virt`: 10 MHz).
 const TICKS_PER_US: u64 = 10;
-
-static WAKEUPS: AtomicU32 = AtomicU32::new(0);
-
-/// How many times `wfi` returned since start (the idle loop's wake-ups).
-pub fn wakeups() -> u32 {
-    WAKEUPS.load(Ordering::Relaxed)
-}
 
 /// Microseconds since reset, from `mtime`.
 #[derive(Debug)]
@@ -51,7 +43,6 @@ impl Clock for MtimeClock {
                 return Idle::Waited;
             }
             hw::wfi();
-            WAKEUPS.fetch_add(1, Ordering::Relaxed);
             hw::plic_settle();
         }
     }

@@ -15,6 +15,10 @@ use smolsock_lm3s6965::board::{self, Lm3s};
 use smolsock_lm3s6965::clock::SysTickClock;
 use smolsock_lm3s6965::enet::{Enet, MTU};
 
+/// Connections served at once: the seed's one, or 2 with the feature
+/// `two-sessions` (the wake-up measurement, `scripts/firmware-wakeups.py`).
+const SESSIONS: usize = if cfg!(feature = "two-sessions") { 2 } else { 1 };
+
 #[entry]
 fn main() -> ! {
     // cortex-m-rt turns these into `&'static mut`, taken once: no heap, no unsafe.
@@ -24,5 +28,5 @@ fn main() -> ! {
     static mut CLOCK: Option<SysTickClock> = None;
 
     let (device, clock, config) = board::network(RX_BUFFER, DEVICE, CLOCK);
-    line_server::run::<Lm3s, _>(device, clock, config, RESOURCES)
+    line_server::run::<Lm3s, _, SESSIONS>(device, clock, config, RESOURCES)
 }

@@ -13,6 +13,9 @@ use smolsock_firmware_resources::LineServerResources;
 use smolsock_riscv32_virt::board::{self, Virt};
 use smolsock_riscv32_virt::hw::Once;
 
+/// Connections served at once: the seed's one.
+const SESSIONS: usize = 1;
+
 static RESOURCES: Once<MaybeUninit<LineServerResources>> = Once::new(MaybeUninit::uninit());
 
 /// The start-up code's `call main`.
@@ -23,5 +26,5 @@ extern "C" fn main() -> ! {
     let Some(resources) = RESOURCES.take() else {
         board::fail(b"resources taken twice")
     };
-    line_server::run::<Virt, _>(device, clock, config, resources)
+    line_server::run::<Virt, _, SESSIONS>(device, clock, config, resources)
 }
