@@ -81,6 +81,24 @@ struct Run {
     reader: Option<thread::JoinHandle<()>>,
 }
 
+/// Copy `from` into `sink` until EOF.
+fn collect(
+    mut from: impl Read + Send + 'static,
+    sink: Arc<Mutex<Vec<u8>>>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .expect("output lock")
+                .extend_from_slice(&buf[..n]);
+        }
+    })
+}
+
 impl Run {
     fn start(board: Board, script: &str, args: &[&str]) -> Run {
         use std::os::unix::process::CommandExt;
@@ -93,20 +111,9 @@ impl Run {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start scripts/{script}: {e}"));
-        let mut stdout = child.stdout.take().expect("piped stdout");
+        let stdout = child.stdout.take().expect("piped stdout");
         let out = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&out);
-        let reader = thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .expect("output lock")
-                    .extend_from_slice(&buf[..n]);
-            }
-        });
+        let reader = collect(stdout, Arc::clone(&out));
         Run {
             child,
             out,

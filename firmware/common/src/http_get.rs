@@ -17,6 +17,14 @@ use smolsock::smoltcp::phy::Device;
 use smolsock::{Clock, Config, Stack};
 use smolsock_firmware_resources::{self as resources, HttpGetResources};
 
+/// The URL fetched when the command line has none: `SMOLSOCK_HTTP_URL` at
+/// build time, else `http://10.0.2.2:8000/` (the host's port 8000 behind
+/// QEMU's user network).
+pub const DEFAULT_URL: &str = match option_env!("SMOLSOCK_HTTP_URL") {
+    Some(u) => u,
+    None => "http://10.0.2.2:8000/",
+};
+
 /// The URL on a command line: from the first word holding `://` to the
 /// end of the line (so that `http://h/a b` stays whole and is refused for
 /// its space); `None` if no word holds `://`. QEMU's command line starts
@@ -49,7 +57,7 @@ impl<B: Board> fmt::Write for Console<B> {
 fn describe(e: HttpError) -> &'static [u8] {
     match e {
         HttpError::ConnectionRefused => b"connection refused",
-        HttpError::TimedOut => b"timed out",
+        HttpError::TimedOut(_) => b"timed out",
         HttpError::ConnectionReset => b"connection reset by peer",
         HttpError::BadUrl(_) => b"bad URL",
         HttpError::UnsupportedScheme => b"unsupported URL scheme: only http:// is supported",
@@ -69,10 +77,10 @@ fn describe(e: HttpError) -> &'static [u8] {
 
 /// The URL to fetch, or the program ends with its error line: the
 /// command line read into `buf` must fit it and be UTF-8, and its URL (or,
-/// with none on it, `default_url`) must parse.
-fn url<'b, B: Board>(buf: &'b mut [u8], default_url: &'b str) -> &'b str {
+/// with none on it, [`DEFAULT_URL`]) must parse.
+fn url<B: Board>(buf: &mut [u8]) -> &str {
     let size = buf.len() as u32;
-    let Some(n) = B::cmdline(buf) else {
+    let Some(n) = crate::semihosting::cmdline::<B::Semihosting>(buf) else {
         out::write::<B>(b"error: the command line (the URL) does not fit the firmware's ");
         out::number::<B>(size);
         out::line::<B>(b"-byte buffer");
@@ -81,7 +89,7 @@ fn url<'b, B: Board>(buf: &'b mut [u8], default_url: &'b str) -> &'b str {
     let Ok(line) = core::str::from_utf8(buf.get(..n).unwrap_or_default()) else {
         out::fail::<B>(b"the command line is not UTF-8")
     };
-    let url = url_in(line).unwrap_or(default_url);
+    let url = url_in(line).unwrap_or(DEFAULT_URL);
     if let Err(e) = Url::parse(url) {
         let _ = writeln!(
             Console::<B>(PhantomData),
@@ -94,7 +102,7 @@ fn url<'b, B: Board>(buf: &'b mut [u8], default_url: &'b str) -> &'b str {
 }
 
 /// Fetch the URL of the command line (read into `cmdline`, the firmware's
-/// buffer), else `default_url`, on `device`; print the raw response and
+/// buffer), else [`DEFAULT_URL`], on `device`; print the raw response and
 /// end the program: exit status 0 at EOF, else an `error: ...` line and 1.
 /// The pool is filled in place in `resources`: 2 slots, 2 KiB + 2 KiB each.
 pub fn run<B: Board, D: Device>(
@@ -103,9 +111,8 @@ pub fn run<B: Board, D: Device>(
     config: Config,
     resources: &'static mut MaybeUninit<HttpGetResources>,
     cmdline: &'static mut [u8],
-    default_url: &'static str,
 ) -> ! {
-    let url = url::<B>(cmdline, default_url);
+    let url = url::<B>(cmdline);
     let resources = resources::http_get(resources);
     let Ok(stack) = Stack::new(device, clock, resources, config) else {
         out::fail::<B>(b"bad network configuration")

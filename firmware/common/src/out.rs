@@ -1,27 +1,31 @@
 //! Program output on a board's console, byte for byte, and the end of a
 //! program. No `core::fmt`: its machinery costs kilobytes of flash.
 
-/// What a program needs of its board besides the network: a console and a
-/// way to end.
+/// What a program needs of its board besides the network: a console, a
+/// way to end, and the host's command line and stderr (semihosting).
 ///
 /// ```ignore
 /// struct MyBoard;
 /// impl smolsock_firmware::Board for MyBoard {
+///     type Semihosting = hw::Bkpt; // implements semihosting::Trap
 ///     fn put(byte: u8) { uart::put(byte) }
-///     fn exit(ok: bool) -> ! { semihosting::exit(ok) }
-///     fn cmdline(buf: &mut [u8]) -> Option<usize> { semihosting::cmdline(buf) }
+///     fn exit(ok: bool) -> ! { hw::exit(ok) }
 /// }
 /// ```
 pub trait Board {
+    /// The semihosting trap for the command line and the notes.
+    type Semihosting: crate::semihosting::Trap;
     /// Send one byte to the console, waiting while it is busy.
     fn put(byte: u8);
     /// End the program: exit status 0 when `ok`, non-zero otherwise (QEMU
     /// exits with it).
     fn exit(ok: bool) -> !;
-    /// The host's command line for the program into `buf` (QEMU's
-    /// `-append`, through semihosting); its length, or `None` if the host
-    /// refused it (QEMU does when it is longer than `buf`).
-    fn cmdline(buf: &mut [u8]) -> Option<usize>;
+}
+
+/// Write one line made of `parts` to the host's stderr (semihosting),
+/// beside the program's output: what the board did (the DHCP lease).
+pub fn note<B: Board>(parts: &[&[u8]]) {
+    crate::semihosting::write_line::<B::Semihosting>(parts);
 }
 
 /// Write raw bytes.
@@ -54,6 +58,26 @@ pub fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
         }
     }
     digits.get(at..).unwrap_or_default()
+}
+
+/// `parts` and a newline as one NUL-terminated string in `buf` (cut at 95
+/// bytes), for a semihosting SYS_WRITE0: the bytes up to the NUL.
+///
+/// ```
+/// let mut buf = [0; 96];
+/// assert_eq!(smolsock_firmware::out::c_line(&[b"a", b"b"], &mut buf), b"ab\n");
+/// assert_eq!(buf[3], 0);
+/// ```
+pub fn c_line<'b>(parts: &[&[u8]], buf: &'b mut [u8; 96]) -> &'b [u8] {
+    buf.fill(0);
+    let mut len = 0;
+    for &b in parts.iter().flat_map(|p| p.iter()).chain(b"\n") {
+        if len + 1 < buf.len() {
+            buf[len] = b;
+            len += 1;
+        }
+    }
+    buf.get(..len).unwrap_or_default()
 }
 
 /// Write a number in decimal.

@@ -3,9 +3,8 @@
 use crate::clock::{self, SysTickClock};
 use crate::enet::{Enet, MTU};
 use crate::hw;
-use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
 use smolsock::Config;
-use smolsock_firmware::{out, Board};
+use smolsock_firmware::{netconfig, out, Board};
 
 /// The LM3S6965 as the shared programs see it: UART0 for the console,
 /// semihosting for the command line and the exit.
@@ -13,16 +12,14 @@ use smolsock_firmware::{out, Board};
 pub struct Lm3s;
 
 impl Board for Lm3s {
+    type Semihosting = hw::Bkpt;
+
     fn put(byte: u8) {
         hw::uart_put(byte);
     }
 
     fn exit(ok: bool) -> ! {
         hw::exit(ok)
-    }
-
-    fn cmdline(buf: &mut [u8]) -> Option<usize> {
-        hw::cmdline(buf)
     }
 }
 
@@ -42,8 +39,9 @@ pub fn init(rx_buffer: &'static mut [u8; MTU]) -> Option<(Enet, SysTickClock)> {
 
 /// Bring the board's network up for a program: the MAC and the clock moved
 /// into their `'static` places, and the interface configuration of QEMU's
-/// user network (10.0.2.15/24, gateway 10.0.2.2). Ends the program with
-/// `error: board init` if the board was already brought up.
+/// user network (10.0.2.15/24, gateway 10.0.2.2; the seed from SysTick and
+/// the MAC). Ends the program with `error: board init` if the board was
+/// already brought up.
 pub fn network(
     rx_buffer: &'static mut [u8; MTU],
     device: &'static mut Option<Enet>,
@@ -53,15 +51,10 @@ pub fn network(
         fail(b"board init")
     };
     let clock = clock.insert(clk);
-    // Random seed: QEMU's board has no RNG, so the SysTick counter at this
-    // point (it runs on the host's time) mixed with the MAC. A real board
-    // uses its hardware RNG, ADC noise, or a unique ID and a boot counter.
-    let mac = enet.mac_address();
-    let seed = u64::from(cortex_m::peripheral::SYST::get_current()) << 32
-        ^ mac.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
-    let config = Config::new(EthernetAddress(mac).into(), seed)
-        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
-        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    // The seed's varying part: the SysTick counter at this point (it runs
+    // on the host's time in QEMU).
+    let entropy = u64::from(cortex_m::peripheral::SYST::get_current());
+    let config = netconfig::qemu_user_net(enet.mac_address(), entropy);
     (device.insert(enet), clock, config)
 }
 

@@ -72,7 +72,7 @@ fn report_each_second() {
         .wfi
         .wrapping_sub(BEFORE_WFI.swap(w.wfi, Ordering::Relaxed));
     let (a, b) = (&mut [0; 10], &mut [0; 10]);
-    crate::hw::host_line(&[
+    smolsock_firmware::semihosting::write_line::<crate::hw::Bkpt>(&[
         b"wakeups/s: stack ",
         smolsock_firmware::out::decimal(stack, a),
         b", wfi ",

@@ -125,8 +125,7 @@ pub fn enable_eth_irq() {
     unsafe { cortex_m::interrupt::enable() };
 }
 
-/// ARM semihosting operation numbers.
-const SYS_GET_CMDLINE: u32 = 0x15;
+/// ARM semihosting operation number of the exit.
 const SYS_EXIT: u32 = 0x18;
 /// `ADP_Stopped_ApplicationExit` (QEMU exits 0) and `ADP_Stopped_RunTimeErrorUnknown` (exits 1).
 const ADP_EXIT_OK: u32 = 0x20026;
@@ -148,21 +147,22 @@ pub fn exit(ok: bool) -> ! {
     }
 }
 
-/// The semihosting command line (QEMU: the kernel file name, then
-/// `-append`'s text) into `buf`; its length, or `None` if the host has none.
-pub fn cmdline(buf: &mut [u8]) -> Option<usize> {
-    // The parameter block: buffer address and size in, length out.
-    let mut block: [u32; 2] = [buf.as_mut_ptr() as u32, buf.len() as u32];
-    let r: u32;
-    // SAFETY: SYS_GET_CMDLINE writes at most block[1] bytes to block[0],
-    // which is `buf` (exclusively borrowed here), then stores the length in
-    // block[1]; both live until the trap returns.
-    unsafe {
-        core::arch::asm!("bkpt #0xab", inout("r0") SYS_GET_CMDLINE => r,
-            in("r1") block.as_mut_ptr(), options(nostack));
+/// The M-profile semihosting trap (`bkpt 0xab`), for
+/// `smolsock_firmware::semihosting` (command line, stderr lines).
+#[derive(Debug, Clone, Copy)]
+pub struct Bkpt;
+
+impl smolsock_firmware::semihosting::Trap for Bkpt {
+    unsafe fn trap(op: usize, param: *mut u8) -> isize {
+        let r: usize;
+        // SAFETY: `bkpt 0xab` is the semihosting trap on M-profile cores:
+        // the operation in r0, its parameter in r1, the result in r0; the
+        // caller vouches for what `param` points to.
+        unsafe {
+            core::arch::asm!("bkpt #0xab", inout("r0") op => r, in("r1") param, options(nostack));
+        }
+        r as isize
     }
-    let n = block[1] as usize;
-    (r == 0 && n <= buf.len()).then_some(n)
 }
 
 /// Poll the tasks of `executor` that were woken (`async_hw::run`'s loop).
@@ -222,30 +222,11 @@ pub mod stack {
     }
 }
 
-/// Write a line made of `parts` to the host's stderr through semihosting
-/// (SYS_WRITE0; at most 95 bytes, the rest is cut).
-#[cfg(any(feature = "stack-report", feature = "wakeup-report"))]
-pub fn host_line(parts: &[&[u8]]) {
-    let mut text = [0u8; 96];
-    let mut len = 0;
-    for &b in parts.iter().flat_map(|p| p.iter()).chain(b"\n") {
-        if len + 1 < text.len() {
-            text[len] = b;
-            len += 1;
-        }
-    }
-    // SAFETY: SYS_WRITE0 reads the NUL-terminated string at r1 (`text` is
-    // zeroed past `len`), which lives for the call.
-    unsafe {
-        core::arch::asm!("bkpt #0xab", inout("r0") 0x04u32 => _, in("r1") text.as_ptr(), options(nostack));
-    }
-}
-
 #[cfg(feature = "stack-report")]
 fn report_stack() {
     let peak = stack::peak() as u32;
     let digits = &mut [0; 10];
-    host_line(&[
+    smolsock_firmware::semihosting::write_line::<Bkpt>(&[
         b"firmware: peak stack use ",
         smolsock_firmware::out::decimal(peak, digits),
         b" bytes",

@@ -6,25 +6,22 @@
 use crate::clock::MtimeClock;
 use crate::hw::{self, Once};
 use crate::net::{Net, NetError, RX_LEN};
-use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
 use smolsock::Config;
-use smolsock_firmware::{out, Board};
+use smolsock_firmware::{netconfig, out, Board};
 
 /// QEMU's riscv32 `virt` machine as the shared programs see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Virt;
 
 impl Board for Virt {
+    type Semihosting = hw::Ebreak;
+
     fn put(byte: u8) {
         hw::uart_put(byte);
     }
 
     fn exit(ok: bool) -> ! {
         hw::exit(ok)
-    }
-
-    fn cmdline(buf: &mut [u8]) -> Option<usize> {
-        hw::cmdline(buf)
     }
 }
 
@@ -34,7 +31,8 @@ static CLOCK: Once<Option<MtimeClock>> = Once::new(None);
 
 /// Bring the board's network up for a program: the virtio network device
 /// and the clock in their `'static` places, and the interface
-/// configuration of QEMU's user network (10.0.2.15/24, gateway 10.0.2.2).
+/// configuration of QEMU's user network (10.0.2.15/24, gateway 10.0.2.2;
+/// the seed from `mtime` and the MAC).
 /// Ends the program with one `error: ...` line if there is no network
 /// device or the board was already brought up.
 pub fn network() -> (&'static mut Net, &'static MtimeClock, Config) {
@@ -50,9 +48,9 @@ pub fn network() -> (&'static mut Net, &'static MtimeClock, Config) {
         Err(NetError::Init) => fail(b"the virtio network device did not initialise"),
     };
     let clock = clock.insert(MtimeClock::new(net.slot()));
-    let config = Config::ethernet(net.mac_address())
-        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
-        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    // The seed's varying part: `mtime` at this point (it runs on the host's
+    // time in QEMU).
+    let config = netconfig::qemu_user_net(net.mac_address(), hw::mtime());
     (device.insert(net), clock, config)
 }
 

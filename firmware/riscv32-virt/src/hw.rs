@@ -2,8 +2,8 @@
 //! buffer lending (`net`): the start-up code and the trap vector, the
 //! memory-mapped devices of QEMU's `virt` machine the firmware uses (the
 //! 16550 UART, the SiFive test device, the CLINT timer, the PLIC, a virtio
-//! MMIO slot's interrupt status), the machine-mode CSRs, RISC-V
-//! semihosting, and a take-once cell for `'static` state. This file
+//! MMIO slot's interrupt status), the machine-mode CSRs, the RISC-V
+//! semihosting trap, and a take-once cell for `'static` state. This file
 //! imports nothing of the crate.
 //!
 //! Addresses: QEMU's `hw/riscv/virt.c` (`virt_memmap`).
@@ -180,39 +180,34 @@ pub fn wfi() {
     unsafe { core::arch::asm!("wfi", options(nomem, nostack)) };
 }
 
-/// RISC-V semihosting call: `op` with parameter block `param` (QEMU with
-/// `-semihosting-config enable=on`).
-fn semihosting(op: usize, param: *mut u32) -> isize {
-    let r: isize;
-    // SAFETY: the semihosting trap sequence (slli/ebreak/srai, uncompressed,
-    // in one aligned group); QEMU reads and writes only the parameter block
-    // and what it points to, both valid for the call.
-    unsafe {
-        core::arch::asm!(
-            ".option push",
-            ".option norvc",
-            ".balign 16",
-            "slli zero, zero, 0x1f",
-            "ebreak",
-            "srai zero, zero, 0x7",
-            ".option pop",
-            inout("a0") op => r,
-            in("a1") param,
-            options(nostack),
-        );
-    }
-    r
-}
+/// The RISC-V semihosting trap (`slli`/`ebreak`/`srai`), for
+/// `smolsock_firmware::semihosting` (command line, stderr lines).
+#[derive(Debug, Clone, Copy)]
+pub struct Ebreak;
 
-/// The semihosting command line (QEMU: the kernel file name, then
-/// `-append`'s text) into `buf`; its length, or `None` if the host refused
-/// (QEMU does when it is longer than `buf`).
-pub fn cmdline(buf: &mut [u8]) -> Option<usize> {
-    const SYS_GET_CMDLINE: usize = 0x15;
-    let mut block: [u32; 2] = [buf.as_mut_ptr() as u32, buf.len() as u32];
-    let r = semihosting(SYS_GET_CMDLINE, block.as_mut_ptr());
-    let n = block[1] as usize;
-    (r == 0 && n <= buf.len()).then_some(n)
+impl smolsock_firmware::semihosting::Trap for Ebreak {
+    unsafe fn trap(op: usize, param: *mut u8) -> isize {
+        let r: isize;
+        // SAFETY: the semihosting sequence (uncompressed, in one aligned
+        // group, as QEMU recognises it): the operation in a0, its parameter
+        // in a1, the result in a0; the caller vouches for what `param`
+        // points to.
+        unsafe {
+            core::arch::asm!(
+                ".option push",
+                ".option norvc",
+                ".balign 16",
+                "slli zero, zero, 0x1f",
+                "ebreak",
+                "srai zero, zero, 0x7",
+                ".option pop",
+                inout("a0") op => r,
+                in("a1") param,
+                options(nostack),
+            );
+        }
+        r
+    }
 }
 
 /// A `'static` value handed out once as `&'static mut` (the firmware's

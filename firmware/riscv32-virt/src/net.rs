@@ -2,7 +2,7 @@
 //! on the third-party `virtio-drivers` crate's `VirtIONetRaw`: no
 //! allocator, its queues in a static DMA pool ([`StaticHal`]), one receive
 //! buffer lent to the device at a time, frames sent from the stack of the
-//! `TxToken` consumer.
+//! `TxToken` consumer (`smolsock_firmware::frame`).
 //!
 //! The `unsafe` here is the driver's contract: the [`StaticHal`]
 //! implementation (identity-mapped memory, M-mode, no IOMMU) and the
@@ -13,15 +13,15 @@ use crate::hw;
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use smolsock::smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
+use smolsock::smoltcp::phy::{self, Device, DeviceCapabilities};
 use smolsock::smoltcp::time::Instant;
+pub use smolsock_firmware::frame::MTU;
+use smolsock_firmware::frame::{self, RxFrame};
 use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
 use virtio_drivers::transport::{DeviceType, Transport};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
 
-/// The largest Ethernet frame handled (no VLAN tag, CRC excluded).
-pub const MTU: usize = 1514;
 /// A receive buffer: the virtio-net header (at most 12 bytes) and a frame;
 /// `virtio-drivers` asks for at least 1526 bytes.
 pub const RX_LEN: usize = 1526;
@@ -165,42 +165,27 @@ pub fn frame_may_wait(slot: usize) -> bool {
     hw::virtio_interrupt_status(slot) != 0
 }
 
-/// A received frame.
-pub struct RxToken<'a> {
-    frame: &'a [u8],
-}
-
 /// Room to send one frame.
 pub struct TxToken<'a> {
     driver: &'a mut Driver,
     counters: &'a mut Counters,
 }
 
-impl phy::RxToken for RxToken<'_> {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(self.frame)
-    }
-}
-
 impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = [0u8; MTU];
-        let frame = &mut buf[..len.min(MTU)];
-        let r = f(frame);
         // The driver adds the virtio-net header and waits for the device.
-        match self.driver.send(frame) {
+        frame::build_and_send(len, f, |frame| match self.driver.send(frame) {
             Ok(()) => self.counters.tx += 1,
             Err(_) => self.counters.tx_errors += 1,
-        }
-        r
+        })
     }
 }
 
 impl Device for Net {
-    type RxToken<'a> = RxToken<'a>;
+    type RxToken<'a> = RxFrame<'a>;
     type TxToken<'a> = TxToken<'a>;
 
-    fn receive(&mut self, _now: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
+    fn receive(&mut self, _now: Instant) -> Option<(RxFrame<'_>, TxToken<'_>)> {
         // Acknowledge first: a frame that lands after the look below raises
         // the status again, and the idle hook sees it.
         self.driver.ack_interrupt();
@@ -229,7 +214,7 @@ impl Device for Net {
         } = self;
         let frame = rx.get(header..header.checked_add(len)?)?;
         counters.rx += 1;
-        Some((RxToken { frame }, TxToken { driver, counters }))
+        Some((RxFrame(frame), TxToken { driver, counters }))
     }
 
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_>> {
@@ -240,10 +225,6 @@ impl Device for Net {
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = DeviceCapabilities::default();
-        caps.medium = Medium::Ethernet;
-        caps.max_transmission_unit = MTU;
-        caps.max_burst_size = Some(1);
-        caps
+        frame::ethernet_capabilities()
     }
 }

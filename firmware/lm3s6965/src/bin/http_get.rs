@@ -18,11 +18,6 @@ use smolsock_lm3s6965::board::{self, Lm3s};
 use smolsock_lm3s6965::clock::SysTickClock;
 use smolsock_lm3s6965::enet::{Enet, MTU};
 
-const DEFAULT_URL: &str = match option_env!("SMOLSOCK_HTTP_URL") {
-    Some(u) => u,
-    None => "http://10.0.2.2:8000/",
-};
-
 #[entry]
 fn main() -> ! {
     static mut RESOURCES: MaybeUninit<HttpGetResources> = MaybeUninit::uninit();
@@ -32,5 +27,5 @@ fn main() -> ! {
     static mut CMDLINE: [u8; 256] = [0; 256];
 
     let (device, clock, config) = board::network(RX_BUFFER, DEVICE, CLOCK);
-    http_get::run::<Lm3s, _>(device, clock, config, RESOURCES, CMDLINE, DEFAULT_URL)
+    http_get::run::<Lm3s, _>(device, clock, config, RESOURCES, CMDLINE)
 }

@@ -1,6 +1,7 @@
-//! The seed's HTTP GET client on QEMU's riscv32 `virt` (virtio-net):
-//! 10.0.2.15/24 via 10.0.2.2. Fetches the URL given on the semihosting
-//! command line (QEMU's `-append`), else the one built in
+//! The seed's HTTP GET client on QEMU's riscv32 `virt` (virtio-net), on
+//! QEMU's user network (10.0.2.15/24 via 10.0.2.2). Fetches
+//! the URL given on the semihosting command line (QEMU's `-append`), else
+//! the one built in
 //! (`SMOLSOCK_HTTP_URL` at build time, default `http://10.0.2.2:8000/`),
 //! prints the raw response on the UART and exits 0 at EOF; on error (a URL
 //! that does not parse or does not fit the 256-byte command-line buffer
@@ -16,11 +17,6 @@ use smolsock_firmware_resources::HttpGetResources;
 use smolsock_riscv32_virt::board::{self, Virt};
 use smolsock_riscv32_virt::hw::Once;
 
-const DEFAULT_URL: &str = match option_env!("SMOLSOCK_HTTP_URL") {
-    Some(u) => u,
-    None => "http://10.0.2.2:8000/",
-};
-
 static RESOURCES: Once<MaybeUninit<HttpGetResources>> = Once::new(MaybeUninit::uninit());
 static CMDLINE: Once<[u8; 256]> = Once::new([0; 256]);
 
@@ -32,5 +28,5 @@ extern "C" fn main() -> ! {
     let (Some(resources), Some(cmdline)) = (RESOURCES.take(), CMDLINE.take()) else {
         board::fail(b"resources taken twice")
     };
-    http_get::run::<Virt, _>(device, clock, config, resources, cmdline, DEFAULT_URL)
+    http_get::run::<Virt, _>(device, clock, config, resources, cmdline)
 }
