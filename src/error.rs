@@ -39,7 +39,9 @@ pub enum Error {
     /// The peer answered the connection attempt with a reset (closed port,
     /// or a listener whose backlog is full).
     ConnectionRefused,
-    /// The peer reset the connection.
+    /// The peer reset the connection. Reported once, as Linux does; then
+    /// `recv` reads end of stream (`Ok(0)`) and `send` is [`Error::BrokenPipe`]
+    /// (a reset after the peer's FIN is a broken pipe at once).
     ConnectionReset,
     /// The stream socket is not connected.
     NotConnected,

@@ -105,7 +105,9 @@ pub(crate) struct Slot {
     pub handle: Option<SocketHandle>,
     /// Bound local address (`None` = any) and port (0 = not bound).
     pub addr: Option<IpAddress>,
-    /// Arrival order (listener members) or close order (orphans).
+    /// Arrival order (listener members) or close order (orphans); for a
+    /// user's connection shut for reading, the bytes queued at the shutdown
+    /// (more arriving after a FIN of ours resets it, as on Linux).
     pub seq: u32,
     pub port: u16,
     pub gen: u16,

@@ -44,6 +44,18 @@ fn worth_a_look(s: &Slot, t: &tcp::Socket<'_>, phase: Phase) -> bool {
     let state = t.state();
     state != s.last_state
         || (s.owner == Owner::Orphan && (state == State::CloseWait || t.can_recv()))
+        || data_after_shutdown(s, state, t.recv_queue())
+}
+
+/// Data arrived for a user's socket shut in both directions (FIN sent and
+/// reading shut): Linux resets the connection (RFC 1122's "MUST send a
+/// reset"); the user's next call reports it.
+fn data_after_shutdown(s: &Slot, state: State, queued: usize) -> bool {
+    s.owner == Owner::User
+        && s.has(flag::SHUT_RD)
+        && !s.is_listening()
+        && queued > s.seq as usize
+        && matches!(state, State::FinWait1 | State::FinWait2)
 }
 
 /// Note slot `i` in a [`Inner::to_observe`] result.
@@ -123,13 +135,25 @@ impl Inner<'_> {
                 continue;
             }
             let s = *s;
-            let Some((state, unread)) = self.tcp_ref(i).map(|t| (t.state(), t.can_recv())) else {
+            let Some((state, unread, queued)) = self
+                .tcp_ref(i)
+                .map(|t| (t.state(), t.can_recv(), t.recv_queue()))
+            else {
                 continue;
             };
             // Data for a socket the user closed: reset the peer, as Linux does.
             if s.owner == Owner::Orphan && (state == State::CloseWait || unread) {
                 self.abort(i);
                 self.release(i);
+                continue;
+            }
+            if data_after_shutdown(&s, state, queued) {
+                // Reported once by the next send (recv stays at EOF).
+                self.abort(i);
+                self.edit(i, |s| {
+                    s.set(flag::RESET, true);
+                    s.pending = Some(Error::ConnectionReset);
+                });
                 continue;
             }
             if state == s.last_state {
@@ -190,7 +214,15 @@ impl Inner<'_> {
                     _ if phase == Phase::Egress => {
                         self.edit(i, |s| s.pending = Some(Error::TimedOut));
                     }
-                    _ => self.edit(i, |s| s.set(flag::RESET, true)),
+                    // Reported once (Linux's sk_err), then EOF / broken
+                    // pipe. After the peer's FIN (CLOSE-WAIT) Linux reports
+                    // it as EPIPE: EOF stays EOF, send is a broken pipe.
+                    last => self.edit(i, |s| {
+                        s.set(flag::RESET, true);
+                        if last != State::CloseWait {
+                            s.pending = Some(Error::ConnectionReset);
+                        }
+                    }),
                 }
             } else if s.owner == Owner::Orphan && state == State::Closed {
                 self.release(i);

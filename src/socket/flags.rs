@@ -93,6 +93,10 @@ impl Socket<'_, '_> {
     /// # Ok::<(), smolsock::Error>(())
     /// ```
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
+        if buf.is_empty() {
+            // Python's recv(0, flags): b'' before any flag is looked at.
+            return self.recv(buf);
+        }
         self.recv_from_with_flags(buf, flags).map(|(n, _)| n)
     }
 

@@ -5,7 +5,7 @@ use super::Socket;
 use crate::addr::{self, SockAddr};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
-use crate::slot::{Kind, SlotId};
+use crate::slot::{flag, Kind, SlotId};
 use crate::stack::{Op, TryResult};
 use smoltcp::wire::IpEndpoint;
 
@@ -21,8 +21,14 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Returns how many slots are armed now (at most the backlog asked for):
     /// a program can report what it was granted.
     pub fn listen(&self, backlog: usize) -> Result<usize> {
+        // A closed handle first, then the kind (Linux: EBADF, EOPNOTSUPP),
+        // then a connection started on it (EINVAL).
+        let s = self.stack.with(|i| i.slot(self.id.get()).copied())?;
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
+        }
+        if s.has(flag::CONNECTED) && !s.is_listener() {
+            return Err(Error::InvalidInput);
         }
         self.autobind()?;
         let now = self.stack.now();
@@ -36,6 +42,11 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// Python's `accept()`: the oldest waiting connection, with any data it
     /// already sent, as a blocking socket, and the peer's address.
     pub fn accept(&self) -> Result<(Socket<'s, 'a>, SockAddr)> {
+        self.stack.with(|i| i.slot(self.id.get()).map(|_| ()))?;
+        if self.kind != Kind::Tcp {
+            // Linux: EOPNOTSUPP on a datagram socket.
+            return Err(Error::Unsupported);
+        }
         let accepted = self.stack.block(self.timeout.get(), self.accept_op());
         self.accepted(accepted)
     }

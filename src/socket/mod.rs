@@ -262,7 +262,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     pub fn local_addr(&self) -> Result<SockAddr> {
         self.stack.with(|i| {
             let s = *i.slot(self.id.get())?;
-            if self.kind == Kind::Tcp {
+            // A listener's address is the one it was bound to (`0.0.0.0`
+            // stays so), not the address a connection arrived on.
+            if self.kind == Kind::Tcp && !s.is_listener() {
                 if let Some(ep) = i.tcp(self.id.get())?.1.local_endpoint() {
                     return Ok(addr::sockaddr(ep));
                 }
@@ -281,7 +283,11 @@ impl<'s, 'a> Socket<'s, 'a> {
             #[cfg(feature = "udp")]
             Kind::Udp => self.udp_peer(),
             Kind::Tcp => self.stack.with(|i| {
-                let (_, t) = i.tcp(self.id.get())?;
+                let (s, t) = i.tcp(self.id.get())?;
+                if s.is_listener() {
+                    // Its slot may hold a connection waiting for accept.
+                    return Err(Error::NotConnected);
+                }
                 t.remote_endpoint()
                     .map(addr::sockaddr)
                     .ok_or(Error::NotConnected)
@@ -315,7 +321,14 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Python's `recv(bufsize)`: `Ok(0)` only at end of stream (and for an
     /// empty `buf`); never for "no data yet".
+    ///
+    /// An empty `buf` is Python's `recv(0)`: `Ok(0)` at once on any open
+    /// socket, taking nothing (a queued datagram stays queued, a pending
+    /// error stays pending).
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
+        if buf.is_empty() {
+            return self.stack.with(|i| i.slot(self.id.get()).map(|_| 0));
+        }
         self.recv_from(buf).map(|(n, _)| n)
     }
 

@@ -98,7 +98,12 @@ impl<'a> Socket<'_, 'a> {
             Kind::Udp => {
                 let to = match to {
                     Some(to) => to,
-                    None => self.udp_peer()?,
+                    // Linux binds a port before it finds there is no peer
+                    // (`EDESTADDRREQ`, here `NotConnected`).
+                    None => {
+                        self.autobind()?;
+                        self.udp_peer()?
+                    }
                 };
                 SendTo::Datagram(self.udp_destination(to)?)
             }

@@ -197,7 +197,8 @@ impl Socket<'_, '_> {
         })
     }
 
-    /// socket2's `set_linger` (`SO_LINGER`, TCP): `Some(Duration::ZERO)`
+    /// socket2's `set_linger` (`SO_LINGER`; a datagram socket keeps it and
+    /// ignores it, as Linux): `Some(Duration::ZERO)`
     /// makes `close` abortive (an RST at once, unsent data dropped, as
     /// Linux); `Some(t)` makes `close` wait up to `t` (whole seconds) for the
     /// peer to acknowledge what was sent, then close as usual; `None` (the
@@ -218,9 +219,7 @@ impl Socket<'_, '_> {
     /// # Ok::<(), smolsock::Error>(())
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> Result<()> {
-        if self.kind != Kind::Tcp {
-            return Err(Error::Unsupported);
-        }
+        // Linux takes SO_LINGER on any socket (a datagram socket ignores it).
         let v = linger.map(|d| if d.is_zero() { 0 } else { secs(d) });
         self.stack.with(|core| {
             core.slot_mut(self.id.get())?.opts.linger = v;

@@ -16,7 +16,12 @@ use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_secs(127);
 
 /// The background error (a refused or timed-out connect), reported once.
+/// A reset is not taken here: it comes after the bytes that arrived before
+/// it (`recv_state`, `send_state` report it).
 pub(super) fn take_pending(s: &mut Slot) -> Option<Error> {
+    if s.pending == Some(Error::ConnectionReset) {
+        return None;
+    }
     let e = s.pending.take()?;
     s.set(flag::CONNECTING, false);
     Some(e)
@@ -51,18 +56,22 @@ fn connect_outcome(s: &mut Slot, t: &tcp::Socket) -> TryResult<()> {
 /// Where a stream stands for reading: `Some(true)` bytes to read,
 /// `Some(false)` end of stream, an error, or `None`: nothing yet.
 fn recv_state(s: &Slot, t: &tcp::Socket) -> Result<Option<bool>> {
-    if s.is_listener() || !s.has(flag::CONNECTED) {
+    if s.is_listener() {
         return Err(Error::NotConnected);
     }
+    // Shut for reading (even before any connection, as on Linux): EOF.
     if s.has(flag::SHUT_RD) {
         return Ok(Some(false));
+    }
+    if !s.has(flag::CONNECTED) {
+        return Err(Error::NotConnected);
     }
     if t.can_recv() {
         return Ok(Some(true));
     }
     match t.state() {
         State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Ok(Some(false)),
-        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
+        State::Closed if reset_unreported(s) => Err(Error::ConnectionReset),
         State::Closed => Ok(Some(false)),
         State::Listen => Err(Error::NotConnected),
         _ => Ok(None),
@@ -72,15 +81,32 @@ fn recv_state(s: &Slot, t: &tcp::Socket) -> Result<Option<bool>> {
 /// Where a stream stands for writing: `Some(())` open for data (room aside),
 /// an error, or `None`: the handshake is not done yet.
 fn send_state(s: &Slot, t: &tcp::Socket) -> Result<Option<()>> {
+    // As Linux's tcp_sendmsg: the pending error before the shutdown.
+    if t.state() == State::Closed && reset_unreported(s) {
+        return Err(Error::ConnectionReset);
+    }
     if s.has(flag::SHUT_WR) || s.is_listener() || !s.has(flag::CONNECTED) {
         return Err(Error::BrokenPipe);
     }
     match t.state() {
         State::Established | State::CloseWait => Ok(Some(())),
         State::SynSent | State::SynReceived => Ok(None),
-        State::Closed if s.has(flag::RESET) => Err(Error::ConnectionReset),
         _ => Err(Error::BrokenPipe),
     }
+}
+
+/// The peer's reset is yet to be reported (once: then `recv` reads end of
+/// stream and `send` is a broken pipe, as on Linux).
+fn reset_unreported(s: &Slot) -> bool {
+    s.has(flag::RESET) && s.pending == Some(Error::ConnectionReset)
+}
+
+/// A reset just reported by `r` is reported.
+fn reported<T>(s: &mut Slot, r: Result<T>) -> Result<T> {
+    if r.as_ref().err() == Some(&Error::ConnectionReset) {
+        s.pending = None;
+    }
+    r
 }
 
 /// What `recv` does once the stack is polled: bytes (with the peer they came
@@ -92,19 +118,21 @@ fn try_recv(
     read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
 ) -> TryResult<(usize, IpEndpoint)> {
     let (s, t) = ready_socket(i, id)?;
-    if s.is_listener() || !s.has(flag::CONNECTED) {
+    if s.is_listener() || !(s.has(flag::CONNECTED) || s.has(flag::SHUT_RD)) {
         return Err(Error::NotConnected);
     }
     // Kept in the slot: after a reset smoltcp forgets the remote end, but the
     // bytes that came before it are still the peer's.
-    let peer = s
-        .peer
-        .or_else(|| t.remote_endpoint())
-        .ok_or(Error::NotConnected)?;
+    let peer = match s.peer.or_else(|| t.remote_endpoint()) {
+        Some(p) => p,
+        // Shut for reading before any connection: EOF, from nobody.
+        None if s.has(flag::SHUT_RD) => addr::endpoint(addr::unspecified(s.has(flag::V6), 0))?,
+        None => return Err(Error::NotConnected),
+    };
     if empty {
         return Ok(Some((0, peer)));
     }
-    match recv_state(s, t)? {
+    match reported(s, recv_state(s, t))? {
         Some(true) => read(t).map(|n| Some((n, peer))),
         Some(false) => Ok(Some((0, peer))),
         None => Ok(None),
@@ -119,7 +147,7 @@ fn try_send_with(
     write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
 ) -> TryResult<usize> {
     let (s, t) = ready_socket(i, id)?;
-    match send_state(s, t)? {
+    match reported(s, send_state(s, t))? {
         Some(()) => write(t),
         None => Ok(None),
     }
@@ -240,7 +268,9 @@ pub(super) fn recv_all(
 /// `send`'s step: queue what fits of `data` (nothing to wait for when empty).
 pub(super) fn send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
     if data.is_empty() {
-        return core.tcp(id).map(|_| Some(0));
+        // Linux's send(b""): the socket's state decides (an error, or 0 at
+        // once, even before the handshake is done).
+        return try_send_with(core, id, |_| Ok(Some(0))).map(|n| Some(n.unwrap_or(0)));
     }
     try_send(core, id, data)
 }
@@ -253,7 +283,10 @@ pub(super) fn send_all(
     data: &[u8],
     sent: &mut usize,
 ) -> TryResult<()> {
-    core.tcp(id)?;
+    if data.is_empty() {
+        // Python's sendall(b"") is one send(b"").
+        return try_send_with(core, id, |_| Ok(Some(0))).map(|_| Some(()));
+    }
     while let Some(rest) = data.get(*sent..).filter(|r| !r.is_empty()) {
         match try_send(core, id, rest)? {
             Some(n) => *sent += n,
@@ -281,6 +314,26 @@ impl<'a> Socket<'_, 'a> {
     /// [`Error::WouldBlock`] once started on a non-blocking socket (Linux's
     /// `EINPROGRESS`).
     pub(super) fn tcp_connect_begin(&self, to: SockAddr) -> Result<bool> {
+        // The socket's state before the address, as Linux: a listener or a
+        // connected socket is EISCONN whatever the address.
+        // A connection that has ended (reset, closed) is still EISCONN: a
+        // socket connects once, as on Linux (a refused attempt may retry).
+        self.stack.with(|i| {
+            let (s, t) = i.tcp(self.id.get())?;
+            if s.is_listener() || (s.has(flag::CONNECTED) && !s.has(flag::CONNECTING)) {
+                return Err(Error::AlreadyConnected);
+            }
+            if s.has(flag::RESET) && t.state() == State::Closed {
+                // Connected (its outcome never asked for), then reset: the
+                // reset is this call's answer, as Linux's pending error.
+                s.set(flag::CONNECTING, false);
+                return Err(match s.pending.take() {
+                    Some(e) => e,
+                    None => Error::AlreadyConnected,
+                });
+            }
+            Ok(())
+        })?;
         let remote = addr::endpoint(to)?;
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
@@ -293,7 +346,7 @@ impl<'a> Socket<'_, 'a> {
         let id = self.id.get();
         let started = self.stack.with(|i| {
             let (s, t) = i.tcp(id)?;
-            if s.has(flag::V6) != to.is_ipv6() || s.is_listener() {
+            if s.has(flag::V6) != to.is_ipv6() {
                 return Err(Error::InvalidInput);
             }
             if let Some(e) = take_pending(s) {
@@ -442,7 +495,8 @@ impl<'a> Socket<'_, 'a> {
         self.stack.with(|i| {
             i.poll(now);
             let (s, t) = i.tcp(self.id.get())?;
-            if s.pending.is_some() {
+            // A pending reset is the state's to report (below).
+            if s.pending.is_some_and(|e| e != Error::ConnectionReset) {
                 return Ok(true);
             }
             if write {
@@ -456,11 +510,22 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
         let now = self.stack.now();
         self.stack.with(|i| {
+            // What has arrived by now came before the shutdown (Linux has
+            // taken it in already on a loopback).
+            i.poll(now);
             let (s, t) = i.tcp(self.id.get())?;
-            if s.is_listener() || !s.has(flag::CONNECTED) {
+            if s.is_listener() {
                 return Err(Error::NotConnected);
             }
-            if t.state() == State::Closed {
+            if !s.has(flag::CONNECTED) || t.state() == State::Closed {
+                // Linux marks the halves shut even here, and says ENOTCONN:
+                // a later connection keeps them shut.
+                if matches!(how, Shutdown::Read | Shutdown::Both) {
+                    s.set(flag::SHUT_RD, true);
+                }
+                if matches!(how, Shutdown::Write | Shutdown::Both) {
+                    s.set(flag::SHUT_WR, true);
+                }
                 return Err(Error::NotConnected);
             }
             if matches!(how, Shutdown::Read | Shutdown::Both) {
@@ -470,6 +535,9 @@ impl<'a> Socket<'_, 'a> {
                 s.set(flag::SHUT_WR, true);
                 t.close();
             }
+            // What is queued now came before this shutdown: only more than
+            // this, once reading is shut and our FIN sent, resets (`observe`).
+            s.seq = u32::try_from(t.recv_queue()).unwrap_or(u32::MAX);
             i.poll(now);
             Ok(())
         })

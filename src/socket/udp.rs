@@ -50,27 +50,33 @@ impl<'a> Socket<'_, 'a> {
     pub(super) fn udp_destination(&self, to: SockAddr) -> Result<IpEndpoint> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
-        if remote.port == 0 || remote.addr.is_unspecified() {
+        // Linux binds a port before it looks at the destination.
+        self.autobind()?;
+        if remote.port == 0 {
+            // Linux: EINVAL for a datagram to port 0.
+            return Err(Error::InvalidInput);
+        }
+        if remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
         }
         // Broadcast (no SO_BROADCAST), loopback without one: as Linux, at once.
         self.stack
             .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
-        self.autobind()?;
         Ok(remote)
     }
 
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
         self.stack.with(|i| {
             let s = i.slot_mut(self.id.get())?;
-            if !s.has(flag::CONNECTED) {
-                return Err(Error::NotConnected);
-            }
             if matches!(how, Shutdown::Read | Shutdown::Both) {
                 s.set(flag::SHUT_RD, true);
             }
             if matches!(how, Shutdown::Write | Shutdown::Both) {
                 s.set(flag::SHUT_WR, true);
+            }
+            // Linux marks the halves shut even here, and says ENOTCONN.
+            if !s.has(flag::CONNECTED) {
+                return Err(Error::NotConnected);
             }
             Ok(())
         })

@@ -9,6 +9,7 @@ mod async_sockets;
 mod async_wakers;
 mod backlog;
 mod clock_limits;
+mod conformance_regressions;
 mod destinations;
 mod edge_cases;
 mod embedded_io;
