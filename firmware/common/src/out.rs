@@ -22,12 +22,6 @@ pub trait Board {
     fn exit(ok: bool) -> !;
 }
 
-/// Write one line made of `parts` to the host's stderr (semihosting),
-/// beside the program's output: what the board did (the DHCP lease).
-pub fn note<B: Board>(parts: &[&[u8]]) {
-    crate::semihosting::write_line::<B::Semihosting>(parts);
-}
-
 /// Write raw bytes.
 pub fn write<B: Board>(bytes: &[u8]) {
     for &b in bytes {
@@ -58,26 +52,6 @@ pub fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
         }
     }
     digits.get(at..).unwrap_or_default()
-}
-
-/// `parts` and a newline as one NUL-terminated string in `buf` (cut at 95
-/// bytes), for a semihosting SYS_WRITE0: the bytes up to the NUL.
-///
-/// ```
-/// let mut buf = [0; 96];
-/// assert_eq!(smolsock_firmware::out::c_line(&[b"a", b"b"], &mut buf), b"ab\n");
-/// assert_eq!(buf[3], 0);
-/// ```
-pub fn c_line<'b>(parts: &[&[u8]], buf: &'b mut [u8; 96]) -> &'b [u8] {
-    buf.fill(0);
-    let mut len = 0;
-    for &b in parts.iter().flat_map(|p| p.iter()).chain(b"\n") {
-        if len + 1 < buf.len() {
-            buf[len] = b;
-            len += 1;
-        }
-    }
-    buf.get(..len).unwrap_or_default()
 }
 
 /// Write a number in decimal.

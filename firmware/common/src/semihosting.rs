@@ -4,8 +4,6 @@
 //! `-semihosting-config enable=on`.
 #![allow(unsafe_code)]
 
-use crate::out;
-
 /// SYS_WRITE0: write a NUL-terminated string to the host's console (QEMU: stderr).
 const SYS_WRITE0: usize = 0x04;
 /// SYS_GET_CMDLINE: the command line into a buffer.
@@ -41,8 +39,28 @@ pub fn cmdline<T: Trap>(buf: &mut [u8]) -> Option<usize> {
 /// Write one line made of `parts` (cut at 95 bytes) to the host's stderr.
 pub fn write_line<T: Trap>(parts: &[&[u8]]) {
     let mut text = [0u8; 96];
-    let line = out::c_line(parts, &mut text);
+    let line = c_line(parts, &mut text);
     // SAFETY: SYS_WRITE0 only reads the NUL-terminated string at `line`
     // (`c_line` leaves a NUL after it), which lives for the call.
     unsafe { T::trap(SYS_WRITE0, line.as_ptr().cast_mut()) };
+}
+
+/// `parts` and a newline as one NUL-terminated string in `buf` (cut at 95
+/// bytes), for a semihosting SYS_WRITE0: the bytes up to the NUL.
+///
+/// ```
+/// let mut buf = [0; 96];
+/// assert_eq!(smolsock_firmware::semihosting::c_line(&[b"a", b"b"], &mut buf), b"ab\n");
+/// assert_eq!(buf[3], 0);
+/// ```
+pub fn c_line<'b>(parts: &[&[u8]], buf: &'b mut [u8; 96]) -> &'b [u8] {
+    buf.fill(0);
+    let mut len = 0;
+    for &b in parts.iter().flat_map(|p| p.iter()).chain(b"\n") {
+        if len + 1 < buf.len() {
+            buf[len] = b;
+            len += 1;
+        }
+    }
+    buf.get(..len).unwrap_or_default()
 }
