@@ -13,7 +13,8 @@
 /// }
 /// ```
 pub trait Board {
-    /// The semihosting trap for the command line and the notes.
+    /// The semihosting trap for the command line and the lines on the
+    /// host's stderr (`smolsock_firmware::semihosting`).
     type Semihosting: crate::semihosting::Trap;
     /// Send one byte to the console, waiting while it is busy.
     fn put(byte: u8);
