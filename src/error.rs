@@ -215,6 +215,10 @@ pub enum ConfigError {
     /// 127.0.0.53) but no interface address holds it: its queries would go
     /// out on the link, which a loopback address never may.
     DnsServerNotReachable(smoltcp::wire::IpAddress),
+    /// No entry of the socket set for the resolver (feature `dns`): it
+    /// takes one of `StackResources`' `SOCKETS` (compile-time checked, so
+    /// a program never sees this).
+    NoRoomForResolver,
 }
 
 impl fmt::Display for ConfigError {
@@ -236,6 +240,9 @@ impl fmt::Display for ConfigError {
                 f,
                 "DNS server {a} is a loopback address, and this interface has none (use a server on the link, e.g. the gateway)"
             ),
+            ConfigError::NoRoomForResolver => {
+                f.write_str("no socket entry left for the DNS resolver")
+            }
         }
     }
 }

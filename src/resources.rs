@@ -13,7 +13,7 @@ pub const UDP_PACKETS: usize = 8;
 /// Everything a [`Stack`](crate::Stack) needs, owned by the caller and
 /// placed wherever suits it: a `static` in firmware, the stack or heap on Linux.
 ///
-/// `SOCKETS` socket slots, each with a `BUF`-byte receive and a `BUF`-byte
+/// Socket slots (see below for their count), each with a `BUF`-byte receive and a `BUF`-byte
 /// transmit buffer (a TCP socket's window; a UDP socket's datagram space).
 /// A listener with backlog `n` takes `n` slots. A slot becomes TCP or UDP the
 /// first time it is used and stays that kind. At most `UDP` slots (default:
@@ -21,14 +21,18 @@ pub const UDP_PACKETS: usize = 8;
 /// metadata (2 × `UDP_PACKETS` entries (feature `udp`), 768 bytes on 64-bit targets), so
 /// with a small `UDP` a TCP slot costs its two buffers plus about 560 bytes;
 /// a UDP socket beyond that count is [`NoBufferSpace`](crate::Error::NoBufferSpace).
-/// The resolver (feature `dns`)
-/// has its own small buffers (about 2.3 KiB) and borrows a free slot's place
-/// in the socket set, not its buffers, for the time of a resolution.
-/// `SOCKETS` is at most 65,534 (checked when the program is compiled).
+///
+/// **DNS takes one entry of the set.** `SOCKETS` is the number of entries
+/// of smoltcp's socket set; with the feature `dns` the resolver's socket has
+/// one of them for the stack's whole life (as embassy-net's DNS socket
+/// does), with buffers of its own (about 2.3 KiB), so `SOCKETS - 1` are
+/// socket slots; without it, all `SOCKETS` are. `SOCKETS` is at most 65,534,
+/// and at least 1 with `dns` (both checked when the program is compiled).
 ///
 /// ```
 /// use smolsock::StackResources;
-/// // 8 sockets with 4 KiB buffers each way.
+/// // 8 entries with 4 KiB buffers each way: with the feature `dns`, 7
+/// // socket slots and the resolver.
 /// let res = StackResources::<8, 4096>::new();
 /// assert!(core::mem::size_of_val(&res) > 8 * 2 * 4096);
 /// // 10 slots of which at most 2 can be UDP sockets (the other 8 carry no
@@ -68,7 +72,11 @@ impl<const SOCKETS: usize, const BUF: usize, const UDP: usize>
             assert!(
                 SOCKETS <= MAX_SLOTS,
                 "StackResources: at most 65,534 sockets (slot indices are u16)"
-            )
+            );
+            assert!(
+                !cfg!(feature = "dns") || SOCKETS >= 1,
+                "StackResources: with the feature `dns`, the resolver takes one of the SOCKETS"
+            );
         };
         StackResources {
             storage: [const { SocketStorage::EMPTY }; SOCKETS],

@@ -19,7 +19,7 @@ pub(crate) enum Kind {
 }
 
 /// Who owns a slot. Every change of owner is one of `Inner`'s named
-/// lifecycle operations (`claim`, `adopt`, `orphan`, `release`, `park`, …).
+/// lifecycle operations (`claim`, `adopt`, `orphan`, `release`, `close`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Owner {
     /// Nobody; ready to be handed out.
@@ -30,9 +30,6 @@ pub(crate) enum Owner {
     Member(u16),
     /// Closed by the user, still finishing its TCP close (FIN-WAIT, TIME-WAIT…).
     Orphan,
-    /// Lent out of the socket set while a DNS query borrows its place.
-    #[cfg_attr(not(feature = "dns"), allow(dead_code))]
-    Parked,
 }
 
 pub(crate) mod flag {

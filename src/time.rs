@@ -261,7 +261,23 @@ pub(crate) fn clamp(t: Instant) -> Instant {
     Instant::from_micros(t.total_micros().clamp(-LIMIT_MICROS, LIMIT_MICROS))
 }
 
+/// Longest span a deadline is computed over: added to any instant of a
+/// running stack, it cannot overflow (2^50 µs, about 35 years).
+pub(crate) const LONGEST: core::time::Duration = core::time::Duration::from_micros(1 << 50);
+
+/// A `core` duration as smoltcp's, at most [`LONGEST`]: `now + span(d)`
+/// always fits an `Instant` (the line server's limits, the HTTP client's
+/// deadline).
+#[cfg_attr(not(any(feature = "line", feature = "http")), allow(dead_code))]
+pub(crate) fn span(d: core::time::Duration) -> Duration {
+    to_smol(d.min(LONGEST))
+}
+
 /// A `core` duration as smoltcp's, saturating at [`TIME_LIMIT`]'s span.
+#[cfg_attr(
+    not(any(feature = "line", feature = "http", feature = "std")),
+    allow(dead_code)
+)]
 pub(crate) fn to_smol(d: core::time::Duration) -> Duration {
     let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
     Duration::from_micros(micros.min(LIMIT_MICROS as u64))

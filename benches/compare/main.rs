@@ -7,13 +7,14 @@
 //! `cargo bench --bench compare` runs the full sizes; `-- --quick` runs small
 //! ones (under a minute, for CI: it checks that every figure can be produced
 //! and asserts nothing about speed). Extra arguments that are not flags pick
-//! sections by name: `throughput`, `conn`, `lines`, `rtt`, `memory`.
+//! sections by name: `throughput`, `conn`, `lines`, `rtt`, `memory`, `lookup`.
 //!
 //! Output: a table, then one `RESULT <name> <value>` line per figure.
 
 mod async_rows;
 mod conn;
 mod lines;
+mod lookup;
 mod memory;
 mod report;
 mod rtt;
@@ -112,6 +113,9 @@ fn main() {
     }
     if want("memory") {
         memory::run(&mut report);
+    }
+    if want("lookup") {
+        lookup::run(&plan, &mut report);
     }
     report.print();
     println!("total wall time {:.1} s", started.elapsed().as_secs_f64());

@@ -243,7 +243,8 @@ fn run_on<D: Device, R>(
     config: Config,
     f: impl FnOnce(&Stack<'_>) -> R,
 ) -> R {
-    let mut res = Box::new(StackResources::<SLOTS, BUF>::new());
+    // SLOTS sockets and the resolver's entry of the set.
+    let mut res = Box::new(StackResources::<{ SLOTS + 1 }, BUF>::new());
     let stack = Stack::new(dev, clock, &mut res, config)
         .unwrap_or_else(|e| die(format_args!("bad interface configuration: {e}")));
     f(&stack)

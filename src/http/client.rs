@@ -356,7 +356,7 @@ impl<'s, 'a> Client<'s, 'a> {
 
     /// Resolve the URL's host and connect, all within a new deadline.
     pub(super) fn connect(&self, url: &Url<'_>) -> Result<Response<'s, 'a>, HttpError> {
-        let deadline = self.stack.now() + to_smol(self.timeout);
+        let deadline = self.stack.now() + crate::time::span(self.timeout);
         let stack = self.stack;
         let ip = match url.ip() {
             Some(ip) => ip,
@@ -551,11 +551,6 @@ impl fmt::Write for Writer<'_, '_, '_> {
         }
         Ok(())
     }
-}
-
-fn to_smol(d: Duration) -> smoltcp::time::Duration {
-    // Capped so that adding it to any instant cannot overflow (~36 years).
-    crate::time::to_smol(d.min(Duration::from_micros(1 << 50)))
 }
 
 /// What is left until `deadline`, never zero (zero would mean non-blocking).

@@ -16,12 +16,6 @@ use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 /// Most connections a listener keeps (Linux's `somaxconn` plays this role).
 pub const MAX_BACKLOG: usize = 255;
 
-/// How long a half-open connection (SYN-RECEIVED: our SYN-ACK unanswered)
-/// keeps its backlog place: Linux gives up after 5 SYN-ACK retries, about
-/// 63 s. Without it, spoofed SYNs would hold the backlog for ever.
-pub(super) const SYN_RECEIVED_GIVE_UP: smoltcp::time::Duration =
-    smoltcp::time::Duration::from_secs(63);
-
 impl Inner<'_> {
     pub fn is_member(&self, head: usize, m: usize) -> bool {
         m == head
@@ -45,13 +39,11 @@ impl Inner<'_> {
 
     /// Put slot `i`'s TCP socket in LISTEN on `ep`; false if smoltcp refuses.
     pub fn arm(&mut self, i: usize, ep: IpListenEndpoint) -> bool {
-        let ok = self.tcp_at(i).is_ok_and(|t| {
-            t.set_timeout(Some(SYN_RECEIVED_GIVE_UP));
-            t.listen(ep).is_ok()
-        });
+        let ok = self.tcp_at(i).is_ok_and(|t| t.listen(ep).is_ok());
         self.edit(i, |s| {
             s.last_state = if ok { State::Listen } else { State::Closed }
         });
+        self.retime(i);
         ok
     }
 

@@ -1,43 +1,52 @@
-//! The stub resolver's socket in the core: its memory, servers and
-//! transaction ids, and its place in the socket set, which it borrows for
-//! the time of one resolution (`park` lends out a free slot's socket if the
-//! set is full) and gives back whatever the outcome.
+//! The stub resolver's socket in the core: its own entry of the socket set
+//! for the stack's whole life (as embassy-net's DNS socket), with buffers of
+//! its own; its servers and transaction ids; one resolution at a time.
 
 use super::Inner;
 use crate::config::MAX_DNS;
 use crate::error::ResolveError;
 use crate::resources::DnsStorage;
 use crate::slot::Kind;
-use smoltcp::iface::SocketHandle;
+use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::udp;
 use smoltcp::wire::IpAddress;
 
 pub(crate) type Servers = heapless::Vec<IpAddress, MAX_DNS>;
 
-/// The resolver's state in the core: its socket (outside the set between
-/// queries), the servers, the next transaction id.
-pub(crate) struct Resolver<'a> {
-    socket: Option<udp::Socket<'a>>,
+/// The resolver's state in the core: its UDP socket's handle, the servers,
+/// the next transaction id, and whether a resolution holds the socket.
+pub(crate) struct Resolver {
+    /// Only ever a UDP socket's, from this set's `add`; never removed.
+    handle: SocketHandle,
     servers: Servers,
     next_id: u16,
+    busy: bool,
 }
 
-impl<'a> Resolver<'a> {
-    pub fn new(storage: &'a mut DnsStorage, servers: &[IpAddress], seed: u64) -> Self {
+impl Resolver {
+    /// Add the resolver's socket to `set` (which has room: `StackResources`
+    /// counts its entry).
+    pub fn new<'a>(
+        set: &mut SocketSet<'a>,
+        storage: &'a mut DnsStorage,
+        servers: &[IpAddress],
+        seed: u64,
+    ) -> Self {
         let DnsStorage {
             rx,
             tx,
             rx_meta,
             tx_meta,
         } = storage;
-        let socket = udp::Socket::new(
+        let handle = set.add(udp::Socket::new(
             udp::PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
             udp::PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
-        );
+        ));
         let mut r = Resolver {
-            socket: Some(socket),
+            handle,
             servers: heapless::Vec::new(),
             next_id: (seed >> 16) as u16 ^ seed as u16,
+            busy: false,
         };
         r.set_servers(servers);
         r
@@ -63,42 +72,37 @@ impl<'a> Resolver<'a> {
 }
 
 impl<'a> Inner<'a> {
-    /// Put the resolver's socket into the set, on a fresh port.
-    pub fn dns_begin(&mut self) -> Result<(SocketHandle, Servers), ResolveError> {
-        let i = self;
-        let servers = i.resolver.servers.clone();
-        if servers.is_empty() {
+    /// Start a resolution: the resolver's socket, bound to a fresh port,
+    /// and the servers to ask. `NoBufferSpace` while another resolution
+    /// holds the socket (one at a time), `NoServer` with none configured.
+    pub fn start_resolution(&mut self) -> Result<Servers, ResolveError> {
+        if self.resolver.busy {
+            return Err(ResolveError::NoBufferSpace);
+        }
+        if self.resolver.servers.is_empty() {
             return Err(ResolveError::NoServer);
         }
-        let port = i
+        let port = self
             .ephemeral_port(Kind::Udp)
             .map_err(|_| ResolveError::NoBufferSpace)?;
-        if i.resolver.socket.is_none() || !i.park() {
-            return Err(ResolveError::NoBufferSpace);
-        }
-        let Some(mut sock) = i.resolver.socket.take() else {
-            return Err(ResolveError::NoBufferSpace);
-        };
-        if sock.bind(port).is_err() {
-            i.resolver.socket = Some(sock);
-            i.unpark();
-            return Err(ResolveError::NoBufferSpace);
-        }
-        Ok((i.set.add(sock), servers))
+        let s = self.dns_socket();
+        // Whatever an earlier resolution left (it was cut short) goes.
+        s.close();
+        s.bind(port).map_err(|_| ResolveError::NoBufferSpace)?;
+        self.resolver.busy = true;
+        Ok(self.resolver.servers.clone())
     }
 
-    /// Take the resolver's socket out of the set and put back what was lent.
-    pub fn dns_end(&mut self, h: SocketHandle) {
-        let i = self;
-        if let smoltcp::socket::Socket::Udp(mut s) = i.set.remove(h) {
-            s.close();
-            i.resolver.socket = Some(s);
-        }
-        i.unpark();
+    /// End a resolution, whatever its outcome: the socket is closed (its
+    /// port and anything queued are let go) and free for the next one.
+    pub fn end_resolution(&mut self) {
+        self.dns_socket().close();
+        self.resolver.busy = false;
     }
 
-    /// The resolver's socket while it is in the set.
-    pub fn dns_socket(&mut self, h: SocketHandle) -> Option<&mut udp::Socket<'a>> {
-        super::socket_mut(&mut self.set, h)
+    /// The resolver's socket: O(1), and cannot panic (see `socket_mut` in
+    /// `mod.rs`: the handle is a UDP socket's of this set, never removed).
+    pub fn dns_socket(&mut self) -> &mut udp::Socket<'a> {
+        self.set.get_mut::<udp::Socket>(self.resolver.handle)
     }
 }

@@ -3,12 +3,10 @@
 //! ```text
 //!          claim                close (graceful)        FIN/TIME-WAIT done
 //!   Free ─────────► User ───────────────────► Orphan ─────────────────► Free
-//!    │ ▲             ▲   close (abort, unread data) / release             ▲
-//!    │ │             └────────────────────────────────────────────────────┘
-//!    │ │  claim(Member) ◄── rearm              adopt (accept)
-//!    │ └──────────────── Member(head) ──────────────────────► User
-//!    │ park (a DNS query needs the place)
-//!    └──────► Parked ──── unpark ────► Free
+//!    ▲               ▲   close (abort, unread data) / release             ▲
+//!    │               └────────────────────────────────────────────────────┘
+//!    │    claim(Member) ◄── rearm              adopt (accept)
+//!      └──────────────── Member(head) ──────────────────────► User
 //! ```
 //! A slot whose smoltcp socket is not made yet has `kind == None`; `claim`
 //! makes it on first use, and it keeps that kind.
@@ -21,8 +19,6 @@ use crate::slot::{flag, Kind, Owner, Slot, SlotId};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::time::Duration;
 
-/// How long an orphan may linger in FIN-WAIT-2 / wait for ACKs.
-const ORPHAN_TIMEOUT: Duration = Duration::from_secs(60);
 /// Delayed ACKs off: smoltcp's 10 ms delay stalls a window update when a
 /// full receive buffer drains, and meets Nagle in a 10 ms stall on every
 /// second small write (Linux avoids both with "quick ACK" mode).
@@ -83,14 +79,15 @@ impl<'a> Inner<'a> {
             }
             #[cfg(feature = "udp")]
             Kind::Udp => {
-                let h = self.slots.get(i).and_then(|s| s.handle);
-                if let Some(u) = h.and_then(|h| {
-                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, h)
-                }) {
+                let slot = self.slots.get(i).copied().unwrap_or(Slot::UNUSED);
+                if let Some(u) =
+                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, &slot)
+                {
                     u.set_hop_limit(None);
                 }
             }
         }
+        self.retime(i);
         Ok(i)
     }
 
@@ -98,10 +95,6 @@ impl<'a> Inner<'a> {
     /// in the set remain.
     fn create(&mut self, kind: Kind) -> Option<usize> {
         let i = self.slots.iter().position(|s| s.kind.is_none())?;
-        // A parked socket or the DNS socket may hold the last place in the set.
-        if self.set.iter().count() >= self.slots.len() {
-            return None;
-        }
         let handle = match kind {
             Kind::Tcp => {
                 let SlotBufs { rx, tx } = self.pool.take()?;
@@ -197,15 +190,13 @@ impl<'a> Inner<'a> {
     /// Keep a closed connection's slot until its close handshake ends.
     fn orphan(&mut self, i: usize) {
         let seq = self.next_seq();
-        if let Ok(t) = self.tcp_at(i) {
-            t.set_timeout(Some(ORPHAN_TIMEOUT));
-        }
         self.edit(i, |s| {
             let keep = (s.addr, s.port, s.flags & flag::REUSE, s.last_state);
             s.reuse(Owner::Orphan);
             (s.addr, s.port, s.flags, s.last_state) = keep;
             s.seq = seq;
         });
+        self.retime(i);
     }
 
     /// A user closes slot `i`. UDP: released at once. TCP: a listener takes
@@ -223,18 +214,16 @@ impl<'a> Inner<'a> {
             Some(Kind::Tcp) => {}
             #[cfg(feature = "udp")]
             Some(Kind::Udp) => {
-                let h = slot.handle;
                 // Datagrams queued but not yet sent leave first, as Linux
                 // sends what `sendto` accepted before `close`.
-                let queued = h
-                    .and_then(|h| super::socket_ref::<smoltcp::socket::udp::Socket>(&self.set, h))
+                let queued = super::socket_ref::<smoltcp::socket::udp::Socket>(&self.set, &slot)
                     .is_some_and(|u| u.send_queue() > 0);
                 if queued {
                     self.flush_egress(self.now);
                 }
-                if let Some(u) = h.and_then(|h| {
-                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, h)
-                }) {
+                if let Some(u) =
+                    super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, &slot)
+                {
                     u.close();
                 }
                 self.release(i);
@@ -296,53 +285,17 @@ impl<'a> Inner<'a> {
         // linger and TTL from its listener.
         if let Ok(t) = self.tcp_at(d) {
             t.set_nagle_enabled(!h.has(flag::NODELAY));
-            let (probe, dead) = h.opts.keepalive_timers();
-            t.set_keep_alive(probe);
-            t.set_timeout(dead);
+            t.set_keep_alive(h.opts.keepalive_timers().0);
             t.set_hop_limit(h.opts.hop_limit());
         }
+        self.retime(d);
         self.id_of(d)
-    }
-
-    /// Lend out a free slot's socket if the set has no place left for one
-    /// more (the DNS socket); `false` if no place can be made.
-    #[cfg(feature = "dns")]
-    pub fn park(&mut self) -> bool {
-        if self.set.iter().count() < self.slots.len() {
-            return true;
-        }
-        let Some(idx) = self
-            .slots
-            .iter()
-            .position(|s| s.owner == Owner::Free && s.handle.is_some())
-        else {
-            return false;
-        };
-        let Some(h) = self.slots.get_mut(idx).and_then(|s| s.handle.take()) else {
-            return false;
-        };
-        self.edit(idx, |s| s.owner = Owner::Parked);
-        let sock = self.set.remove(h);
-        self.parked = Some((idx as u16, sock));
-        true
-    }
-
-    /// Put back what [`park`](Self::park) lent out.
-    #[cfg(feature = "dns")]
-    pub fn unpark(&mut self) {
-        if let Some((idx, sock)) = self.parked.take() {
-            let h = self.set.add(sock);
-            self.edit(idx as usize, |s| {
-                s.handle = Some(h);
-                s.owner = Owner::Free;
-            });
-        }
     }
 }
 
 /// The options every new owner of a TCP socket starts with.
+/// (Its timeout is the owner's: `retime`.)
 fn defaults(t: &mut tcp::Socket<'_>) {
-    t.set_timeout(None);
     t.set_keep_alive(None);
     t.set_hop_limit(None);
     t.set_nagle_enabled(true);

@@ -4,13 +4,14 @@
 //! One concern per file:
 //! - `mod.rs`: the `Inner` type, the type-erased device, lookups, stats;
 //! - `lifecycle.rs`: every change of a slot's owner (claim, adopt, orphan,
-//!   release, close, park);
+//!   release, close);
 //! - `ports.rs`: ephemeral ports and bind conflicts;
 //! - `dest.rs`: special destinations refused at once (multicast, broadcast,
 //!   loopback, the stack's own address);
 //! - `backlog.rs`: a listener's armed slots and accept;
 //! - `observe.rs`: what state changes mean, after each packet or batch;
-//! - `poll.rs`: moving packets and running timers.
+//! - `poll.rs`: moving packets and running timers;
+//! - `timeout.rs`: the one policy for smoltcp's per-socket timeout.
 
 mod backlog;
 mod dest;
@@ -20,15 +21,16 @@ mod lifecycle;
 mod observe;
 mod poll;
 mod ports;
+mod timeout;
 
 use crate::error::{Error, Result};
 use crate::resources::BufPool;
 use crate::slot::{Kind, Owner, Slot, SlotId};
-use smoltcp::iface::{Context, Interface, SocketHandle, SocketSet};
+use smoltcp::iface::{Context, Interface, SocketSet};
 use smoltcp::socket::tcp::{self, State};
 #[cfg(feature = "udp")]
 use smoltcp::socket::udp;
-use smoltcp::socket::{AnySocket, Socket as AnySock};
+use smoltcp::socket::AnySocket;
 use smoltcp::time::Instant;
 
 pub use backlog::MAX_BACKLOG;
@@ -52,7 +54,8 @@ pub(crate) use poll::Driver;
 /// use smoltcp::phy::{Loopback, Medium};
 /// let clock = SimClock::new();
 /// let mut dev = Loopback::new(Medium::Ip);
-/// let mut res = StackResources::<4, 256>::new();
+/// // 4 slots, and (feature `dns`) the resolver's entry of the set.
+/// let mut res = StackResources::<5, 256>::new();
 /// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).unwrap();
 /// let l = Socket::new(&stack, Domain::IPV4, Type::STREAM).unwrap();
 /// l.bind("127.0.0.1:80".parse().unwrap()).unwrap();
@@ -67,7 +70,8 @@ pub(crate) use poll::Driver;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub struct Stats {
-    /// All slots (`SOCKETS` of the [`StackResources`](crate::StackResources)).
+    /// All socket slots (`SOCKETS` of the [`StackResources`](crate::StackResources),
+    /// less the resolver's entry with the feature `dns`).
     pub slots: usize,
     /// Never used yet (no smoltcp socket made for them).
     pub unused: usize,
@@ -96,12 +100,10 @@ pub(crate) struct Inner<'a> {
     pub slots: &'a mut [Slot],
     pub device: &'a mut dyn Driver,
     pub pool: BufPool<'a>,
-    /// The stub resolver: its socket (outside the set between queries) and servers.
+    /// The stub resolver: its socket's handle (its own entry of the set,
+    /// for the stack's whole life), servers, transaction ids.
     #[cfg(feature = "dns")]
-    pub resolver: Resolver<'a>,
-    /// A socket lent out of the set while the resolver's socket uses its place.
-    #[cfg_attr(not(feature = "dns"), allow(dead_code))]
-    parked: Option<(u16, AnySock<'a>)>,
+    pub resolver: Resolver,
     pub now: Instant,
     next_port: u16,
     seq: u32,
@@ -110,25 +112,41 @@ pub(crate) struct Inner<'a> {
     rearm_pending: bool,
 }
 
-/// The smoltcp socket behind `h`, if it is a `T`.
+/// A smoltcp socket type a slot can hold, and the [`Kind`] it records.
+pub(crate) trait OfKind<'a>: AnySocket<'a> {
+    const KIND: Kind;
+}
+
+impl<'a> OfKind<'a> for tcp::Socket<'a> {
+    const KIND: Kind = Kind::Tcp;
+}
+
+#[cfg(feature = "udp")]
+impl<'a> OfKind<'a> for udp::Socket<'a> {
+    const KIND: Kind = Kind::Udp;
+}
+
+/// Slot `s`'s smoltcp socket, if it is a `T`: O(1), `SocketSet::get_mut`.
 ///
-/// A scan of the set, not `SocketSet::get_mut`: that panics on a handle whose
-/// socket was removed (a parked one) or is of another type, and nothing here
-/// may panic. The set holds at most `SOCKETS` entries.
-fn socket_mut<'s, 'a, T: AnySocket<'a>>(
-    set: &'s mut SocketSet<'a>,
-    h: SocketHandle,
-) -> Option<&'s mut T> {
-    set.iter_mut()
-        .find(|(x, _)| *x == h)
-        .and_then(|(_, s)| T::downcast_mut(s))
+/// smoltcp's `get_mut` panics on a handle of another set, on one whose
+/// socket was removed, and on a socket of another type; none can reach it:
+/// - the core has one set, and every handle it keeps came from that set's
+///   `add` (`create`, and the resolver's in `Stack::new`);
+/// - nothing is ever removed from the set (no `SocketSet::remove` in the
+///   crate): a slot keeps its socket for the stack's whole life, and so
+///   does the resolver;
+/// - `handle` and `kind` are written together (`create`), and `kind` is
+///   checked here before the typed lookup (`swap_sockets` exchanges the
+///   handles of two TCP slots: kinds alike).
+fn socket_mut<'s, 'a, T: OfKind<'a>>(set: &'s mut SocketSet<'a>, s: &Slot) -> Option<&'s mut T> {
+    let h = s.handle.filter(|_| s.kind == Some(T::KIND))?;
+    Some(set.get_mut::<T>(h))
 }
 
 /// Read-only [`socket_mut`].
-fn socket_ref<'s, 'a, T: AnySocket<'a>>(set: &'s SocketSet<'a>, h: SocketHandle) -> Option<&'s T> {
-    set.iter()
-        .find(|(x, _)| *x == h)
-        .and_then(|(_, s)| T::downcast(s))
+fn socket_ref<'s, 'a, T: OfKind<'a>>(set: &'s SocketSet<'a>, s: &Slot) -> Option<&'s T> {
+    let h = s.handle.filter(|_| s.kind == Some(T::KIND))?;
+    Some(set.get::<T>(h))
 }
 
 /// The slot `id` names, if it is still that user's.
@@ -140,14 +158,13 @@ fn owned(slots: &mut [Slot], id: SlotId) -> Result<&mut Slot> {
 }
 
 /// A user's slot and its smoltcp socket of type `T`, together.
-fn user_socket<'s, 'a, T: AnySocket<'a>>(
+fn user_socket<'s, 'a, T: OfKind<'a>>(
     slots: &'s mut [Slot],
     set: &'s mut SocketSet<'a>,
     id: SlotId,
 ) -> Result<(&'s mut Slot, &'s mut T)> {
     let s = owned(slots, id)?;
-    let h = s.handle.ok_or(Error::BadDescriptor)?;
-    let sock = socket_mut(set, h).ok_or(Error::BadDescriptor)?;
+    let sock = socket_mut(set, s).ok_or(Error::BadDescriptor)?;
     Ok((s, sock))
 }
 
@@ -158,7 +175,7 @@ impl<'a> Inner<'a> {
         slots: &'a mut [Slot],
         device: &'a mut dyn Driver,
         pool: BufPool<'a>,
-        #[cfg(feature = "dns")] resolver: Resolver<'a>,
+        #[cfg(feature = "dns")] resolver: Resolver,
         seed: u64,
     ) -> Self {
         Inner {
@@ -169,7 +186,6 @@ impl<'a> Inner<'a> {
             pool,
             #[cfg(feature = "dns")]
             resolver,
-            parked: None,
             now: Instant::ZERO,
             next_port: ports::first_ephemeral(seed),
             seq: 0,
@@ -200,17 +216,13 @@ impl<'a> Inner<'a> {
 
     /// Slot `i`'s TCP socket, whoever owns the slot.
     pub fn tcp_at(&mut self, i: usize) -> Result<&mut tcp::Socket<'a>> {
-        let h = self
-            .slots
-            .get(i)
-            .and_then(|s| s.handle)
-            .ok_or(Error::BadDescriptor)?;
-        socket_mut(&mut self.set, h).ok_or(Error::BadDescriptor)
+        let s = self.slots.get(i).ok_or(Error::BadDescriptor)?;
+        socket_mut(&mut self.set, s).ok_or(Error::BadDescriptor)
     }
 
     /// Slot `i`'s TCP socket, read-only.
     pub fn tcp_ref(&self, i: usize) -> Option<&tcp::Socket<'a>> {
-        socket_ref(&self.set, self.slots.get(i)?.handle?)
+        socket_ref(&self.set, self.slots.get(i)?)
     }
 
     /// The TCP state of slot `i`, if it has a TCP socket.
@@ -263,7 +275,7 @@ impl<'a> Inner<'a> {
         for s in self.slots.iter() {
             match (s.kind, s.owner) {
                 (None, _) => st.unused += 1,
-                (_, Owner::Free | Owner::Parked) => st.free += 1,
+                (_, Owner::Free) => st.free += 1,
                 (_, Owner::User) => st.user += 1,
                 (_, Owner::Member(_)) => st.backlog += 1,
                 (_, Owner::Orphan) => st.closing += 1,

@@ -2,24 +2,11 @@
 //! arrivals at listeners, resets, refused or timed-out connects, finished
 //! orphans, data for a socket the user closed.
 
+use super::timeout::fin_unacked;
 use super::Inner;
 use crate::error::Error;
 use crate::slot::{flag, Kind, Owner, Slot};
 use smoltcp::socket::tcp::{self, State};
-use smoltcp::socket::AnySocket;
-
-/// How long a user's connection may wait with its FIN unacknowledged
-/// (FIN-WAIT-1, CLOSING, LAST-ACK) and nothing heard from the peer: 15
-/// minutes, as Linux gives up after its retries (`tcp_retries2`); a live
-/// peer answers one of smoltcp's retransmissions (at most 60 s apart) long
-/// before. smoltcp 0.14 can lose track of a FIN (a fast retransmit with no
-/// data left leaves its timer idle) and would then wait for ever; this ends
-/// the wait with `TimedOut`.
-const FIN_GIVE_UP: smoltcp::time::Duration = smoltcp::time::Duration::from_secs(900);
-
-fn fin_unacked(state: State) -> bool {
-    matches!(state, State::FinWait1 | State::Closing | State::LastAck)
-}
 
 /// After what `observe` runs, which decides what a change means and who is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +22,7 @@ pub(super) enum Phase {
 
 /// Whether `observe` has anything to do for slot `s` whose socket is `t`.
 fn worth_a_look(s: &Slot, t: &tcp::Socket<'_>, phase: Phase) -> bool {
-    if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
+    if s.kind != Some(Kind::Tcp) || s.owner == Owner::Free {
         return false;
     }
     if phase == Phase::Packet && !s.is_listening() {
@@ -67,44 +54,16 @@ fn mark(mask: &mut u64, beyond: &mut bool, i: usize) {
 }
 
 impl Inner<'_> {
-    /// Which slots `observe` must look at, in one pass over the socket set:
+    /// Which slots `observe` must look at, in one pass over the slots:
     /// a bit per slot for the first 64, and whether any beyond them. The
     /// common case (the data calls poll often) is no change anywhere.
     fn to_observe(&self, phase: Phase) -> (u64, bool) {
         let (mut mask, mut beyond) = (0u64, false);
-        if phase == Phase::Packet {
-            // After each packet: the listeners' slots only (few).
-            for (i, s) in self.slots.iter().enumerate() {
-                let look = s.is_listening()
-                    && s.handle
-                        .and_then(|h| super::socket_ref::<tcp::Socket>(&self.set, h))
-                        .is_some_and(|t| worth_a_look(s, t, phase));
-                if look {
-                    mark(&mut mask, &mut beyond, i);
-                }
-            }
-            return (mask, beyond);
-        }
-        for (p, (h, sock)) in self.set.iter().enumerate() {
-            let Some(t) = tcp::Socket::downcast(sock) else {
-                continue;
-            };
-            // Slots make their sockets in order, so the p-th socket is
-            // usually slot p's; else (a DNS query moved things) search.
-            let same = self
-                .slots
-                .get(p)
-                .filter(|s| s.handle == Some(h))
-                .map(|s| (p, s));
-            let Some((i, s)) = same.or_else(|| {
-                self.slots
-                    .iter()
-                    .enumerate()
-                    .find(|(_, s)| s.handle == Some(h))
-            }) else {
-                continue;
-            };
-            if worth_a_look(s, t, phase) {
+        for (i, s) in self.slots.iter().enumerate() {
+            // (After each packet, `worth_a_look` passes listeners only.)
+            let look = super::socket_ref::<tcp::Socket>(&self.set, s)
+                .is_some_and(|t| worth_a_look(s, t, phase));
+            if look {
                 mark(&mut mask, &mut beyond, i);
             }
         }
@@ -128,7 +87,7 @@ impl Inner<'_> {
             let Some(s) = self.slots.get(i) else {
                 continue;
             };
-            if s.kind != Some(Kind::Tcp) || matches!(s.owner, Owner::Free | Owner::Parked) {
+            if s.kind != Some(Kind::Tcp) || s.owner == Owner::Free {
                 continue;
             }
             if phase == Phase::Packet && !s.is_listening() {
@@ -164,13 +123,6 @@ impl Inner<'_> {
                     let seq = self.next_seq();
                     self.edit(i, |s| s.seq = seq);
                 }
-                if !matches!(state, State::Listen | State::SynReceived | State::Closed) {
-                    // Past the handshake: the half-open give-up no longer
-                    // applies (a connection may wait for accept as long as it likes).
-                    if let Ok(t) = self.tcp_at(i) {
-                        t.set_timeout(None);
-                    }
-                }
                 if state == State::Closed {
                     // A pending connection died before accept: re-arm at once.
                     let head = match s.owner {
@@ -179,15 +131,6 @@ impl Inner<'_> {
                     };
                     self.arm(i, self.listen_endpoint(head));
                     continue;
-                }
-            } else if s.owner == Owner::User
-                && s.last_state == State::SynSent
-                && state != State::Closed
-            {
-                // Connected: the connect give-up timer no longer applies
-                // (a keep-alive's does).
-                if let Ok(t) = self.tcp_at(i) {
-                    t.set_timeout(s.opts.keepalive_timers().1);
                 }
             } else if s.owner == Owner::User && state == State::Closed {
                 match s.last_state {
@@ -228,12 +171,9 @@ impl Inner<'_> {
                 self.release(i);
                 continue;
             }
-            if s.owner == Owner::User && fin_unacked(state) != fin_unacked(s.last_state) {
-                if let Ok(t) = self.tcp_at(i) {
-                    let keep = s.opts.keepalive_timers().1;
-                    t.set_timeout(fin_unacked(state).then_some(FIN_GIVE_UP).or(keep));
-                }
-            }
+            // Past the handshake, connected, FIN sent or acknowledged: the
+            // give-up that applies now (`timeout.rs`).
+            self.retime(i);
             self.edit(i, |s| s.last_state = state);
         }
     }

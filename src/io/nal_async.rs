@@ -172,7 +172,7 @@ impl<'s, 'a> NalUdpSocket<'s, 'a> {
 fn source_for(stack: &Stack<'_>, to: IpAddr) -> Result<IpAddr, Error> {
     let to = crate::addr::to_smol(to)?;
     stack
-        .with_iface(|i| i.get_source_address(&to))?
+        .with_iface(|iface| iface.get_source_address(&to))?
         .map(IpAddr::from)
         .ok_or(Error::AddrNotAvailable)
 }
@@ -180,8 +180,9 @@ fn source_for(stack: &Stack<'_>, to: IpAddr) -> Result<IpAddr, Error> {
 /// One of the interface's addresses of the family (`v6`).
 fn some_address(stack: &Stack<'_>, v6: bool) -> Result<IpAddr, Error> {
     stack
-        .with_iface(|i| {
-            i.ip_addrs()
+        .with_iface(|iface| {
+            iface
+                .ip_addrs()
                 .iter()
                 .map(|c| IpAddr::from(c.address()))
                 .find(|ip| ip.is_ipv6() == v6)

@@ -4,18 +4,18 @@
 //! deadline bounds the whole resolution, the A and AAAA queries and every
 //! retry included.
 //!
-//! The resolver's socket and its place in the socket set are the core's
-//! business (`inner/dns.rs`); this module speaks DNS over it.
+//! The resolver's socket (its own entry of the socket set, for the stack's
+//! whole life) is the core's business (`inner/dns.rs`); this module speaks
+//! DNS over it.
 
 mod message;
 
 use crate::error::ResolveError;
 use crate::inner::Inner;
 use crate::slot::Kind;
-use crate::stack::{Op, Stack, WaitEnd};
+use crate::stack::{Op, Stack, TryResult, WaitEnd};
 use crate::time;
 use message::{Reply, MAX_NAME, MAX_QUERY};
-use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint};
@@ -65,43 +65,6 @@ const QUERY_TYPES: &[DnsQueryType] = &[
     DnsQueryType::Aaaa,
 ];
 
-/// The one body of a resolution, for both front ends: `$wait` waits for the
-/// answer `$answer` (an `Op`) for at most `$left` (it ends in `.await` in the
-/// async one). Literals need no query; the A query, then (only if that name
-/// has no A record) the AAAA one, each server in turn with its retries, all
-/// under one deadline.
-macro_rules! resolution {
-    ($stack:expr, $name:expr, $timeout:expr, |$answer:ident, $left:ident| $wait:expr) => {{
-        let stack = $stack;
-        let mut encoded = [0; MAX_NAME];
-        let (name, deadline) = match prepare(stack, $name, $timeout, &mut encoded)? {
-            Prepared::Literal(ip) => return Ok(ip),
-            Prepared::Name(name, deadline) => (name, deadline),
-        };
-        let query = Lease::take(stack)?;
-        let mut r = Err(ResolveError::NotFound);
-        for &ty in QUERY_TYPES {
-            let mut tries = Tries::new(&query.servers, deadline);
-            r = loop {
-                let (to, $left) = match tries.next(stack.now()) {
-                    Ok(t) => t,
-                    Err(e) => break Err(e),
-                };
-                let id = stack.with(|i| send(i, query.h, to, name, ty))?;
-                let $answer = Op::read(|i: &mut Inner<'_>| receive(i, query.h, to, id, ty));
-                match $wait {
-                    Err(ResolveError::TimedOut) => {}
-                    r => break r,
-                }
-            };
-            if r != Err(ResolveError::NotFound) {
-                break;
-            }
-        }
-        r
-    }};
-}
-
 impl Stack<'_> {
     /// Resolve `name` to an address (Python's `getaddrinfo`, first answer).
     /// IP literals need no DNS. `timeout` bounds the whole resolution, every
@@ -114,8 +77,17 @@ impl Stack<'_> {
         name: &str,
         timeout: Option<core::time::Duration>,
     ) -> Result<IpAddress, ResolveError> {
-        resolution!(self, name, timeout, |answer, left| self
-            .block(Some(left), answer))
+        let mut encoded = [0; MAX_NAME];
+        let mut r = match Resolution::start(self, name, timeout, &mut encoded)? {
+            Start::Literal(ip) => return Ok(ip),
+            Start::Name(r) => r,
+        };
+        loop {
+            let q = r.next_query()?;
+            if let Some(done) = r.on_outcome(self.block(Some(q.wait), q.answer())) {
+                return done;
+            }
+        }
     }
 
     /// [`resolve`](Self::resolve) as a future (feature `async`): the same
@@ -130,91 +102,188 @@ impl Stack<'_> {
         timeout: Option<core::time::Duration>,
     ) -> Result<IpAddress, ResolveError> {
         use crate::waiters::Waiter;
-        resolution!(self, name, timeout, |answer, left| self
-            .wait_async(Waiter::Dns, Some(left), answer)
-            .await)
+        let mut encoded = [0; MAX_NAME];
+        let mut r = match Resolution::start(self, name, timeout, &mut encoded)? {
+            Start::Literal(ip) => return Ok(ip),
+            Start::Name(r) => r,
+        };
+        loop {
+            let q = r.next_query()?;
+            let outcome = self.wait_async(Waiter::Dns, Some(q.wait), q.answer()).await;
+            if let Some(done) = r.on_outcome(outcome) {
+                return done;
+            }
+        }
     }
 }
 
-enum Prepared<'n> {
+/// How a resolution starts: a literal needs no query.
+enum Start<'s, 'a, 'n> {
     Literal(IpAddress),
-    /// The name in DNS form, and the deadline of the whole resolution.
-    Name(&'n [u8], Option<Instant>),
+    Name(Resolution<'s, 'a, 'n>),
 }
 
-/// A literal needs no query; a name is checked and encoded into `buf`.
-fn prepare<'n>(
-    stack: &Stack<'_>,
-    name: &str,
-    timeout: Option<core::time::Duration>,
-    buf: &'n mut [u8; MAX_NAME],
-) -> Result<Prepared<'n>, ResolveError> {
-    if let Some(ip) = parse_literal(name) {
-        return Ok(Prepared::Literal(ip));
+/// One resolution as a small state machine, driven by a loop in each front
+/// end: [`next_query`](Self::next_query) sends the next query (whom to ask,
+/// how long to wait), [`on_outcome`](Self::on_outcome) says what its answer
+/// or its silence means. The A query, then (only if that name has no A
+/// record) the AAAA one, each server in turn with its retries, all under
+/// one deadline.
+struct Resolution<'s, 'a, 'n> {
+    /// The resolver, held until the resolution is dropped.
+    query: Resolving<'s, 'a>,
+    /// The name in DNS form.
+    name: &'n [u8],
+    /// Of the whole resolution.
+    deadline: Option<Instant>,
+    /// Which of [`QUERY_TYPES`] is asked now.
+    ty: usize,
+    tries: Tries,
+}
+
+impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
+    /// A literal, or a name checked and encoded into `buf`, with the
+    /// resolver's socket taken for it.
+    fn start(
+        stack: &'s Stack<'a>,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+        buf: &'n mut [u8; MAX_NAME],
+    ) -> Result<Start<'s, 'a, 'n>, ResolveError> {
+        if let Some(ip) = parse_literal(name) {
+            return Ok(Start::Literal(ip));
+        }
+        let len = message::encode_name(name, buf)?;
+        let name = buf.get(..len).ok_or(ResolveError::InvalidName)?;
+        let deadline = time::deadline(stack.now(), timeout);
+        Ok(Start::Name(Resolution {
+            query: Resolving::start(stack)?,
+            name,
+            deadline,
+            ty: 0,
+            tries: Tries::new(),
+        }))
     }
-    let len = message::encode_name(name, buf)?;
-    let name = buf.get(..len).ok_or(ResolveError::InvalidName)?;
-    Ok(Prepared::Name(name, time::deadline(stack.now(), timeout)))
+
+    /// Send the next query (its answer is awaited as [`Query::answer`],
+    /// for at most [`Query::wait`]); `TimedOut` when no try is left.
+    fn next_query(&mut self) -> Result<Query, ResolveError> {
+        let stack = self.query.stack;
+        let ty = *QUERY_TYPES.get(self.ty).ok_or(ResolveError::NotFound)?;
+        let (to, wait) = self
+            .tries
+            .next(&self.query.servers, self.deadline, stack.now())?;
+        let name = self.name;
+        let id = stack.with_core(|core| send(core, to, name, ty))??;
+        Ok(Query { to, id, ty, wait })
+    }
+
+    /// What the wait for an answer ended with: `Some`, the resolution's
+    /// outcome; `None`, ask again ([`next_query`](Self::next_query)).
+    fn on_outcome(
+        &mut self,
+        r: Result<IpAddress, ResolveError>,
+    ) -> Option<Result<IpAddress, ResolveError>> {
+        match r {
+            Err(ResolveError::TimedOut) => self.on_timeout(),
+            r => self.on_reply(r),
+        }
+    }
+
+    /// No answer in time: the next try (`next_query` says when none is left).
+    fn on_timeout(&mut self) -> Option<Result<IpAddress, ResolveError>> {
+        None
+    }
+
+    /// A reply: an address, or an error, ends the resolution, except no
+    /// such name for one record type, which asks for the next type.
+    fn on_reply(
+        &mut self,
+        r: Result<IpAddress, ResolveError>,
+    ) -> Option<Result<IpAddress, ResolveError>> {
+        if r == Err(ResolveError::NotFound) && self.ty + 1 < QUERY_TYPES.len() {
+            self.ty += 1;
+            self.tries = Tries::new();
+            return None;
+        }
+        Some(r)
+    }
 }
 
-/// The resolver's socket, lent for one resolution and given back when
-/// dropped (a resolution cut short, such as a dropped future, included).
-struct Lease<'s, 'a> {
+/// One resolution holding the resolver's socket (one at a time), until
+/// dropped: a resolution cut short (a dropped future) frees it too.
+struct Resolving<'s, 'a> {
     stack: &'s Stack<'a>,
-    h: SocketHandle,
     servers: crate::inner::Servers,
 }
 
-impl<'s, 'a> Lease<'s, 'a> {
-    fn take(stack: &'s Stack<'a>) -> Result<Self, ResolveError> {
-        let (h, servers) = stack.with(|i| i.dns_begin())?;
-        Ok(Lease { stack, h, servers })
+impl<'s, 'a> Resolving<'s, 'a> {
+    fn start(stack: &'s Stack<'a>) -> Result<Self, ResolveError> {
+        let servers = stack.with_core(|core| core.start_resolution())??;
+        Ok(Resolving { stack, servers })
     }
 }
 
-impl Drop for Lease<'_, '_> {
+impl Drop for Resolving<'_, '_> {
     fn drop(&mut self) {
-        let h = self.h;
-        let _ = self.stack.try_with(|i| i.dns_end(h));
+        let _ = self.stack.with_core(|core| core.end_resolution());
+    }
+}
+
+/// One query sent: where, with which id and type, and how long its answer
+/// is waited for.
+struct Query {
+    to: IpEndpoint,
+    id: u16,
+    ty: DnsQueryType,
+    wait: core::time::Duration,
+}
+
+impl Query {
+    /// Waiting for the answer (an `Op`, for either front end).
+    fn answer<'a>(&self) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<IpAddress, ResolveError>> {
+        let Query { to, id, ty, .. } = *self;
+        Op::read(move |core: &mut Inner<'a>| receive(core, to, id, ty))
     }
 }
 
 /// The tries of one query: each server in turn, the wait doubling per round
 /// up to `MAX_RETRY`, until the deadline or (with none) `ROUNDS` rounds. A
 /// silent server is `TimedOut`, never `NotFound`.
-struct Tries<'s> {
-    servers: &'s [IpAddress],
-    deadline: Option<Instant>,
+struct Tries {
     wait: Duration,
     round: u32,
     next: usize,
 }
 
-impl<'s> Tries<'s> {
-    fn new(servers: &'s [IpAddress], deadline: Option<Instant>) -> Self {
+impl Tries {
+    fn new() -> Self {
         Tries {
-            servers,
-            deadline,
             wait: FIRST_RETRY,
             round: 0,
             next: 0,
         }
     }
 
-    /// The next try at `now`: whom to ask, and how long to wait for the
-    /// answer; `TimedOut` when no try is left.
-    fn next(&mut self, now: Instant) -> Result<(IpEndpoint, core::time::Duration), ResolveError> {
-        if self.next >= self.servers.len() {
+    /// The next try at `now`: whom of `servers` to ask, and how long to
+    /// wait for the answer; `TimedOut` when no try is left.
+    fn next(
+        &mut self,
+        servers: &[IpAddress],
+        deadline: Option<Instant>,
+        now: Instant,
+    ) -> Result<(IpEndpoint, core::time::Duration), ResolveError> {
+        if self.next >= servers.len() {
             self.next = 0;
             self.round += 1;
             self.wait = (self.wait * 2).min(MAX_RETRY);
         }
-        let server = self.servers.get(self.next).ok_or(ResolveError::NoServer)?;
-        if self.deadline.is_none() && self.round >= ROUNDS {
+        let server = servers.get(self.next).ok_or(ResolveError::NoServer)?;
+        if deadline.is_none() && self.round >= ROUNDS {
             return Err(ResolveError::TimedOut);
         }
         self.next += 1;
-        let until = match self.deadline {
+        let until = match deadline {
             Some(d) if d <= now => return Err(ResolveError::TimedOut),
             Some(d) => d.min(now + self.wait),
             None => now + self.wait,
@@ -225,23 +294,22 @@ impl<'s> Tries<'s> {
 
 /// Send one query; its transaction id.
 fn send(
-    i: &mut Inner<'_>,
-    h: SocketHandle,
+    core: &mut Inner<'_>,
     to: IpEndpoint,
     name: &[u8],
     ty: DnsQueryType,
 ) -> Result<u16, ResolveError> {
-    let id = i.resolver.next_id();
+    let id = core.resolver.next_id();
     let mut buf = [0; MAX_QUERY];
     let len = message::query(id, name, ty, &mut buf).ok_or(ResolveError::InvalidName)?;
     let data = buf.get(..len).ok_or(ResolveError::InvalidName)?;
     // A server the stack must not send to (a loopback address set by
     // `set_dns_servers` on a stack without one) is never asked: the try
     // passes unanswered, as for a silent server.
-    if i.check_destination(Kind::Udp, to.addr, to.port).is_err() {
+    if core.check_destination(Kind::Udp, to.addr, to.port).is_err() {
         return Ok(id);
     }
-    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket();
     // A full buffer (the previous try still queued) just skips this try.
     let _ = s.send_slice(data, to);
     Ok(id)
@@ -249,13 +317,12 @@ fn send(
 
 /// The answer among datagrams received so far, if any.
 fn receive(
-    i: &mut Inner<'_>,
-    h: SocketHandle,
+    core: &mut Inner<'_>,
     from: IpEndpoint,
     id: u16,
     ty: DnsQueryType,
 ) -> Result<Option<IpAddress>, ResolveError> {
-    let s = i.dns_socket(h).ok_or(ResolveError::NoBufferSpace)?;
+    let s = core.dns_socket();
     loop {
         let (data, meta) = match s.recv() {
             Ok(x) => x,

@@ -23,7 +23,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     pub fn listen(&self, backlog: usize) -> Result<usize> {
         // A closed handle first, then the kind (Linux: EBADF, EOPNOTSUPP),
         // then a connection started on it (EINVAL).
-        let s = self.stack.with(|i| i.slot(self.id.get()).copied())?;
+        let s = self
+            .stack
+            .with_core(|core| core.slot(self.id.get()).copied())??;
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
@@ -32,17 +34,18 @@ impl<'s, 'a> Socket<'s, 'a> {
         }
         self.autobind()?;
         let now = self.stack.now();
-        self.stack.with(|i| {
-            let granted = i.listen(self.id.get(), backlog)?;
-            i.poll(now);
+        self.stack.with_core(|core| {
+            let granted = core.listen(self.id.get(), backlog)?;
+            core.poll(now);
             Ok(granted)
-        })
+        })?
     }
 
     /// Python's `accept()`: the oldest waiting connection, with any data it
     /// already sent, as a blocking socket, and the peer's address.
     pub fn accept(&self) -> Result<(Socket<'s, 'a>, SockAddr)> {
-        self.stack.with(|i| i.slot(self.id.get()).map(|_| ()))?;
+        self.stack
+            .with_core(|core| core.slot(self.id.get()).map(|_| ()))??;
         if self.kind != Kind::Tcp {
             // Linux: EOPNOTSUPP on a datagram socket.
             return Err(Error::Unsupported);

@@ -140,11 +140,11 @@ impl<'s, 'a> Socket<'s, 'a> {
             Type::DGRAM => Kind::Udp,
             _ => return Err(Error::Unsupported),
         };
-        let id = stack.with(|i| {
-            let index = i.claim(kind, Owner::User)?;
-            i.edit(index, |s| s.set(flag::V6, v6));
-            Ok::<_, Error>(i.id_of(index))
-        })?;
+        let id = stack.with_core(|core| {
+            let index = core.claim(kind, Owner::User)?;
+            core.edit(index, |s| s.set(flag::V6, v6));
+            Ok::<_, Error>(core.id_of(index))
+        })??;
         Ok(Self::from_slot(stack, id, kind))
     }
 
@@ -172,7 +172,8 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// timeout longer than [`TIME_LIMIT`](crate::TIME_LIMIT)'s span (about
     /// 73,000 years, e.g. `Duration::MAX`) is no timeout: the call blocks.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
-        self.stack.with(|i| i.slot(self.id.get()).map(|_| ()))?;
+        self.stack
+            .with_core(|core| core.slot(self.id.get()).map(|_| ()))??;
         self.timeout.set(timeout);
         Ok(())
     }
@@ -186,7 +187,7 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// may take a port still held by closed connections (TIME-WAIT).
     pub fn set_reuse_address(&self, on: bool) -> Result<()> {
         self.stack
-            .with(|i| i.slot_mut(self.id.get()).map(|s| s.set(flag::REUSE, on)))
+            .with_core(|core| core.slot_mut(self.id.get()).map(|s| s.set(flag::REUSE, on)))?
     }
 
     /// socket2's `set_tcp_nodelay` (`TCP_NODELAY`): `true` turns Nagle's
@@ -196,12 +197,12 @@ impl<'s, 'a> Socket<'s, 'a> {
         if self.kind != Kind::Tcp {
             return Err(Error::Unsupported);
         }
-        self.stack.with(|i| {
-            let (s, t) = i.tcp(self.id.get())?;
+        self.stack.with_core(|core| {
+            let (s, t) = core.tcp(self.id.get())?;
             s.set(flag::NODELAY, nodelay);
             t.set_nagle_enabled(!nodelay);
             Ok(())
-        })
+        })?
     }
 
     /// Python's `bind((host, port))`. Port 0 picks an ephemeral port.
@@ -209,8 +210,8 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// [`set_reuse_address`](Self::set_reuse_address)), [`Error::AddrNotAvailable`]
     /// if the host is not one of the interface's addresses.
     pub fn bind(&self, addr: SockAddr) -> Result<()> {
-        self.stack.with(|i| {
-            let s = *i.slot(self.id.get())?;
+        self.stack.with_core(|core| {
+            let s = *core.slot(self.id.get())?;
             if s.has(flag::V6) != addr.is_ipv6() {
                 return Err(Error::InvalidInput);
             }
@@ -219,38 +220,38 @@ impl<'s, 'a> Socket<'s, 'a> {
             }
             let ip = addr::bind_addr(addr.ip())?;
             if let Some(ip) = ip {
-                if !i.iface.has_ip_addr(ip) {
+                if !core.iface.has_ip_addr(ip) {
                     return Err(Error::AddrNotAvailable);
                 }
             }
             let port = match addr.port() {
-                0 => i.ephemeral_port(self.kind)?,
+                0 => core.ephemeral_port(self.kind)?,
                 p => p,
             };
             let ep = IpListenEndpoint { addr: ip, port };
-            if i.bind_conflict(self.id.get().index as usize, ep) {
+            if core.bind_conflict(self.id.get().index as usize, ep) {
                 return Err(Error::AddrInUse);
             }
             #[cfg(feature = "udp")]
             if self.kind == Kind::Udp {
-                i.udp(self.id.get())?
+                core.udp(self.id.get())?
                     .1
                     .bind(ep)
                     .map_err(|_| Error::InvalidInput)?;
             }
-            let s = i.slot_mut(self.id.get())?;
+            let s = core.slot_mut(self.id.get())?;
             s.addr = ip;
             s.port = port;
             Ok(())
-        })
+        })?
     }
 
     /// Bind to an ephemeral port on any address if not bound yet.
     pub(crate) fn autobind(&self) -> Result<()> {
-        let (bound, v6) = self.stack.with(|i| {
-            i.slot(self.id.get())
+        let (bound, v6) = self.stack.with_core(|core| {
+            core.slot(self.id.get())
                 .map(|s| (s.port != 0, s.has(flag::V6)))
-        })?;
+        })??;
         if bound {
             Ok(())
         } else {
@@ -260,12 +261,12 @@ impl<'s, 'a> Socket<'s, 'a> {
 
     /// Python's `getsockname()`.
     pub fn local_addr(&self) -> Result<SockAddr> {
-        self.stack.with(|i| {
-            let s = *i.slot(self.id.get())?;
+        self.stack.with_core(|core| {
+            let s = *core.slot(self.id.get())?;
             // A listener's address is the one it was bound to (`0.0.0.0`
             // stays so), not the address a connection arrived on.
             if self.kind == Kind::Tcp && !s.is_listener() {
-                if let Some(ep) = i.tcp(self.id.get())?.1.local_endpoint() {
+                if let Some(ep) = core.tcp(self.id.get())?.1.local_endpoint() {
                     return Ok(addr::sockaddr(ep));
                 }
             }
@@ -274,7 +275,7 @@ impl<'s, 'a> Socket<'s, 'a> {
                 Some(a) => SockAddr::new(a.into(), s.port),
                 None => addr::unspecified(v6, s.port),
             })
-        })
+        })?
     }
 
     /// Python's `getpeername()`: [`Error::NotConnected`] without a peer.
@@ -282,8 +283,8 @@ impl<'s, 'a> Socket<'s, 'a> {
         match self.kind {
             #[cfg(feature = "udp")]
             Kind::Udp => self.udp_peer(),
-            Kind::Tcp => self.stack.with(|i| {
-                let (s, t) = i.tcp(self.id.get())?;
+            Kind::Tcp => self.stack.with_core(|core| {
+                let (s, t) = core.tcp(self.id.get())?;
                 if s.is_listener() {
                     // Its slot may hold a connection waiting for accept.
                     return Err(Error::NotConnected);
@@ -291,7 +292,7 @@ impl<'s, 'a> Socket<'s, 'a> {
                 t.remote_endpoint()
                     .map(addr::sockaddr)
                     .ok_or(Error::NotConnected)
-            }),
+            })?,
         }
     }
 
@@ -327,7 +328,9 @@ impl<'s, 'a> Socket<'s, 'a> {
     /// error stays pending).
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
         if buf.is_empty() {
-            return self.stack.with(|i| i.slot(self.id.get()).map(|_| 0));
+            return self
+                .stack
+                .with_core(|core| core.slot(self.id.get()).map(|_| 0))?;
         }
         self.recv_from(buf).map(|(n, _)| n)
     }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::slot::{Kind, Opts, Slot};
 use core::time::Duration;
-use smoltcp::socket::tcp::{self, State};
+use smoltcp::socket::tcp;
 
 /// Longest keep-alive time, interval or linger honoured (Linux caps
 /// `TCP_KEEPIDLE` at 32767 s; longer ones are this).
@@ -68,17 +68,10 @@ fn secs(d: Duration) -> u16 {
     s.clamp(1, MAX_SECS) as u16
 }
 
-/// Put a slot's keep-alive into its smoltcp socket: the period always, the
-/// timeout only while no other give-up timer (connect, FIN) is armed.
+/// Put a slot's keep-alive period into its smoltcp socket (its give-up
+/// timeout is the core's one policy: `Inner::retime`).
 fn apply_keepalive(s: &Slot, t: &mut tcp::Socket<'_>) {
-    let (probe, dead) = s.opts.keepalive_timers();
-    t.set_keep_alive(probe);
-    if matches!(
-        t.state(),
-        State::Established | State::CloseWait | State::FinWait2
-    ) {
-        t.set_timeout(dead);
-    }
+    t.set_keep_alive(s.opts.keepalive_timers().0);
 }
 
 /// Change a TCP socket's options, then apply its keep-alive.
@@ -93,6 +86,7 @@ fn edit_keepalive(
     let (s, t) = core.tcp(socket.id.get())?;
     f(&mut s.opts);
     apply_keepalive(s, t);
+    core.retime(socket.id.get().index as usize);
     Ok(())
 }
 
@@ -125,7 +119,7 @@ impl Socket<'_, '_> {
     /// ```
     pub fn take_error(&self) -> Result<Option<Error>> {
         self.stack
-            .with(|core| Ok(super::tcp::take_pending(core.slot_mut(self.id.get())?)))
+            .with_core(|core| Ok(super::tcp::take_pending(core.slot_mut(self.id.get())?)))?
     }
 
     /// socket2's `set_keepalive` (`SO_KEEPALIVE`, TCP): probe an idle
@@ -148,13 +142,13 @@ impl Socket<'_, '_> {
     /// ```
     pub fn set_keepalive(&self, on: bool) -> Result<()> {
         self.stack
-            .with(|core| edit_keepalive(core, self, |o| o.keepalive = on))
+            .with_core(|core| edit_keepalive(core, self, |o| o.keepalive = on))?
     }
 
     /// socket2's `keepalive` (`SO_KEEPALIVE`).
     pub fn keepalive(&self) -> Result<bool> {
         self.stack
-            .with(|core| Ok(core.slot(self.id.get())?.opts.keepalive))
+            .with_core(|core| Ok(core.slot(self.id.get())?.opts.keepalive))?
     }
 
     /// socket2's `set_tcp_keepalive`: turn keep-alive on with this timing
@@ -181,7 +175,7 @@ impl Socket<'_, '_> {
     /// # Ok::<(), smolsock::Error>(())
     /// ```
     pub fn set_tcp_keepalive(&self, params: &TcpKeepalive) -> Result<()> {
-        self.stack.with(|core| {
+        self.stack.with_core(|core| {
             edit_keepalive(core, self, |o| {
                 o.keepalive = true;
                 if let Some(t) = params.time {
@@ -194,7 +188,7 @@ impl Socket<'_, '_> {
                     o.keep_cnt = n.clamp(1, 255) as u8;
                 }
             })
-        })
+        })?
     }
 
     /// socket2's `set_linger` (`SO_LINGER`; a datagram socket keeps it and
@@ -221,18 +215,18 @@ impl Socket<'_, '_> {
     pub fn set_linger(&self, linger: Option<Duration>) -> Result<()> {
         // Linux takes SO_LINGER on any socket (a datagram socket ignores it).
         let v = linger.map(|d| if d.is_zero() { 0 } else { secs(d) });
-        self.stack.with(|core| {
+        self.stack.with_core(|core| {
             core.slot_mut(self.id.get())?.opts.linger = v;
             Ok(())
-        })
+        })?
     }
 
     /// socket2's `linger` (`SO_LINGER`).
     pub fn linger(&self) -> Result<Option<Duration>> {
-        self.stack.with(|core| {
+        self.stack.with_core(|core| {
             let l = core.slot(self.id.get())?.opts.linger;
             Ok(l.map(|s| Duration::from_secs(u64::from(s))))
-        })
+        })?
     }
 
     /// socket2's `set_ttl` (`IP_TTL`): the TTL (IPv6: hop limit) of the
@@ -257,7 +251,7 @@ impl Socket<'_, '_> {
             .ok()
             .filter(|t| *t != 0)
             .ok_or(Error::InvalidInput)?;
-        self.stack.with(|core| {
+        self.stack.with_core(|core| {
             let id = self.id.get();
             core.slot_mut(id)?.opts.ttl = ttl;
             match self.kind {
@@ -266,15 +260,15 @@ impl Socket<'_, '_> {
                 Kind::Udp => core.udp(id)?.1.set_hop_limit(Some(ttl)),
             }
             Ok(())
-        })
+        })?
     }
 
     /// socket2's `ttl` (`IP_TTL`): 64 until set.
     pub fn ttl(&self) -> Result<u32> {
-        self.stack.with(|core| {
+        self.stack.with_core(|core| {
             let o = core.slot(self.id.get())?.opts;
             Ok(u32::from(o.hop_limit().unwrap_or(64)))
-        })
+        })?
     }
 
     /// socket2's `set_unicast_hops_v6` (`IPV6_UNICAST_HOPS`): the hop limit
@@ -292,9 +286,9 @@ impl Socket<'_, '_> {
     }
 
     fn check_v6(&self) -> Result<()> {
-        let v6 = self
-            .stack
-            .with(|core| Ok::<_, Error>(core.slot(self.id.get())?.has(crate::slot::flag::V6)))?;
+        let v6 = self.stack.with_core(|core| {
+            Ok::<_, Error>(core.slot(self.id.get())?.has(crate::slot::flag::V6))
+        })??;
         if v6 {
             Ok(())
         } else {
@@ -307,27 +301,27 @@ impl Socket<'_, '_> {
     /// [`StackResources`](crate::StackResources) when the stack is made and
     /// cannot be resized (pick its `BUF`).
     pub fn recv_buffer_size(&self) -> Result<usize> {
-        self.stack.with(|core| {
+        self.stack.with_core(|core| {
             let id = self.id.get();
             Ok(match self.kind {
                 Kind::Tcp => core.tcp(id)?.1.recv_capacity(),
                 #[cfg(feature = "udp")]
                 Kind::Udp => core.udp(id)?.1.payload_recv_capacity(),
             })
-        })
+        })?
     }
 
     /// socket2's `send_buffer_size` (`SO_SNDBUF`): the slot's send buffer,
     /// in bytes (fixed, as [`recv_buffer_size`](Self::recv_buffer_size)).
     pub fn send_buffer_size(&self) -> Result<usize> {
-        self.stack.with(|core| {
+        self.stack.with_core(|core| {
             let id = self.id.get();
             Ok(match self.kind {
                 Kind::Tcp => core.tcp(id)?.1.send_capacity(),
                 #[cfg(feature = "udp")]
                 Kind::Udp => core.udp(id)?.1.payload_send_capacity(),
             })
-        })
+        })?
     }
 
     /// What `close` does first under `SO_LINGER`: abort (`Some(0)`), or
@@ -339,13 +333,13 @@ impl Socket<'_, '_> {
         let id = self.id.get();
         let Ok(linger) = self
             .stack
-            .try_with(|core| core.slot(id).map(|s| s.opts.linger))
+            .with_core(|core| core.slot(id).map(|s| s.opts.linger))
         else {
             return;
         };
         match linger {
             Ok(Some(0)) => {
-                let _ = self.stack.try_with(|core| core.abort(id.index as usize));
+                let _ = self.stack.with_core(|core| core.abort(id.index as usize));
             }
             Ok(Some(t)) => {
                 let wait = Some(Duration::from_secs(u64::from(t)));

@@ -82,7 +82,7 @@ impl<'a> Stack<'a> {
         let deadline = crate::time::deadline(self.now(), timeout);
         core::future::poll_fn(|cx| {
             let r = self
-                .quietly(|core| look(core, set))
+                .with_core_no_wake(|core| look(core, set))
                 .map_err(Error::from)
                 .and_then(|r| r);
             match r {

@@ -11,10 +11,6 @@ use crate::stack::{Op, TryResult};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
-/// How long a blocking `connect` without a timeout waits for an answer
-/// (Linux gives up after 6 SYN retries, about 127 s).
-pub const CONNECT_GIVE_UP: core::time::Duration = core::time::Duration::from_secs(127);
-
 /// The background error (a refused or timed-out connect), reported once.
 /// A reset is not taken here: it comes after the bytes that arrived before
 /// it (`recv_state`, `send_state` report it).
@@ -30,10 +26,10 @@ pub(super) fn take_pending(s: &mut Slot) -> Option<Error> {
 /// A user's slot and TCP socket, after reporting (once) an error from the
 /// background, such as a refused connect, first.
 fn ready_socket<'s, 'a>(
-    i: &'s mut Inner<'a>,
+    core: &'s mut Inner<'a>,
     id: SlotId,
 ) -> Result<(&'s mut Slot, &'s mut tcp::Socket<'a>)> {
-    let (s, t) = i.tcp(id)?;
+    let (s, t) = core.tcp(id)?;
     match take_pending(s) {
         Some(e) => Err(e),
         None => Ok((s, t)),
@@ -112,12 +108,12 @@ fn reported<T>(s: &mut Slot, r: Result<T>) -> Result<T> {
 /// What `recv` does once the stack is polled: bytes (with the peer they came
 /// from), end of stream, an error, or `Ok(None)`: wait.
 fn try_recv(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     id: SlotId,
     empty: bool,
     read: impl FnOnce(&mut tcp::Socket<'_>) -> Result<usize>,
 ) -> TryResult<(usize, IpEndpoint)> {
-    let (s, t) = ready_socket(i, id)?;
+    let (s, t) = ready_socket(core, id)?;
     if s.is_listener() || !(s.has(flag::CONNECTED) || s.has(flag::SHUT_RD)) {
         return Err(Error::NotConnected);
     }
@@ -142,11 +138,11 @@ fn try_recv(
 /// What `send` does once the stack is polled; `write` returns the count
 /// queued, or `Ok(None)`: no room yet, wait.
 fn try_send_with(
-    i: &mut Inner<'_>,
+    core: &mut Inner<'_>,
     id: SlotId,
     write: impl FnOnce(&mut tcp::Socket<'_>) -> Result<Option<usize>>,
 ) -> TryResult<usize> {
-    let (s, t) = ready_socket(i, id)?;
+    let (s, t) = ready_socket(core, id)?;
     match reported(s, send_state(s, t))? {
         Some(()) => write(t),
         None => Ok(None),
@@ -154,8 +150,8 @@ fn try_send_with(
 }
 
 /// Try to queue `data` now: `Some(n)` with n > 0, or `None` (wait).
-fn try_send(i: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
-    try_send_with(i, id, |t| match t.send_slice(data) {
+fn try_send(core: &mut Inner<'_>, id: SlotId, data: &[u8]) -> TryResult<usize> {
+    try_send_with(core, id, |t| match t.send_slice(data) {
         Ok(0) => Ok(None),
         Ok(n) => Ok(Some(n)),
         Err(_) => Err(Error::BrokenPipe),
@@ -318,8 +314,8 @@ impl<'a> Socket<'_, 'a> {
         // connected socket is EISCONN whatever the address.
         // A connection that has ended (reset, closed) is still EISCONN: a
         // socket connects once, as on Linux (a refused attempt may retry).
-        self.stack.with(|i| {
-            let (s, t) = i.tcp(self.id.get())?;
+        self.stack.with_core(|core| {
+            let (s, t) = core.tcp(self.id.get())?;
             if s.is_listener() || (s.has(flag::CONNECTED) && !s.has(flag::CONNECTING)) {
                 return Err(Error::AlreadyConnected);
             }
@@ -333,7 +329,7 @@ impl<'a> Socket<'_, 'a> {
                 });
             }
             Ok(())
-        })?;
+        })??;
         let remote = addr::endpoint(to)?;
         if remote.port == 0 || remote.addr.is_unspecified() {
             return Err(Error::AddrNotAvailable);
@@ -341,11 +337,11 @@ impl<'a> Socket<'_, 'a> {
         // Multicast, broadcast, loopback without one, our own address on
         // Ethernet: Linux's answer at once, nothing on the wire.
         self.stack
-            .with(|i| i.check_destination(Kind::Tcp, remote.addr, remote.port))?;
+            .with_core(|core| core.check_destination(Kind::Tcp, remote.addr, remote.port))??;
         self.autobind()?;
         let id = self.id.get();
-        let started = self.stack.with(|i| {
-            let (s, t) = i.tcp(id)?;
+        let started = self.stack.with_core(|core| {
+            let (s, t) = core.tcp(id)?;
             if s.has(flag::V6) != to.is_ipv6() {
                 return Err(Error::InvalidInput);
             }
@@ -361,22 +357,22 @@ impl<'a> Socket<'_, 'a> {
                 addr: s.addr,
                 port: s.port,
             };
-            if local.addr.is_none() && !i.has_source_for(&remote.addr) {
+            if local.addr.is_none() && !core.has_source_for(&remote.addr) {
                 return Err(Error::AddrNotAvailable);
             }
-            let (s, t, cx) = i.tcp_cx(id)?;
+            let (s, t, cx) = core.tcp_cx(id)?;
             // smoltcp refuses a connect with no source address for the
             // destination (e.g. IPv6 on a stack with no IPv6 address).
             t.connect(cx, remote, local)
                 .map_err(|_| Error::AddrNotAvailable)?;
-            // Unanswered SYNs give up like Linux's, blocking or not.
-            t.set_timeout(Some(crate::time::to_smol(CONNECT_GIVE_UP)));
             s.set(flag::CONNECTED | flag::CONNECTING, true);
             s.set(flag::RESET, false);
             s.last_state = State::SynSent;
             s.peer = Some(remote);
+            // Unanswered SYNs give up like Linux's, blocking or not.
+            core.retime(id.index as usize);
             Ok(true)
-        })?;
+        })??;
         if started && self.timeout.get().is_some_and(|t| t.is_zero()) {
             // Like Linux: the SYN is on its way, EINPROGRESS.
             return Err(Error::WouldBlock);
@@ -403,7 +399,7 @@ impl<'a> Socket<'_, 'a> {
     pub(crate) fn connect_end(&self, r: Result<()>, started: bool) -> Result<()> {
         if r == Err(Error::TimedOut) || (r == Err(Error::Stalled) && started) {
             let id = self.id.get();
-            let _ = self.stack.try_with(|i| i.abort_connect(id));
+            let _ = self.stack.with_core(|core| core.abort_connect(id));
         }
         r
     }
@@ -431,8 +427,8 @@ impl<'a> Socket<'_, 'a> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        let op = Op::read(|i: &mut Inner<'a>| {
-            try_recv(i, self.id.get(), false, |t| {
+        let op = Op::read(|core: &mut Inner<'a>| {
+            try_recv(core, self.id.get(), false, |t| {
                 let Some(f) = f.take() else { return Ok(0) };
                 t.recv(|data| {
                     let n = f(data).min(data.len());
@@ -466,8 +462,8 @@ impl<'a> Socket<'_, 'a> {
             return Err(Error::Unsupported);
         }
         let mut f = Some(f);
-        let op = Op::write(|i: &mut Inner<'a>| {
-            try_send_with(i, self.id.get(), |t| {
+        let op = Op::write(|core: &mut Inner<'a>| {
+            try_send_with(core, self.id.get(), |t| {
                 if t.send_queue() >= t.send_capacity() {
                     return Ok(None);
                 }
@@ -492,9 +488,9 @@ impl<'a> Socket<'_, 'a> {
     #[cfg(feature = "embedded-io")]
     pub(crate) fn tcp_ready(&self, write: bool) -> Result<bool> {
         let now = self.stack.now();
-        self.stack.with(|i| {
-            i.poll(now);
-            let (s, t) = i.tcp(self.id.get())?;
+        self.stack.with_core(|core| {
+            core.poll(now);
+            let (s, t) = core.tcp(self.id.get())?;
             // A pending reset is the state's to report (below).
             if s.pending.is_some_and(|e| e != Error::ConnectionReset) {
                 return Ok(true);
@@ -504,16 +500,16 @@ impl<'a> Socket<'_, 'a> {
             } else {
                 Ok(recv_state(s, t)?.is_some())
             }
-        })
+        })?
     }
 
     pub(super) fn tcp_shutdown(&self, how: Shutdown) -> Result<()> {
         let now = self.stack.now();
-        self.stack.with(|i| {
+        self.stack.with_core(|core| {
             // What has arrived by now came before the shutdown (Linux has
             // taken it in already on a loopback).
-            i.poll(now);
-            let (s, t) = i.tcp(self.id.get())?;
+            core.poll(now);
+            let (s, t) = core.tcp(self.id.get())?;
             if s.is_listener() {
                 return Err(Error::NotConnected);
             }
@@ -538,8 +534,8 @@ impl<'a> Socket<'_, 'a> {
             // What is queued now came before this shutdown: only more than
             // this, once reading is shut and our FIN sent, resets (`observe`).
             s.seq = u32::try_from(t.recv_queue()).unwrap_or(u32::MAX);
-            i.poll(now);
+            core.poll(now);
             Ok(())
-        })
+        })?
     }
 }

@@ -15,7 +15,7 @@ impl<'a> Socket<'_, 'a> {
     fn check_family(&self, to: SockAddr) -> Result<()> {
         let v6 = self
             .stack
-            .with(|i| i.slot(self.id.get()).map(|s| s.has(flag::V6)))?;
+            .with_core(|core| core.slot(self.id.get()).map(|s| s.has(flag::V6)))??;
         if v6 != to.is_ipv6() {
             Err(Error::InvalidInput)
         } else {
@@ -27,23 +27,23 @@ impl<'a> Socket<'_, 'a> {
         self.check_family(to)?;
         let remote = addr::endpoint(to)?;
         self.stack
-            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
+            .with_core(|core| core.check_destination(Kind::Udp, remote.addr, remote.port))??;
         self.autobind()?;
-        self.stack.with(|i| {
-            let s = i.slot_mut(self.id.get())?;
+        self.stack.with_core(|core| {
+            let s = core.slot_mut(self.id.get())?;
             s.set(flag::CONNECTED, true);
             s.peer = Some(remote);
             Ok(())
-        })
+        })?
     }
 
     pub(super) fn udp_peer(&self) -> Result<SockAddr> {
-        self.stack.with(|i| {
-            i.slot(self.id.get())?
+        self.stack.with_core(|core| {
+            core.slot(self.id.get())?
                 .peer
                 .map(addr::sockaddr)
                 .ok_or(Error::NotConnected)
-        })
+        })?
     }
 
     /// Check `to` and bind if needed: the endpoint a datagram goes to.
@@ -61,13 +61,13 @@ impl<'a> Socket<'_, 'a> {
         }
         // Broadcast (no SO_BROADCAST), loopback without one: as Linux, at once.
         self.stack
-            .with(|i| i.check_destination(Kind::Udp, remote.addr, remote.port))?;
+            .with_core(|core| core.check_destination(Kind::Udp, remote.addr, remote.port))??;
         Ok(remote)
     }
 
     pub(super) fn udp_shutdown(&self, how: Shutdown) -> Result<()> {
-        self.stack.with(|i| {
-            let s = i.slot_mut(self.id.get())?;
+        self.stack.with_core(|core| {
+            let s = core.slot_mut(self.id.get())?;
             if matches!(how, Shutdown::Read | Shutdown::Both) {
                 s.set(flag::SHUT_RD, true);
             }
@@ -79,7 +79,7 @@ impl<'a> Socket<'_, 'a> {
                 return Err(Error::NotConnected);
             }
             Ok(())
-        })
+        })?
     }
 }
 

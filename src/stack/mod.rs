@@ -1,5 +1,5 @@
 //! `Stack`: the handle sockets are made from, the driver side (`poll`), the
-//! one borrow of the core. The one wait loop every blocking call uses is in
+//! one way into the core (`with_core`, and its twin `with_core_no_wake`). The one wait loop every blocking call uses is in
 //! `wait.rs`; the async front end's futures (`wait_async.rs`), their wakers
 //! (`waiters.rs`) and the runner (`runner.rs`) drive the same operations.
 
@@ -134,7 +134,20 @@ impl<'a> Stack<'a> {
             tx_meta: tx_meta.as_flattened_mut(),
             buf: B,
         };
-        let set = SocketSet::new(&mut storage[..]);
+        #[cfg_attr(not(feature = "dns"), allow(unused_mut))]
+        let mut set = SocketSet::new(&mut storage[..]);
+        // The resolver's entry of the set, for the stack's whole life: the
+        // last one (`StackResources` counts it), so slot `i` never meets it.
+        #[cfg(feature = "dns")]
+        let (slots, resolver) = {
+            let slots = match slots.split_last_mut() {
+                Some((_, slots)) => slots,
+                None => return Err(ConfigError::NoRoomForResolver),
+            };
+            let r =
+                crate::inner::Resolver::new(&mut set, dns, &config.dns_servers, config.random_seed);
+            (slots, r)
+        };
         let driver: &'a mut dyn Driver = device;
         let mut inner = Inner::new(
             iface,
@@ -143,7 +156,7 @@ impl<'a> Stack<'a> {
             driver,
             pool,
             #[cfg(feature = "dns")]
-            crate::inner::Resolver::new(dns, &config.dns_servers, config.random_seed),
+            resolver,
             config.random_seed,
         );
         inner.now = now;
@@ -157,22 +170,29 @@ impl<'a> Stack<'a> {
         })
     }
 
-    /// Run `f` on the core, in one short borrow; [`WaitEnd::Busy`] if the
-    /// core is already borrowed further up this call stack. Closes deferred
-    /// while it was borrowed are done first and last. With the async front
-    /// end, a sleeping runner is woken afterwards: the call may have given
-    /// it work (data queued, a connect started, a slot freed).
-    pub(crate) fn try_with<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> Result<R, WaitEnd> {
-        let r = self.quietly(f);
+    /// The one way into the core: run `f` on it in one short borrow.
+    /// [`WaitEnd::Busy`] if the core is already borrowed further up this
+    /// call stack (a socket call from inside `recv_with`'s closure); a
+    /// fallible `f` ends in `with_core(f)?` (its error and `Busy` alike
+    /// become the call's). Closes deferred while it was borrowed are done
+    /// first and last. With the async front end, a sleeping runner is woken
+    /// afterwards: the call may have given it work (data queued, a connect
+    /// started, a slot freed).
+    pub(crate) fn with_core<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> Result<R, WaitEnd> {
+        let r = self.with_core_no_wake(f);
         #[cfg(feature = "async")]
         self.waiters.kick();
         r
     }
 
-    /// [`try_with`](Self::try_with) without waking the runner: for a future
-    /// that found nothing to do (waking the runner each time it looks would
-    /// spin an executor that polls every future on any wake-up).
-    pub(crate) fn quietly<R>(&self, f: impl FnOnce(&mut Inner<'a>) -> R) -> Result<R, WaitEnd> {
+    /// [`with_core`](Self::with_core) without waking the runner: for a
+    /// future's try that may find nothing to do (waking the runner each time
+    /// one looks would spin an executor that polls every future on any
+    /// wake-up); it wakes the runner itself when it did something.
+    pub(crate) fn with_core_no_wake<R>(
+        &self,
+        f: impl FnOnce(&mut Inner<'a>) -> R,
+    ) -> Result<R, WaitEnd> {
         let mut inner = self.inner.try_borrow_mut().map_err(|_| WaitEnd::Busy)?;
         self.close_deferred(&mut inner);
         let r = f(&mut inner);
@@ -180,19 +200,11 @@ impl<'a> Stack<'a> {
         Ok(r)
     }
 
-    /// [`try_with`](Self::try_with) for a fallible `f`.
-    pub(crate) fn with<R, E: From<WaitEnd>>(
-        &self,
-        f: impl FnOnce(&mut Inner<'a>) -> Result<R, E>,
-    ) -> Result<R, E> {
-        self.try_with(f)?
-    }
-
     /// Close slot `id` now, or, if the stack is borrowed (a re-entrant drop),
     /// as soon as the borrow ends.
     pub(crate) fn close_slot(&self, id: SlotId) {
         let now = self.now();
-        if self.try_with(|i| close_now(i, id, now)).is_err() {
+        if self.with_core(|core| close_now(core, id, now)).is_err() {
             if let Some(cell) = self.deferred.get(id.index as usize) {
                 cell.set(Some(id.gen));
                 self.any_deferred.set(true);
@@ -244,26 +256,27 @@ impl<'a> Stack<'a> {
     /// `now` is clamped as [`now`](Self::now) is.
     pub fn poll(&self, now: Instant) -> bool {
         let now = crate::time::clamp(now);
-        self.try_with(|i| i.poll(now)).unwrap_or(false)
+        self.with_core(|core| core.poll(now)).unwrap_or(false)
     }
 
     /// When [`poll`](Self::poll) should next be called (`None`: on the next
     /// packet; now, if called from inside a closure that holds the stack).
     pub fn poll_at(&self) -> Option<Instant> {
         let now = self.now();
-        self.try_with(|i| i.poll_at(now)).unwrap_or(Some(now))
+        self.with_core(|core| core.poll_at(now))
+            .unwrap_or(Some(now))
     }
 
     /// Run `f` on the smoltcp `Interface` (add addresses, routes, …).
     /// [`Error::Busy`] from inside a closure that holds the stack.
     pub fn with_iface<R>(&self, f: impl FnOnce(&mut Interface) -> R) -> Result<R, Error> {
-        Ok(self.try_with(|i| f(&mut i.iface))?)
+        Ok(self.with_core(|core| f(&mut core.iface))?)
     }
 
     /// How the socket slots are used now. [`Error::Busy`] from inside a
     /// closure that holds the stack.
     pub fn stats(&self) -> Result<Stats, Error> {
-        Ok(self.try_with(|i| i.stats())?)
+        Ok(self.with_core(|core| core.stats())?)
     }
 
     /// Replace the DNS servers (at most [`MAX_DNS`](crate::MAX_DNS) are kept).
@@ -272,14 +285,14 @@ impl<'a> Stack<'a> {
     /// unanswered): a loopback address never goes on the link.
     #[cfg(feature = "dns")]
     pub fn set_dns_servers(&self, servers: &[IpAddress]) -> Result<(), Error> {
-        Ok(self.try_with(|i| i.resolver.set_servers(servers))?)
+        Ok(self.with_core(|core| core.resolver.set_servers(servers))?)
     }
 }
 
 /// Close a user's slot, if `id` still names it.
-fn close_now(i: &mut Inner<'_>, id: SlotId, now: Instant) {
-    if i.slot(id).is_ok() {
-        i.close(id.index as usize);
-        i.poll(now);
+fn close_now(core: &mut Inner<'_>, id: SlotId, now: Instant) {
+    if core.slot(id).is_ok() {
+        core.close(id.index as usize);
+        core.poll(now);
     }
 }

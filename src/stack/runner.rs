@@ -55,11 +55,11 @@ impl Stack<'_> {
         loop {
             self.waiters.runner_awake();
             let now = self.now();
-            let active = self.try_with(|i| i.poll(now)).unwrap_or(false);
+            let active = self.with_core(|core| core.poll(now)).unwrap_or(false);
             if active || due.is_some_and(|d| now >= d) {
                 self.waiters.wake_all();
             }
-            let next = self.try_with(|i| i.poll_at(now)).ok().flatten();
+            let next = self.with_core(|core| core.poll_at(now)).ok().flatten();
             due = time::wake_at(now, self.waiters.earliest(), next);
             self.waiters.runner_plans(due);
             let mut sleep = pin!(due.map(|t| timer.sleep_until(t)));

@@ -88,13 +88,13 @@ impl<'a> Stack<'a> {
         run: &mut impl FnMut(&mut Inner<'a>) -> TryResult<T, E>,
         transmit: bool,
     ) -> TryResult<T, E> {
-        self.with::<_, E>(|i| {
-            let r = run(i)?;
+        self.with_core(|core| {
+            let r = run(core)?;
             if transmit && r.is_some() {
-                let _ = i.transmit(self.now());
+                let _ = core.transmit(self.now());
             }
             Ok(r)
-        })
+        })?
     }
 
     /// The one wait loop every blocking call uses: poll, try `op`, then
@@ -110,13 +110,13 @@ impl<'a> Stack<'a> {
         let mut now = self.now();
         let deadline = time::deadline(now, timeout);
         loop {
-            let next = self.with::<_, E>(|i| {
-                i.poll(now);
-                Ok(match op(i)? {
+            let next = self.with_core(|core| {
+                core.poll(now);
+                Ok::<_, E>(match op(core)? {
                     Some(r) => Ok(r),
-                    None => Err(i.poll_at(now)),
+                    None => Err(core.poll_at(now)),
                 })
-            })?;
+            })??;
             let next = match next {
                 Ok(r) => return Ok(r),
                 Err(next) => next,

@@ -34,11 +34,11 @@ impl<'a> Stack<'a> {
             // runner asleep; one that did something (bytes taken or queued,
             // a connection taken, an error reported) wakes it.
             let (r, sent) = self
-                .quietly(|i| {
-                    let r = run(i);
+                .with_core_no_wake(|core| {
+                    let r = run(core);
                     // What a try queued leaves at once (also a `send_all`
                     // that queued part and waits for room).
-                    let sent = transmit && r.is_ok() && i.transmit(self.now());
+                    let sent = transmit && r.is_ok() && core.transmit(self.now());
                     (r, sent)
                 })
                 .map_err(E::from)?;

@@ -105,7 +105,7 @@ fn thousand_connect_close_cycles_on_a_4_slot_pool() {
 
 #[test]
 fn time_wait_is_reclaimed_when_the_pool_is_otherwise_full() {
-    with_stack::<3, _>(|stack, _| {
+    with_stack::<4, _>(|stack, _| {
         leave_time_wait(stack, 10005);
         // Three fresh sockets: one of them takes the TIME-WAIT slot.
         let a = tcp(stack);
@@ -121,7 +121,7 @@ fn time_wait_is_reclaimed_when_the_pool_is_otherwise_full() {
 
 #[test]
 fn listen_takes_what_slots_there_are_and_accept_on_a_full_pool_errors_cleanly() {
-    with_stack::<3, _>(|stack, _| {
+    with_stack::<4, _>(|stack, _| {
         let c = tcp(stack);
         let extra = tcp(stack);
         let l = listener(stack, 10006, 5); // one slot left: the backlog is clamped to it

@@ -98,7 +98,7 @@ fn an_empty_send_checks_the_socket_state() {
     // Python on Linux: send(b"") / sendall(b"") unconnected is EPIPE.
     let l = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     assert_eq!(l.send(b"").unwrap_err().kind(), ErrorKind::BrokenPipe);
-    with_stack::<4, _>(|stack, _| {
+    with_stack::<5, _>(|stack, _| {
         let t = tcp(stack);
         assert_eq!(t.send(b""), Err(Error::BrokenPipe));
         assert_eq!(t.send_all(b""), Err(Error::BrokenPipe));

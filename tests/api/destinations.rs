@@ -191,7 +191,7 @@ fn a_loopback_dns_server_is_refused_or_never_asked() {
 
 #[test]
 fn a_loopback_stack_still_reaches_itself() {
-    with_stack::<4, _>(|stack, _| {
+    with_stack::<5, _>(|stack, _| {
         let (_l, c, s) = pair(stack, 80);
         c.send_all(b"hi").unwrap();
         let mut buf = [0u8; 2];

@@ -7,7 +7,7 @@ use smoltcp::time::Duration;
 
 #[test]
 fn reclaimed_time_wait_socket_does_not_leak_the_old_connection() {
-    with_stack::<3, _>(|stack, _| {
+    with_stack::<4, _>(|stack, _| {
         leave_time_wait(stack, 11001);
         // Three fresh sockets: the last one takes the TIME-WAIT slot.
         let socks = [tcp(stack), tcp(stack), tcp(stack)];
@@ -58,7 +58,7 @@ fn a_timeout_too_large_for_the_clock_waits_like_no_timeout() {
 
 #[test]
 fn a_closed_handle_stays_closed_however_often_the_slot_is_reused() {
-    with_stack::<1, _>(|stack, _| {
+    with_stack::<2, _>(|stack, _| {
         let old = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
         old.close().unwrap();
         assert_eq!(old.local_addr(), Err(Error::BadDescriptor));
@@ -145,7 +145,7 @@ fn a_nonblocking_connect_to_a_silent_host_gives_up_like_linux() {
 fn resolve_on_a_full_set_gives_the_lent_slot_back() {
     let clock = SimClock::new();
     let mut dev = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
-    let mut res = Box::new(StackResources::<2, 1024>::new());
+    let mut res = Box::new(StackResources::<3, 1024>::new());
     let cfg = Config::loopback().with_dns_server(smoltcp::wire::IpAddress::v4(127, 0, 0, 1));
     let stack = Stack::new(&mut dev, &clock, &mut res, cfg).expect("valid config");
     drop((tcp(&stack), tcp(&stack)));

@@ -94,7 +94,7 @@ fn a_timeout_still_holds_when_nothing_is_buffered() {
 fn udp_sockets_beyond_the_udp_capable_count_are_no_buffer_space() {
     let clock = SimClock::new();
     let mut dev = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
-    let mut res = Box::new(StackResources::<4, 1024, 1>::new());
+    let mut res = Box::new(StackResources::<5, 1024, 1>::new());
     let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).unwrap();
     let u = Socket::new(&stack, Domain::IPV4, Type::DGRAM).unwrap();
     assert_eq!(

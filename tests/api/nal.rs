@@ -203,7 +203,7 @@ fn listen_uses_the_real_backlog_and_accept_is_would_block_when_empty() {
 
 #[test]
 fn close_gives_the_slot_back() {
-    with_stack::<2, _>(|stack, _| {
+    with_stack::<3, _>(|stack, _| {
         let mut nal = NalStack::new(stack);
         let a = TcpClientStack::socket(&mut nal).unwrap();
         let b = UdpClientStack::socket(&mut nal).unwrap();

@@ -43,7 +43,7 @@ fn a_name_without_a_dns_server_is_its_own_error() {
 fn a_silent_dns_server_times_out_at_the_deadline_and_gives_its_slot_back() {
     let clock = SimClock::new();
     let mut dev = Loopback::new(Medium::Ip);
-    let mut res = Box::new(StackResources::<2, 1024>::new());
+    let mut res = Box::new(StackResources::<3, 1024>::new());
     // Nobody answers on 127.0.0.1:53.
     let config = Config::loopback().with_dns_server(IpAddress::v4(127, 0, 0, 1));
     let stack = Stack::new(&mut dev, &clock, &mut res, config).expect("valid config");

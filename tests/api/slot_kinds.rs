@@ -5,7 +5,7 @@ use crate::common::*;
 
 #[test]
 fn a_listener_that_took_every_slot_leaves_them_tcp() {
-    with_stack::<4, _>(|stack, _| {
+    with_stack::<5, _>(|stack, _| {
         let fresh = stack.stats().unwrap();
         assert_eq!((fresh.free_tcp, fresh.free_udp), (4, 4));
         let l = tcp(stack);
@@ -33,8 +33,8 @@ fn a_listener_that_took_every_slot_leaves_them_tcp() {
 fn free_per_kind_counts_the_udp_capable_slots() {
     let clock = SimClock::new();
     let mut dev = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
-    // 4 slots, of which only 2 can ever be UDP.
-    let mut res = Box::new(StackResources::<4, 256, 2>::new());
+    // 4 slots (and the resolver's entry), of which only 2 can ever be UDP.
+    let mut res = Box::new(StackResources::<5, 256, 2>::new());
     let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).unwrap();
     let st = stack.stats().unwrap();
     assert_eq!((st.free_tcp, st.free_udp), (4, 2));

@@ -290,7 +290,7 @@ fn using_a_closed_socket_is_an_error_and_close_twice_is_fine() {
 
 #[test]
 fn pool_exhaustion_is_an_error_and_close_frees_the_slot() {
-    with_stack::<2, _>(|stack, _| {
+    with_stack::<3, _>(|stack, _| {
         let a = tcp(stack);
         let _b = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
         assert_eq!(
@@ -306,7 +306,7 @@ fn pool_exhaustion_is_an_error_and_close_frees_the_slot() {
 
 #[test]
 fn connect_to_a_closed_port_is_refused_and_leaks_no_slot() {
-    with_stack::<2, _>(|stack, _| {
+    with_stack::<3, _>(|stack, _| {
         for _ in 0..200 {
             let c = tcp(stack);
             assert_eq!(
@@ -431,7 +431,7 @@ fn unix_domain_is_unsupported() {
 
 #[test]
 fn ipv6_stream_round_trip_and_addresses() {
-    with_stack::<4, _>(|stack, _| {
+    with_stack::<5, _>(|stack, _| {
         let l = Socket::new(stack, Domain::IPV6, Type::STREAM).unwrap();
         l.bind(addr("[::1]:7100")).unwrap();
         l.listen(1).unwrap();
@@ -563,7 +563,7 @@ fn connect_without_a_source_address_of_that_family_says_so_at_once() {
 
 #[test]
 fn send_to_on_a_stream_socket_ignores_the_address_as_linux_does() {
-    with_stack::<4, _>(|stack, _| {
+    with_stack::<5, _>(|stack, _| {
         let unconnected = Socket::new(stack, Domain::IPV4, Type::STREAM).unwrap();
         assert_eq!(
             unconnected.send_to(b"x", addr("127.0.0.1:9")),

@@ -306,8 +306,8 @@ fn bulk_each_way(seed: u32) -> [bool; 2] {
     let clock = SimClock::new();
     let (end_a, mut end_b, w) = wire(LATENCY_MS);
     let (mut dev_a, counts) = faulty_seeded(end_a, seed);
-    let mut res_a = Box::new(StackResources::<2, 65536>::new());
-    let mut res_b = Box::new(StackResources::<2, 65536>::new());
+    let mut res_a = Box::new(StackResources::<3, 65536>::new());
+    let mut res_b = Box::new(StackResources::<3, 65536>::new());
     let a = Stack::new(&mut dev_a, &clock, &mut res_a, config(1)).unwrap();
     let b = Stack::new(&mut end_b, &clock, &mut res_b, config(2)).unwrap();
 

@@ -290,10 +290,10 @@ fn remote_stop_list_is_bounded() {
 
 #[test]
 fn config_reports_the_backlog_that_was_granted() {
-    with_stack::<16, _>(|stack, _| {
+    with_stack::<17, _>(|stack, _| {
         let cfg = LineConfig::default().with_backlog(1000);
         let s: LineServer = LineServer::new(stack, cfg).unwrap();
-        // 16 slots: all armed on the port now; while one serves the current
+        // 17 entries, the resolver's and 16 slots: all armed on the port now; while one serves the current
         // client, 15 can wait. (Clients on this same stack would take
         // armed slots back, so the rest is checked on the slot counts.)
         assert_eq!(s.config().backlog, 15);
@@ -304,7 +304,7 @@ fn config_reports_the_backlog_that_was_granted() {
 
 #[test]
 fn granted_backlog_is_the_asked_one_when_the_pool_has_room() {
-    with_stack::<16, _>(|stack, _| {
+    with_stack::<17, _>(|stack, _| {
         let s: LineServer = LineServer::new(stack, LineConfig::default()).unwrap();
         assert_eq!(s.config().backlog, 5);
         drop(s);

@@ -59,9 +59,9 @@ struct Limits {
 impl Limits {
     fn of(config: &LineConfig) -> Self {
         Limits {
-            idle: config.idle_timeout.map(smol),
-            session: config.session_limit.map(smol),
-            line: config.line_timeout.map(smol),
+            idle: config.idle_timeout.map(limit),
+            session: config.session_limit.map(limit),
+            line: config.line_timeout.map(limit),
         }
     }
 
@@ -175,10 +175,9 @@ impl<const S: usize, const L: usize> core::fmt::Debug for LineServer<'_, '_, S, 
     }
 }
 
-/// A configured time limit as the stack's duration; at most ten years, so
-/// `now + limit` always fits an `Instant`.
-fn smol(d: Duration) -> SmolDuration {
-    crate::time::to_smol(d.min(MAX_IDLE))
+/// A configured time limit as the stack's duration, at most [`MAX_IDLE`].
+fn limit(d: Duration) -> SmolDuration {
+    crate::time::span(d.min(MAX_IDLE))
 }
 
 /// How many connections can wait while `config.max_sessions` are served,
