@@ -166,7 +166,7 @@ impl<'a> Stack<'a> {
                 let dhcp = crate::inner::Dhcp::new(&mut set, dhcp_options, d, &config.dns_servers);
                 (slots, Some(dhcp))
             }
-            None => (slots, None),
+            None => (&mut slots[..], None),
         };
         let driver: &'a mut dyn Driver = device;
         let mut inner = Inner::new(
