@@ -155,9 +155,8 @@ impl<'a> Stack<'a> {
             (slots, r)
         };
         // The DHCP client's entry, the same way: one slot fewer.
-        // (A slice either way: without the resolver `slots` is still the array.)
         #[cfg(feature = "dhcp")]
-        let (slots, dhcp): (&mut [_], _) = match &config.dhcp {
+        let (slots, dhcp) = match &config.dhcp {
             Some(d) => {
                 let slots = match slots.split_last_mut() {
                     Some((_, slots)) => slots,
