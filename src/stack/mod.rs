@@ -277,6 +277,52 @@ impl<'a> Stack<'a> {
     /// anything happened. Blocking socket calls poll by themselves. Called
     /// from inside a closure that holds the stack, it does nothing (`false`).
     /// `now` is clamped as [`now`](Self::now) is.
+    ///
+    /// A super-loop firmware needs no blocking call: poll the stack from the
+    /// main loop with the timer's time and use non-blocking sockets
+    /// ([`StackResources::new`] is `const`: the memory can be a `static`).
+    ///
+    /// ```
+    /// use smolsock::{Config, Domain, Error, SimClock, Socket, Stack, StackResources, Type};
+    /// use smolsock::smoltcp::{phy::{Loopback, Medium}, time::Instant};
+    ///
+    /// let clock = SimClock::new();                      // firmware: a Clock over the SysTick counter
+    /// let mut mac = Loopback::new(Medium::Ip);          // firmware: the Ethernet MAC's Device
+    /// let mut res = StackResources::<4, 1536>::new();
+    /// let stack = Stack::new(&mut mac, &clock, &mut res, Config::loopback()).expect("valid config");
+    /// let server = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
+    /// server.bind("0.0.0.0:7".parse().unwrap())?;
+    /// server.listen(2)?;
+    /// server.set_nonblocking(true)?;
+    /// let peer = Socket::new(&stack, Domain::IPV4, Type::STREAM)?; // a demo peer, same stack
+    /// peer.set_nonblocking(true)?;
+    /// let _ = peer.connect("127.0.0.1:7".parse().unwrap());
+    /// let mut echoed = 0;
+    /// for tick in 0..100u64 {                           // firmware: loop { … }
+    ///     let now = Instant::from_millis(tick as i64);
+    ///     clock.set(now);
+    ///     stack.poll(now);
+    ///     match server.accept() {
+    ///         Ok((conn, _peer)) => {
+    ///             conn.set_nonblocking(true)?;
+    ///             peer.send_all(b"ping")?;                  // (the demo peer speaks)
+    ///             stack.poll(now);
+    ///             let mut buf = [0u8; 64];
+    ///             match conn.recv(&mut buf) {
+    ///                 Ok(n) => echoed += conn.send(&buf[..n])?,
+    ///                 Err(Error::WouldBlock) => {}
+    ///                 Err(e) => return Err(e),
+    ///             }
+    ///         }
+    ///         Err(Error::WouldBlock) => {}
+    ///         Err(e) => return Err(e),
+    ///     }
+    ///     // firmware: sleep (WFI) until stack.poll_at() or the next interrupt.
+    ///     let _next: Option<Instant> = stack.poll_at();
+    /// }
+    /// assert_eq!(echoed, 4);
+    /// # Ok::<(), smolsock::Error>(())
+    /// ```
     pub fn poll(&self, now: Instant) -> bool {
         let now = crate::time::clamp(now);
         self.with_core(|core| core.poll(now)).unwrap_or(false)
