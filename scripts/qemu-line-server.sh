@@ -2,7 +2,8 @@
 # The seed's line server as firmware in QEMU, on the board BOARD
 # (environment): lm3s6965 (the default: Cortex-M3, lm3s6965evb, Stellaris
 # Ethernet) or riscv32-virt (riscv32 `virt`, virtio-net over MMIO), user
-# networking. The guest is 10.0.2.15, listening on port 10001; QEMU forwards
+# networking. The guest is 10.0.2.15 (riscv32-virt: leased by QEMU's DHCP
+# server, noted on stderr), listening on port 10001; QEMU forwards
 # 127.0.0.1:HOST_PORT (default 10001) to it:
 #
 #   scripts/qemu-line-server.sh 10001 &

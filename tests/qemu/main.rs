@@ -74,23 +74,31 @@ fn free_port() -> u16 {
 }
 
 /// A script run in its own process group: stdout collected by a thread,
-/// stderr passed through; the whole group is killed when dropped.
+/// stderr (the scripts' notes, the firmware's semihosting lines: the DHCP
+/// lease) collected and passed through; the whole group is killed when
+/// dropped.
 struct Run {
     child: Child,
     out: Arc<Mutex<Vec<u8>>>,
+    err: Arc<Mutex<Vec<u8>>>,
     reader: Option<thread::JoinHandle<()>>,
+    err_reader: Option<thread::JoinHandle<()>>,
 }
 
-/// Copy `from` into `sink` until EOF.
+/// Copy `from` into `sink` until EOF (and to our stderr when `echo`).
 fn collect(
     mut from: impl Read + Send + 'static,
     sink: Arc<Mutex<Vec<u8>>>,
+    echo: bool,
 ) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         let mut buf = [0u8; 4096];
         while let Ok(n) = from.read(&mut buf) {
             if n == 0 {
                 break;
+            }
+            if echo {
+                let _ = std::io::stderr().write_all(&buf[..n]);
             }
             sink.lock()
                 .expect("output lock")
@@ -101,23 +109,57 @@ fn collect(
 
 impl Run {
     fn start(board: Board, script: &str, args: &[&str]) -> Run {
+        let mut cmd = Command::new(root().join("scripts").join(script));
+        cmd.args(args).env("BOARD", board.name());
+        Run::spawn(cmd, script)
+    }
+
+    /// Start `cmd` (called `what` in a failure) as a [`Run`].
+    fn spawn(mut cmd: Command, what: &str) -> Run {
         use std::os::unix::process::CommandExt;
-        let mut child = Command::new(root().join("scripts").join(script))
-            .args(args)
-            .env("BOARD", board.name())
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .process_group(0)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start scripts/{script}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
         let out = Arc::new(Mutex::new(Vec::new()));
-        let reader = collect(stdout, Arc::clone(&out));
+        let err = Arc::new(Mutex::new(Vec::new()));
+        let reader = collect(stdout, Arc::clone(&out), false);
+        let err_reader = collect(stderr, Arc::clone(&err), true);
         Run {
             child,
             out,
+            err,
             reader: Some(reader),
+            err_reader: Some(err_reader),
+        }
+    }
+
+    /// What the script and the firmware wrote on stderr so far.
+    fn err_text(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().expect("stderr lock")).into_owned()
+    }
+
+    /// The board's address: on riscv32 `virt` a lease from QEMU's built-in
+    /// DHCP server, noted on stderr (one line, before the program's
+    /// output); the LM3S6965 keeps its fixed 10.0.2.15 (DHCP does not fit
+    /// its line server's flash budget: firmware/README.md) and notes none.
+    fn check_address(&self, board: Board) {
+        let err = self.err_text();
+        let leases = err.matches("dhcp: lease").count();
+        match board {
+            Riscv32Virt => assert!(
+                leases == 1 && err.contains("dhcp: lease 10.0.2.15/24 via 10.0.2.2\n"),
+                "no (single) lease line from QEMU's DHCP server on stderr: {err:?}"
+            ),
+            Lm3s6965 => assert_eq!(
+                leases, 0,
+                "a lease line on the fixed-address board: {err:?}"
+            ),
         }
     }
 
@@ -146,7 +188,10 @@ impl Run {
         let end = Instant::now() + within;
         while Instant::now() < end {
             if let Ok(Some(status)) = self.child.try_wait() {
-                if let Some(r) = self.reader.take() {
+                for r in [self.reader.take(), self.err_reader.take()]
+                    .into_iter()
+                    .flatten()
+                {
                     let _ = r.join();
                 }
                 return Some(status.code().unwrap_or(-1));
@@ -268,6 +313,7 @@ fn line_server_on(board: Board) {
 
     // 1. Lines (split across writes, with whitespace to strip), then `disconnect`.
     let mut a = first_session(&run, port, b"  hello  \r\n", "hello\n");
+    run.check_address(board);
     a.write_all(b"wor").expect("send");
     thread::sleep(Duration::from_millis(100));
     a.write_all(b"ld\t\nlast one\r\ndisconnect\r\n")
@@ -525,6 +571,7 @@ fn http_get_on(board: Board) {
     // A 200 KiB file, byte-exact.
     let mut run = Run::start(board, "qemu-http-get.sh", &[&port.to_string(), "big.bin"]);
     let status = run.wait_exit(Duration::from_secs(60));
+    run.check_address(board);
     let out = run.output();
     let split = out
         .windows(4)
@@ -593,6 +640,48 @@ fn http_get_on(board: Board) {
         "timed out after {took:.1} s, not 20 s"
     );
     drop(holder);
+}
+
+/// No DHCP server (riscv32 `virt`'s NIC on a UDP socket of 127.0.0.1 that
+/// nothing answers, in place of QEMU's user network): the line server
+/// waits its 30 s for a lease, then prints one clear error line and exits
+/// 1, never listening without an address.
+#[test]
+#[ignore = "boots firmware in qemu-system-riscv32; run by .ci/firmware"]
+fn riscv32_virt_no_dhcp_lease_in_qemu() {
+    if !have_qemu(Riscv32Virt) {
+        return;
+    }
+    let elf = build(Riscv32Virt, "line-server");
+    let (to, from) = (free_port(), free_port());
+    let mut qemu = Command::new(Riscv32Virt.qemu());
+    qemu.args(["-M", "virt", "-bios", "none", "-nographic"])
+        .args(["-semihosting-config", "enable=on,target=native", "-netdev"])
+        .arg(format!(
+            "socket,id=net0,udp=127.0.0.1:{to},localaddr=127.0.0.1:{from}"
+        ))
+        .args(["-device", "virtio-net-device,netdev=net0", "-kernel"])
+        .arg(&elf);
+    let t0 = Instant::now();
+    let mut run = Run::spawn(qemu, Riscv32Virt.qemu());
+    let status = run.wait_exit(Duration::from_secs(50));
+    let took = t0.elapsed().as_secs_f64();
+    eprintln!("no DHCP lease in QEMU: gave up after {took:.2} s of wall time (boot included)");
+    assert_eq!(
+        run.text(),
+        "error: no DHCP lease within 30 s (is the board on a network with a DHCP server?): \
+         TimeoutError\n"
+    );
+    assert_eq!(status, Some(1));
+    assert!(
+        !run.err_text().contains("dhcp: lease"),
+        "{}",
+        run.err_text()
+    );
+    assert!(
+        (28.0..=38.0).contains(&took),
+        "gave up after {took:.1} s, not 30 s"
+    );
 }
 
 /// A listener that counts the connections it accepted (issue 18, item 6:

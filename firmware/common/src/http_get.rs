@@ -117,6 +117,8 @@ pub fn run<B: Board, D: Device>(
     let Ok(stack) = Stack::new(device, clock, resources, config) else {
         out::fail::<B>(b"bad network configuration")
     };
+    #[cfg(feature = "dhcp")]
+    crate::lease::wait::<B>(&stack);
     let client = Client::new(&stack);
     let mut last = b'\n';
     match client.get_raw(url, |chunk| {

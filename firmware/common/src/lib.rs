@@ -8,7 +8,8 @@
 //! - [`out`]: console output without `core::fmt`, failure and exit.
 //! - [`semihosting`]: the command line and stderr lines, over a board's trap.
 //! - [`netconfig`]: the interface configuration on QEMU's user network,
-//!   with its random seed.
+//!   with its random seed: a fixed address, or DHCP (feature `dhcp`).
+//! - [`lease`] (feature `dhcp`): the programs' wait for their DHCP lease.
 //! - [`line_server`] (feature `line-server`): the seed's line server.
 //! - [`http_get`] (feature `http-get`): the seed's HTTP GET client, its URL
 //!   from the board's command line.
@@ -18,6 +19,8 @@
 pub mod frame;
 #[cfg(feature = "http-get")]
 pub mod http_get;
+#[cfg(feature = "dhcp")]
+pub mod lease;
 #[cfg(feature = "line-server")]
 pub mod line_server;
 pub mod netconfig;

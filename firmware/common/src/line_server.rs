@@ -39,6 +39,8 @@ pub fn run<B: Board, D: Device, const S: usize>(
     let Ok(stack) = Stack::new(device, clock, resources, config) else {
         out::fail::<B>(b"bad network configuration")
     };
+    #[cfg(feature = "dhcp")]
+    crate::lease::wait::<B>(&stack);
     let config = LineConfig::default().with_max_sessions(S);
     let mut server: LineServer<'_, '_, S> = match LineServer::new(&stack, config) {
         Ok(s) => s,

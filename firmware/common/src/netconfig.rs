@@ -1,7 +1,11 @@
 //! The interface configuration both boards use on QEMU's user network
-//! (guest 10.0.2.15/24, gateway 10.0.2.2), with the stack's random seed.
+//! (guest 10.0.2.15/24, gateway 10.0.2.2), with the stack's random seed:
+//! that fixed address, or (feature `dhcp`) the same from QEMU's built-in
+//! DHCP server.
 
-use smolsock::smoltcp::wire::{EthernetAddress, IpCidr, Ipv4Address};
+use smolsock::smoltcp::wire::EthernetAddress;
+#[cfg(not(feature = "dhcp"))]
+use smolsock::smoltcp::wire::{IpCidr, Ipv4Address};
 use smolsock::Config;
 
 /// The stack's random seed from a board's varying value (`entropy`: a timer
@@ -23,8 +27,23 @@ pub fn seed(entropy: u64, mac: [u8; 6]) -> u64 {
 /// let cfg = smolsock_firmware::netconfig::qemu_user_net([2, 0, 0, 0, 0, 1], 7);
 /// assert_eq!(cfg.addresses.len(), 1);
 /// ```
+#[cfg(not(feature = "dhcp"))]
 pub fn qemu_user_net(mac: [u8; 6], entropy: u64) -> Config {
     Config::new(EthernetAddress(mac).into(), seed(entropy, mac))
         .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
         .with_gateway(Ipv4Address::new(10, 0, 2, 2).into())
+}
+
+/// An Ethernet interface with `mac` that takes its address from a DHCP
+/// server (QEMU's user network leases 10.0.2.15/24 via 10.0.2.2), seeded
+/// with [`seed`]`(entropy, mac)`. The programs wait for the lease first
+/// ([`crate::lease`]).
+///
+/// ```
+/// let cfg = smolsock_firmware::netconfig::qemu_user_net([2, 0, 0, 0, 0, 1], 7);
+/// assert!(cfg.dhcp.is_some() && cfg.addresses.is_empty());
+/// ```
+#[cfg(feature = "dhcp")]
+pub fn qemu_user_net(mac: [u8; 6], entropy: u64) -> Config {
+    Config::new(EthernetAddress(mac).into(), seed(entropy, mac)).with_dhcp()
 }

@@ -14,10 +14,15 @@
 use core::mem::MaybeUninit;
 use smolsock::StackResources;
 
-/// The line server's pool: a backlog of 5 plus the connection being served.
-pub type LineServerResources = StackResources<'static, 6, 1024>;
-/// The HTTP client's pool: its connection, and room for a name query.
-pub type HttpGetResources = StackResources<'static, 2, 2048>;
+/// The slots the DHCP client takes (feature `dhcp`): its entry of the set.
+pub const DHCP_SLOTS: usize = if cfg!(feature = "dhcp") { 1 } else { 0 };
+
+/// The line server's pool: a backlog of 5 plus the connection being served
+/// (and the DHCP client's entry, feature `dhcp`).
+pub type LineServerResources = StackResources<'static, { 6 + DHCP_SLOTS }, 1024>;
+/// The HTTP client's pool: its connection, and room for a name query (and
+/// the DHCP client's entry, feature `dhcp`).
+pub type HttpGetResources = StackResources<'static, { 2 + DHCP_SLOTS }, 2048>;
 
 /// Fill the line server's pool in place.
 #[inline(never)]

@@ -31,8 +31,9 @@ static CLOCK: Once<Option<MtimeClock>> = Once::new(None);
 
 /// Bring the board's network up for a program: the virtio network device
 /// and the clock in their `'static` places, and the interface
-/// configuration of QEMU's user network (10.0.2.15/24, gateway 10.0.2.2;
-/// the seed from `mtime` and the MAC).
+/// configuration of QEMU's user network (DHCP: QEMU's built-in server
+/// leases 10.0.2.15/24, gateway 10.0.2.2; the seed from `mtime` and the
+/// MAC).
 /// Ends the program with one `error: ...` line if there is no network
 /// device or the board was already brought up.
 pub fn network() -> (&'static mut Net, &'static MtimeClock, Config) {

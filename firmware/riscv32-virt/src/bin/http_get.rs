@@ -1,5 +1,6 @@
 //! The seed's HTTP GET client on QEMU's riscv32 `virt` (virtio-net), on
-//! QEMU's user network (10.0.2.15/24 via 10.0.2.2). Fetches
+//! QEMU's user network (its address from QEMU's DHCP server, 10.0.2.15/24
+//! via 10.0.2.2, noted on stderr). Fetches
 //! the URL given on the semihosting command line (QEMU's `-append`), else
 //! the one built in
 //! (`SMOLSOCK_HTTP_URL` at build time, default `http://10.0.2.2:8000/`),

@@ -1,5 +1,6 @@
 //! The seed's line server on QEMU's riscv32 `virt` (virtio-net), on
-//! QEMU's user network (10.0.2.15/24 via 10.0.2.2), port
+//! QEMU's user network (its address from QEMU's DHCP server, 10.0.2.15/24
+//! via 10.0.2.2, noted on stderr), port
 //! 10001, backlog 5, 5 s idle timeout. Prints each line stripped and 16
 //! dashes after each connection on the UART; `stop` ends QEMU with exit
 //! status 0. The program is `smolsock_firmware::line_server`, shared with
