@@ -176,3 +176,52 @@ fn a_name_error_stays_a_resolve_error() {
         )
     );
 }
+
+/// The async resolver shares the state machine: the same list, in the same
+/// order, served by a DNS server task.
+#[test]
+fn resolve_all_async_gives_the_same_list() {
+    use crate::common::sim_exec::block_on_sim;
+    use futures_util::future::{select, Either};
+    use smolsock::asynch::AsyncSocket;
+    use std::pin::pin;
+    let clock = SimClock::new();
+    let mut dev = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
+    let mut res = Box::new(StackResources::<4, 1024>::new());
+    let config = Config::loopback().with_dns_server(IpAddress::v4(127, 0, 0, 1));
+    let stack = Stack::new(&mut dev, &clock, &mut res, config).expect("valid config");
+    let server = AsyncSocket::new(&stack, Domain::IPV4, Type::DGRAM).unwrap();
+    server.bind(addr("127.0.0.1:53")).unwrap();
+    let serve = async {
+        let mut q = [0u8; 512];
+        loop {
+            let (n, from) = server.recv_from(&mut q).await.unwrap();
+            let ty = u16::from_be_bytes([q[n - 4], q[n - 3]]);
+            let how = if ty == 1 {
+                Answer::Records(&[LO2, LO1])
+            } else {
+                Answer::Records(&[V6_LO])
+            };
+            if let Some(r) = crate::resolve::reply(&q[..n], how) {
+                server.send_to(&r, from).await.unwrap();
+            }
+        }
+    };
+    let r = block_on_sim(&stack, &clock, async {
+        match select(
+            pin!(stack.resolve_all_async("dual.test", SECS(5))),
+            pin!(serve),
+        )
+        .await
+        {
+            Either::Left((r, _)) => r,
+            Either::Right(..) => unreachable!("the server serves forever"),
+        }
+    });
+    let want = [
+        IpAddress::v4(127, 0, 0, 2),
+        IpAddress::v4(127, 0, 0, 1),
+        IpAddress::v6(0, 0, 0, 0, 0, 0, 0, 1),
+    ];
+    assert_eq!(r.as_ref().map(|v| v.as_slice()), Ok(&want[..]));
+}

@@ -109,7 +109,7 @@ impl Clock for DnsClock {
 }
 
 /// The reply to query `q` per `how`.
-fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
+pub(crate) fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
     let mut i = 12;
     while *q.get(i)? != 0 {
         i += 1 + q[i] as usize;
