@@ -121,11 +121,11 @@ impl Stack<'_> {
         timeout: Option<core::time::Duration>,
         all: bool,
     ) -> Result<Addresses, ResolveError> {
+        if let Some(ip) = parse_literal(name) {
+            return Ok(literal(ip));
+        }
         let mut encoded = [0; MAX_NAME];
-        let mut r = match Resolution::start(self, name, timeout, all, &mut encoded)? {
-            Start::Literal(ip) => return Ok(literal(ip)),
-            Start::Name(r) => r,
-        };
+        let mut r = Resolution::start(self, name, timeout, all, &mut encoded)?;
         loop {
             let q = r.next_query()?;
             if let Some(done) = r.on_outcome(self.block(Some(q.wait), q.answer())) {
@@ -168,11 +168,11 @@ impl Stack<'_> {
         all: bool,
     ) -> Result<Addresses, ResolveError> {
         use crate::waiters::Waiter;
+        if let Some(ip) = parse_literal(name) {
+            return Ok(literal(ip));
+        }
         let mut encoded = [0; MAX_NAME];
-        let mut r = match Resolution::start(self, name, timeout, all, &mut encoded)? {
-            Start::Literal(ip) => return Ok(literal(ip)),
-            Start::Name(r) => r,
-        };
+        let mut r = Resolution::start(self, name, timeout, all, &mut encoded)?;
         loop {
             let q = r.next_query()?;
             let outcome = self.wait_async(Waiter::Dns, Some(q.wait), q.answer()).await;
@@ -191,12 +191,6 @@ fn literal(ip: IpAddress) -> Addresses {
 /// The first address of a resolution.
 fn first(r: Result<Addresses, ResolveError>) -> Result<IpAddress, ResolveError> {
     r?.first().copied().ok_or(ResolveError::NotFound)
-}
-
-/// How a resolution starts: a literal needs no query.
-enum Start<'s, 'a, 'n> {
-    Literal(IpAddress),
-    Name(Resolution<'s, 'a, 'n>),
 }
 
 /// One resolution as a small state machine, driven by a loop in each front
@@ -223,7 +217,7 @@ struct Resolution<'s, 'a, 'n> {
 }
 
 impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
-    /// A literal, or a name checked and encoded into `buf`, with the
+    /// `name` (not a literal) checked and encoded into `buf`, with the
     /// resolver's socket taken for it.
     fn start(
         stack: &'s Stack<'a>,
@@ -231,14 +225,11 @@ impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
         timeout: Option<core::time::Duration>,
         all: bool,
         buf: &'n mut [u8; MAX_NAME],
-    ) -> Result<Start<'s, 'a, 'n>, ResolveError> {
-        if let Some(ip) = parse_literal(name) {
-            return Ok(Start::Literal(ip));
-        }
+    ) -> Result<Self, ResolveError> {
         let len = message::encode_name(name, buf)?;
         let name = buf.get(..len).ok_or(ResolveError::InvalidName)?;
         let deadline = time::deadline(stack.now(), timeout);
-        Ok(Start::Name(Resolution {
+        Ok(Resolution {
             query: Resolving::start(stack)?,
             name,
             deadline,
@@ -246,7 +237,7 @@ impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
             tries: Tries::new(),
             all,
             found: Addresses::new(),
-        }))
+        })
     }
 
     /// Send the next query (its answer is awaited as [`Query::answer`],
