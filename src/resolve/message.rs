@@ -16,6 +16,17 @@ pub const MAX_ADDRESSES: usize = 4;
 
 /// The addresses a name resolved to, in the order they are to be tried (see
 /// [`Stack::resolve_all`](crate::Stack::resolve_all)): a fixed-capacity list, no heap.
+///
+/// ```
+/// use smolsock::{Addresses, MAX_ADDRESSES};
+/// use smolsock::smoltcp::wire::IpAddress;
+///
+/// let mut list = Addresses::new();
+/// for last in 1..=5 {
+///     let _ = list.push(IpAddress::v4(10, 0, 0, last)); // the fifth does not fit
+/// }
+/// assert_eq!(list.len(), MAX_ADDRESSES);
+/// ```
 pub type Addresses = heapless::Vec<IpAddress, MAX_ADDRESSES>;
 
 /// Longest encoded name (RFC 1035: 255 octets).
