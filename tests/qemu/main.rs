@@ -1,13 +1,16 @@
-//! The firmware (`firmware/lm3s6965`) on QEMU's `lm3s6965evb`, driven from
-//! the host through QEMU's user network on 127.0.0.1: the line server
-//! (blocking, and async with two sessions at once) and the HTTP GET client,
-//! end to end, on the Cortex-M3 Ethernet MAC driver.
+//! The firmware on its two emulated boards, driven from the host through
+//! QEMU's user network on 127.0.0.1: `firmware/lm3s6965` on QEMU's
+//! `lm3s6965evb` (Cortex-M3, the crate's own Ethernet MAC driver: the line
+//! server, blocking and async with two sessions at once, and the HTTP GET
+//! client) and `firmware/riscv32-virt` on QEMU's riscv32 `virt` (virtio-net
+//! over MMIO on the third-party `virtio-drivers` crate: the same line server
+//! and HTTP client, the programs of `firmware/common`), end to end.
 //!
 //! Ignored by a plain `cargo test` (they build firmware and boot QEMU, about
 //! a minute): `.ci/firmware` runs them with
 //! `cargo test --test qemu -- --ignored --test-threads=1`. Where
-//! `qemu-system-arm` cannot be had at all, each prints one `SKIPPED:` line
-//! and passes. Every process is bounded by a deadline and killed on failure.
+//! the board's QEMU (`qemu-system-arm`, `qemu-system-riscv32`) cannot be had
+//! at all, each prints one `SKIPPED:` line and passes. Every process is bounded by a deadline and killed on failure.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -21,8 +24,35 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn have_qemu() -> bool {
-    if Command::new("qemu-system-arm")
+/// An emulated board: the scripts' `BOARD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Board {
+    /// Cortex-M3 on QEMU's `lm3s6965evb`.
+    Lm3s6965,
+    /// riscv32 on QEMU's `virt` with a virtio-net device.
+    Riscv32Virt,
+}
+
+use Board::{Lm3s6965, Riscv32Virt};
+
+impl Board {
+    fn name(self) -> &'static str {
+        match self {
+            Lm3s6965 => "lm3s6965",
+            Riscv32Virt => "riscv32-virt",
+        }
+    }
+
+    fn qemu(self) -> &'static str {
+        match self {
+            Lm3s6965 => "qemu-system-arm",
+            Riscv32Virt => "qemu-system-riscv32",
+        }
+    }
+}
+
+fn have_qemu(board: Board) -> bool {
+    if Command::new(board.qemu())
         .arg("--version")
         .stdout(Stdio::null())
         .status()
@@ -30,7 +60,10 @@ fn have_qemu() -> bool {
     {
         return true;
     }
-    eprintln!("SKIPPED: qemu-system-arm is not installed (.ci/firmware installs it with apt)");
+    eprintln!(
+        "SKIPPED: {} is not installed (.ci/firmware installs it with apt)",
+        board.qemu()
+    );
     false
 }
 
@@ -48,31 +81,39 @@ struct Run {
     reader: Option<thread::JoinHandle<()>>,
 }
 
+/// Copy `from` into `sink` until EOF.
+fn collect(
+    mut from: impl Read + Send + 'static,
+    sink: Arc<Mutex<Vec<u8>>>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .expect("output lock")
+                .extend_from_slice(&buf[..n]);
+        }
+    })
+}
+
 impl Run {
-    fn start(script: &str, args: &[&str]) -> Run {
+    fn start(board: Board, script: &str, args: &[&str]) -> Run {
         use std::os::unix::process::CommandExt;
         let mut child = Command::new(root().join("scripts").join(script))
             .args(args)
+            .env("BOARD", board.name())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start scripts/{script}: {e}"));
-        let mut stdout = child.stdout.take().expect("piped stdout");
+        let stdout = child.stdout.take().expect("piped stdout");
         let out = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&out);
-        let reader = thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .expect("output lock")
-                    .extend_from_slice(&buf[..n]);
-            }
-        });
+        let reader = collect(stdout, Arc::clone(&out));
         Run {
             child,
             out,
@@ -128,13 +169,17 @@ impl Drop for Run {
 }
 
 /// Build a program before the clock starts on anything timed.
-fn build(bin: &str) -> PathBuf {
+fn build(board: Board, bin: &str) -> PathBuf {
     let out = Command::new(root().join("scripts/firmware-build.sh"))
         .arg(bin)
+        .env("BOARD", board.name())
         .stderr(Stdio::inherit())
         .output()
         .expect("run scripts/firmware-build.sh");
-    assert!(out.status.success(), "firmware build failed for {bin}");
+    assert!(
+        out.status.success(),
+        "firmware build failed for {bin} on {board:?}"
+    );
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
@@ -202,12 +247,24 @@ const SEP: &str = "----------------";
 #[test]
 #[ignore = "boots firmware in qemu-system-arm; run by .ci/firmware"]
 fn line_server_in_qemu() {
-    if !have_qemu() {
+    line_server_on(Lm3s6965);
+}
+
+#[test]
+#[ignore = "boots firmware in qemu-system-riscv32; run by .ci/firmware"]
+fn riscv32_virt_line_server_in_qemu() {
+    line_server_on(Riscv32Virt);
+}
+
+/// The seed's line-server contract on `board`: lines, `disconnect`, the idle
+/// timeout in wall time, the backlog of 5 and a 6th refused, `stop`.
+fn line_server_on(board: Board) {
+    if !have_qemu(board) {
         return;
     }
-    build("line-server");
+    build(board, "line-server");
     let port = free_port();
-    let mut run = Run::start("qemu-line-server.sh", &[&port.to_string()]);
+    let mut run = Run::start(board, "qemu-line-server.sh", &[&port.to_string()]);
 
     // 1. Lines (split across writes, with whitespace to strip), then `disconnect`.
     let mut a = first_session(&run, port, b"  hello  \r\n", "hello\n");
@@ -310,12 +367,13 @@ fn cpu_time(pid: u32) -> Option<Duration> {
 #[test]
 #[ignore = "boots firmware in qemu-system-arm; run by .ci/firmware"]
 fn async_line_server_in_qemu() {
-    if !have_qemu() {
+    if !have_qemu(Lm3s6965) {
         return;
     }
-    build("async-line-server");
+    build(Lm3s6965, "async-line-server");
     let port = free_port();
     let mut run = Run::start(
+        Lm3s6965,
         "qemu-line-server.sh",
         &[&port.to_string(), "async-line-server"],
     );
@@ -441,10 +499,22 @@ impl Drop for HttpServer {
 #[test]
 #[ignore = "boots firmware in qemu-system-arm; run by .ci/firmware"]
 fn http_get_in_qemu() {
-    if !have_qemu() {
+    http_get_on(Lm3s6965);
+}
+
+#[test]
+#[ignore = "boots firmware in qemu-system-riscv32; run by .ci/firmware"]
+fn riscv32_virt_http_get_in_qemu() {
+    http_get_on(Riscv32Virt);
+}
+
+/// The HTTP client on `board`: 200 KiB byte-exact, a refused port, a reset
+/// after part of a response, the 20 s deadline against a silent server.
+fn http_get_on(board: Board) {
+    if !have_qemu(board) {
         return;
     }
-    build("http-get");
+    build(board, "http-get");
     let dir = std::env::temp_dir().join(format!("smolsock-qemu-http-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let body = payload();
@@ -453,7 +523,7 @@ fn http_get_in_qemu() {
     let server = HttpServer::start(&dir, port);
 
     // A 200 KiB file, byte-exact.
-    let mut run = Run::start("qemu-http-get.sh", &[&port.to_string(), "big.bin"]);
+    let mut run = Run::start(board, "qemu-http-get.sh", &[&port.to_string(), "big.bin"]);
     let status = run.wait_exit(Duration::from_secs(60));
     let out = run.output();
     let split = out
@@ -473,7 +543,7 @@ fn http_get_in_qemu() {
 
     // A port nothing listens on: one clear line, exit status 1.
     let closed = free_port();
-    let mut run = Run::start("qemu-http-get.sh", &[&closed.to_string()]);
+    let mut run = Run::start(board, "qemu-http-get.sh", &[&closed.to_string()]);
     let status = run.wait_exit(Duration::from_secs(30));
     assert_eq!(run.text(), "error: connection refused\n");
     assert_eq!(status, Some(1));
@@ -494,7 +564,7 @@ fn http_get_in_qemu() {
             drop(c);
         }
     });
-    let mut run = Run::start("qemu-http-get.sh", &[&reset_port.to_string()]);
+    let mut run = Run::start(board, "qemu-http-get.sh", &[&reset_port.to_string()]);
     let status = run.wait_exit(Duration::from_secs(30));
     assert_eq!(
         run.text(),
@@ -512,7 +582,7 @@ fn http_get_in_qemu() {
         drop(kept);
     });
     let t0 = Instant::now();
-    let mut run = Run::start("qemu-http-get.sh", &[&silent_port.to_string()]);
+    let mut run = Run::start(board, "qemu-http-get.sh", &[&silent_port.to_string()]);
     let status = run.wait_exit(Duration::from_secs(40));
     let took = t0.elapsed().as_secs_f64();
     eprintln!("HTTP deadline in QEMU: {took:.2} s of wall time (boot included)");
@@ -523,4 +593,111 @@ fn http_get_in_qemu() {
         "timed out after {took:.1} s, not 20 s"
     );
     drop(holder);
+}
+
+/// A listener that counts the connections it accepted (issue 18, item 6:
+/// a refused URL must not reach any server, not even another page).
+struct Witness {
+    port: u16,
+    accepted: Arc<Mutex<usize>>,
+    stop: Arc<Mutex<bool>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Witness {
+    fn start() -> Witness {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.set_nonblocking(true).expect("nonblocking");
+        let port = l.local_addr().expect("addr").port();
+        let accepted = Arc::new(Mutex::new(0));
+        let stop = Arc::new(Mutex::new(false));
+        let (a, s) = (Arc::clone(&accepted), Arc::clone(&stop));
+        let thread = thread::spawn(move || {
+            while !*s.lock().expect("stop lock") {
+                if let Ok((mut c, _)) = l.accept() {
+                    *a.lock().expect("count lock") += 1;
+                    let _ = c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nwrong");
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        });
+        Witness {
+            port,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        *self.accepted.lock().expect("count lock")
+    }
+}
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        *self.stop.lock().expect("stop lock") = true;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Issue 18, item 6: a URL that does not parse, or a command line longer
+/// than the firmware's 256-byte buffer, is one error line and exit status
+/// 1, and no request goes out (it once fetched `GET /a` for `a b` and the
+/// default URL for a long one, and exited 0).
+#[test]
+#[ignore = "boots firmware in qemu-system-arm; run by .ci/firmware"]
+fn http_get_refuses_bad_urls_in_qemu() {
+    http_get_refuses_bad_urls_on(Lm3s6965);
+}
+
+#[test]
+#[ignore = "boots firmware in qemu-system-riscv32; run by .ci/firmware"]
+fn riscv32_virt_http_get_refuses_bad_urls_in_qemu() {
+    http_get_refuses_bad_urls_on(Riscv32Virt);
+}
+
+fn http_get_refuses_bad_urls_on(board: Board) {
+    if !have_qemu(board) {
+        return;
+    }
+    build(board, "http-get");
+    let witness = Witness::start();
+    let port = witness.port.to_string();
+
+    // A space in the path: the TAP http_get's rule (smolsock::http::Url).
+    let mut run = Run::start(board, "qemu-http-get.sh", &[&port, "a b"]);
+    let status = run.wait_exit(Duration::from_secs(30));
+    assert_eq!(
+        run.text(),
+        format!(
+            "error: http://10.0.2.2:{port}/a b: bad URL: invalid character in path or query \
+             (spaces, control and non-ASCII characters must be percent-encoded)\n"
+        )
+    );
+    assert_eq!(status, Some(1));
+
+    // A path that parses but does not fit the command-line buffer (with
+    // QEMU's kernel file name in front of it).
+    let long = "x".repeat(300);
+    let mut run = Run::start(board, "qemu-http-get.sh", &[&port, &long]);
+    let status = run.wait_exit(Duration::from_secs(30));
+    assert_eq!(
+        run.text(),
+        "error: the command line (the URL) does not fit the firmware's 256-byte buffer\n"
+    );
+    assert_eq!(status, Some(1));
+
+    // A bad port: refused before any connection too.
+    let mut run = Run::start(board, "qemu-http-get.sh", &["99999", "index.html"]);
+    let status = run.wait_exit(Duration::from_secs(30));
+    assert_eq!(
+        run.text(),
+        "error: http://10.0.2.2:99999/index.html: bad URL: invalid port (expected 1-65535)\n"
+    );
+    assert_eq!(status, Some(1));
+
+    assert_eq!(witness.accepted(), 0, "a refused URL reached the server");
 }

@@ -88,7 +88,7 @@ pub fn rx_interrupt() {
     }
 }
 
-/// The executor's pender (called from `hw`): poll again.
+/// The executor's pender (called from `interrupts`): poll again.
 pub fn pend() {
     PENDED.store(true, Ordering::Release);
 }
@@ -148,10 +148,16 @@ pub fn run(executor: &'static Executor, init: impl FnOnce(Spawner)) -> ! {
     init(executor.spawner());
     loop {
         hw::poll_executor(executor);
-        interrupt::free(|_| {
-            if !PENDED.swap(false, Ordering::AcqRel) {
+        clock::count_stack_wakeup();
+        let slept = interrupt::free(|_| {
+            let slept = !PENDED.swap(false, Ordering::AcqRel);
+            if slept {
                 cortex_m::asm::wfi();
             }
+            slept
         });
+        if slept {
+            clock::count_wfi();
+        }
     }
 }

@@ -1,11 +1,27 @@
-//! Bring-up, the interrupt handlers, panics and exit.
+//! Bring-up, failure and exit (the handlers are in `interrupts`).
 
 use crate::clock::{self, SysTickClock};
 use crate::enet::{Enet, MTU};
-use crate::{console, hw};
-use cortex_m_rt::exception;
-use smolsock::smoltcp::wire::{EthernetAddress, IpCidr, Ipv4Address};
+use crate::hw;
 use smolsock::Config;
+use smolsock_firmware::{netconfig, out, Board};
+
+/// The LM3S6965 as the shared programs see it: UART0 for the console,
+/// semihosting for the command line and the exit.
+#[derive(Debug, Clone, Copy)]
+pub struct Lm3s;
+
+impl Board for Lm3s {
+    type Semihosting = hw::Bkpt;
+
+    fn put(byte: u8) {
+        hw::uart_put(byte);
+    }
+
+    fn exit(ok: bool) -> ! {
+        hw::exit(ok)
+    }
+}
 
 /// Clock the peripherals, start SysTick and the MAC (receiving into
 /// `rx_buffer`), enable the RX interrupt. Returns `None` if the core
@@ -23,8 +39,9 @@ pub fn init(rx_buffer: &'static mut [u8; MTU]) -> Option<(Enet, SysTickClock)> {
 
 /// Bring the board's network up for a program: the MAC and the clock moved
 /// into their `'static` places, and the interface configuration of QEMU's
-/// user network (10.0.2.15/24, gateway 10.0.2.2). Ends the program with
-/// `error: board init` if the board was already brought up.
+/// user network (10.0.2.15/24, gateway 10.0.2.2; the seed from SysTick and
+/// the MAC). Ends the program with `error: board init` if the board was
+/// already brought up.
 pub fn network(
     rx_buffer: &'static mut [u8; MTU],
     device: &'static mut Option<Enet>,
@@ -34,38 +51,19 @@ pub fn network(
         fail(b"board init")
     };
     let clock = clock.insert(clk);
-    // Random seed: QEMU's board has no RNG, so the SysTick counter at this
-    // point (it runs on the host's time) mixed with the MAC. A real board
-    // uses its hardware RNG, ADC noise, or a unique ID and a boot counter.
-    let mac = enet.mac_address();
-    let seed = u64::from(cortex_m::peripheral::SYST::get_current()) << 32
-        ^ mac.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
-    let config = Config::new(EthernetAddress(mac).into(), seed)
-        .with_address(IpCidr::new(Ipv4Address::new(10, 0, 2, 15).into(), 24))
-        .with_gateway(Ipv4Address::new(10, 0, 2, 2).into());
+    // The seed's varying part: the SysTick counter at this point (it runs
+    // on the host's time in QEMU).
+    let entropy = u64::from(cortex_m::peripheral::SYST::get_current());
+    let config = netconfig::qemu_user_net(enet.mac_address(), entropy);
     (device.insert(enet), clock, config)
 }
 
 /// Print `error: <what>` on the console and end with a non-zero exit status.
 pub fn fail(what: &[u8]) -> ! {
-    console::write(b"error: ");
-    console::line(what);
-    hw::exit(false)
+    out::fail::<Lm3s>(what)
 }
 
 /// End with exit status 0.
 pub fn exit_ok() -> ! {
     hw::exit(true)
-}
-
-#[exception]
-fn SysTick() {
-    clock::tick();
-    #[cfg(feature = "async")]
-    crate::async_hw::tick();
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    fail(b"panic")
 }

@@ -16,6 +16,69 @@ use smolsock::{Clock, Idle};
 pub const RESET_CORE_HZ: u32 = 12_500_000;
 
 static TICKS: AtomicU32 = AtomicU32::new(0);
+/// Returns of `WFI` in the idle loops (every SysTick tick ends one).
+static WFI_RETURNS: AtomicU32 = AtomicU32::new(0);
+/// Returns of `Clock::idle` to the stack (each a pass of its wait loop).
+static IDLE_RETURNS: AtomicU32 = AtomicU32::new(0);
+
+/// How often the firmware woke since start.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Wakeups {
+    /// `WFI` returned (an interrupt: the 1 ms SysTick, a frame).
+    pub wfi: u32,
+    /// The stack ran: `Clock::idle` returned to the wait loop (blocking
+    /// programs), or the executor polled its tasks (async programs).
+    pub stack: u32,
+}
+
+/// The wake-up counts since start.
+pub fn wakeups() -> Wakeups {
+    Wakeups {
+        wfi: WFI_RETURNS.load(Ordering::Relaxed),
+        stack: IDLE_RETURNS.load(Ordering::Relaxed),
+    }
+}
+
+/// Count one `WFI` return (the idle loops call it).
+pub fn count_wfi() {
+    WFI_RETURNS.fetch_add(1, Ordering::Relaxed);
+    #[cfg(feature = "wakeup-report")]
+    report_each_second();
+}
+
+/// Count one return to the stack.
+pub fn count_stack_wakeup() {
+    IDLE_RETURNS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Feature `wakeup-report`: once a second (of SysTick), one line on the
+/// host's stderr (semihosting) with the last second's counts:
+/// `wakeups/s: stack N, wfi M` (`scripts/firmware-wakeups.py` reads them).
+#[cfg(feature = "wakeup-report")]
+fn report_each_second() {
+    static LAST: AtomicU32 = AtomicU32::new(0);
+    static BEFORE: AtomicU32 = AtomicU32::new(0);
+    static BEFORE_WFI: AtomicU32 = AtomicU32::new(0);
+    let now = ticks();
+    if now.wrapping_sub(LAST.load(Ordering::Relaxed)) < 1000 {
+        return;
+    }
+    LAST.store(now, Ordering::Relaxed);
+    let w = wakeups();
+    let stack = w
+        .stack
+        .wrapping_sub(BEFORE.swap(w.stack, Ordering::Relaxed));
+    let wfi = w
+        .wfi
+        .wrapping_sub(BEFORE_WFI.swap(w.wfi, Ordering::Relaxed));
+    let (a, b) = (&mut [0; 10], &mut [0; 10]);
+    smolsock_firmware::semihosting::write_line::<crate::hw::Bkpt>(&[
+        b"wakeups/s: stack ",
+        smolsock_firmware::out::decimal(stack, a),
+        b", wfi ",
+        smolsock_firmware::out::decimal(wfi, b),
+    ]);
+}
 
 /// Count one millisecond (called by the SysTick exception).
 pub fn tick() {
@@ -77,8 +140,10 @@ impl Clock for SysTickClock {
                 false
             });
             if done {
+                count_stack_wakeup();
                 return Idle::Waited;
             }
+            count_wfi();
         }
     }
 }

@@ -13,11 +13,10 @@
 //!   that length is consumed. MACRIS.RXINT raises the Ethernet interrupt.
 
 use crate::hw::{self, Mac};
-use smolsock::smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
+use smolsock::smoltcp::phy::{self, Device, DeviceCapabilities};
 use smolsock::smoltcp::time::Instant;
-
-/// The largest Ethernet frame handled (no VLAN tag, CRC excluded).
-pub const MTU: usize = 1514;
+pub use smolsock_firmware::frame::MTU;
+use smolsock_firmware::frame::{self, RxFrame};
 const HEADER: usize = 14;
 /// FIFO bytes around a received frame: its length half-word and the CRC.
 const RX_OVERHEAD: usize = 6;
@@ -130,32 +129,19 @@ fn tx_idle() -> bool {
     hw::mac_read(Mac::Tr) & TR_NEWTX == 0
 }
 
-/// A received frame.
-pub struct RxToken<'a> {
-    frame: &'a [u8],
-}
-
 /// Room to send one frame.
 pub struct TxToken<'a> {
     counters: &'a mut Counters,
 }
 
-impl phy::RxToken for RxToken<'_> {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(self.frame)
-    }
-}
-
 impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = [0u8; MTU];
-        let frame = &mut buf[..len.min(MTU)];
-        let r = f(frame);
-        if frame.len() >= HEADER {
-            send(frame);
-            self.counters.tx += 1;
-        }
-        r
+        frame::build_and_send(len, f, |frame| {
+            if frame.len() >= HEADER {
+                send(frame);
+                self.counters.tx += 1;
+            }
+        })
     }
 }
 
@@ -188,15 +174,15 @@ fn send(frame: &[u8]) {
 }
 
 impl Device for Enet {
-    type RxToken<'a> = RxToken<'a>;
+    type RxToken<'a> = RxFrame<'a>;
     type TxToken<'a> = TxToken<'a>;
 
-    fn receive(&mut self, _now: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
+    fn receive(&mut self, _now: Instant) -> Option<(RxFrame<'_>, TxToken<'_>)> {
         while frame_waiting() {
             if let Some(len) = self.pop_frame() {
                 let Enet { rx, counters } = self;
                 let frame = rx.get(..len)?;
-                return Some((RxToken { frame }, TxToken { counters }));
+                return Some((RxFrame(frame), TxToken { counters }));
             }
         }
         None
@@ -209,10 +195,6 @@ impl Device for Enet {
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = DeviceCapabilities::default();
-        caps.medium = Medium::Ethernet;
-        caps.max_transmission_unit = MTU;
-        caps.max_burst_size = Some(1);
-        caps
+        frame::ethernet_capabilities()
     }
 }

@@ -2,7 +2,9 @@
 //! register access for the LM3S6965 blocks the firmware uses (system control,
 //! UART0, the Ethernet MAC), the NVIC line of the Ethernet interrupt, and the
 //! ARM semihosting calls (exit, command line). The rest of the crate is safe
-//! code built on these functions.
+//! code built on these functions (the handlers' declarations in
+//! `interrupts` aside). This file imports nothing of the crate: the
+//! interrupt handlers that call up into the drivers live in `interrupts`.
 //!
 //! Register addresses and layouts: TI's LM3S6965 data sheet; how QEMU models
 //! the MAC: `hw/net/stellaris_enet.c` in QEMU's source.
@@ -113,7 +115,7 @@ pub fn uart_put(byte: u8) {
 
 /// Let the Ethernet interrupt through the NVIC and enable interrupts.
 pub fn enable_eth_irq() {
-    // SAFETY: the Ethernet handler (`DefaultHandler` below) only
+    // SAFETY: the Ethernet handler (`interrupts::DefaultHandler`) only
     // acknowledges the MAC's RX flag, and (feature `async`) touches the RX
     // waker cell, which thread code only uses inside
     // `cortex_m::interrupt::free`; unmasking it cannot break a critical section.
@@ -123,8 +125,7 @@ pub fn enable_eth_irq() {
     unsafe { cortex_m::interrupt::enable() };
 }
 
-/// ARM semihosting operation numbers.
-const SYS_GET_CMDLINE: u32 = 0x15;
+/// ARM semihosting operation number of the exit.
 const SYS_EXIT: u32 = 0x18;
 /// `ADP_Stopped_ApplicationExit` (QEMU exits 0) and `ADP_Stopped_RunTimeErrorUnknown` (exits 1).
 const ADP_EXIT_OK: u32 = 0x20026;
@@ -146,34 +147,22 @@ pub fn exit(ok: bool) -> ! {
     }
 }
 
-/// The semihosting command line (QEMU: the kernel file name, then
-/// `-append`'s text) into `buf`; its length, or `None` if the host has none.
-pub fn cmdline(buf: &mut [u8]) -> Option<usize> {
-    // The parameter block: buffer address and size in, length out.
-    let mut block: [u32; 2] = [buf.as_mut_ptr() as u32, buf.len() as u32];
-    let r: u32;
-    // SAFETY: SYS_GET_CMDLINE writes at most block[1] bytes to block[0],
-    // which is `buf` (exclusively borrowed here), then stores the length in
-    // block[1]; both live until the trap returns.
-    unsafe {
-        core::arch::asm!("bkpt #0xab", inout("r0") SYS_GET_CMDLINE => r,
-            in("r1") block.as_mut_ptr(), options(nostack));
-    }
-    let n = block[1] as usize;
-    (r == 0 && n <= buf.len()).then_some(n)
-}
+/// The M-profile semihosting trap (`bkpt 0xab`), for
+/// `smolsock_firmware::semihosting` (command line, stderr lines).
+#[derive(Debug, Clone, Copy)]
+pub struct Bkpt;
 
-/// embassy-executor's pender: a task was woken, the executor loop
-/// (`async_hw::run`) must poll again.
-// SAFETY: `export_name` makes this the one `__pender` symbol the raw
-// executor declares (`extern "Rust" fn __pender(*mut ())`), with that
-// signature; no other crate of the firmware defines it (no `platform-*`
-// feature of embassy-executor is on). It may run in any interrupt: it only
-// stores to an atomic.
-#[cfg(feature = "async")]
-#[export_name = "__pender"]
-fn pender(_context: *mut ()) {
-    crate::async_hw::pend();
+impl smolsock_firmware::semihosting::Trap for Bkpt {
+    unsafe fn trap(op: usize, param: *mut u8) -> isize {
+        let r: usize;
+        // SAFETY: `bkpt 0xab` is the semihosting trap on M-profile cores:
+        // the operation in r0, its parameter in r1, the result in r0; the
+        // caller vouches for what `param` points to.
+        unsafe {
+            core::arch::asm!("bkpt #0xab", inout("r0") op => r, in("r1") param, options(nostack));
+        }
+        r as isize
+    }
 }
 
 /// Poll the tasks of `executor` that were woken (`async_hw::run`'s loop).
@@ -181,47 +170,10 @@ fn pender(_context: *mut ()) {
 pub fn poll_executor(executor: &'static embassy_executor::raw::Executor) {
     // SAFETY: `poll` must not be called reentrantly. Its only caller is
     // `async_hw::run`'s loop in thread mode, which never returns into
-    // itself; the pender above only sets a flag and never polls, and no
+    // itself; the pender (`interrupts`) only sets a flag and never polls, and no
     // interrupt handler of this firmware polls.
     unsafe { executor.poll() }
 }
-
-// SAFETY: cortex-m-rt requires the HardFault handler to be an `unsafe fn`;
-// this one only reports and exits, and never returns into the faulting code.
-#[cortex_m_rt::exception]
-unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
-    crate::board::fail(b"hard fault")
-}
-
-// SAFETY: cortex-m-rt requires the default handler to be an `unsafe fn`.
-// Every device interrupt lands here; only the Ethernet one is unmasked, and
-// its handler just acknowledges the MAC's RX flag (the main loop reads frames);
-// with the feature `async` it also sets the RX flag and wakes the runner,
-// inside a critical section (`async_hw::rx_interrupt`).
-#[cortex_m_rt::exception]
-unsafe fn DefaultHandler(irqn: i16) {
-    if irqn == ETH_IRQ as i16 {
-        crate::enet::ack_rx_interrupt();
-        #[cfg(feature = "async")]
-        crate::async_hw::rx_interrupt();
-    }
-}
-
-extern "C" {
-    /// cortex-m-rt's symbol for the default handler (the one above).
-    fn DefaultHandler();
-}
-
-/// Device interrupts of the LM3S6965 (IRQ 0 to 43, Ethernet is 42): the
-/// vector table's tail, placed by cortex-m-rt's linker script (its `device`
-/// feature). All go to `DefaultHandler`. 44 entries instead of the 240 a
-/// generic table has: 784 bytes of flash.
-// SAFETY: `no_mangle`/`link_section` make this the one `__INTERRUPTS` table
-// cortex-m-rt's `link.x` expects in `.vector_table.interrupts`; every entry is
-// a valid handler address.
-#[link_section = ".vector_table.interrupts"]
-#[no_mangle]
-pub static __INTERRUPTS: [unsafe extern "C" fn(); 44] = [DefaultHandler; 44];
 
 /// Stack use measurement (feature `stack-report`): paint the free RAM
 /// between the end of the statics and the stack pointer, later find how far
@@ -270,37 +222,13 @@ pub mod stack {
     }
 }
 
-/// Write a string to the host's stderr through semihosting (SYS_WRITE0).
-#[cfg(feature = "stack-report")]
-pub fn host_stderr(text: &core::ffi::CStr) {
-    // SAFETY: SYS_WRITE0 reads the NUL-terminated string at r1, which lives
-    // for the call.
-    unsafe {
-        core::arch::asm!("bkpt #0xab", inout("r0") 0x04u32 => _, in("r1") text.as_ptr(), options(nostack));
-    }
-}
-
 #[cfg(feature = "stack-report")]
 fn report_stack() {
-    let mut digits = [b' '; 10];
-    let mut n = stack::peak();
-    let mut at = digits.len();
-    while at > 0 {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut text = [0u8; 64];
-    let parts: [&[u8]; 3] = [b"firmware: peak stack use ", &digits[at..], b" bytes\n"];
-    let mut len = 0;
-    for p in parts {
-        text[len..len + p.len()].copy_from_slice(p);
-        len += p.len();
-    }
-    if let Ok(c) = core::ffi::CStr::from_bytes_with_nul(&text[..=len]) {
-        host_stderr(c);
-    }
+    let peak = stack::peak() as u32;
+    let digits = &mut [0; 10];
+    smolsock_firmware::semihosting::write_line::<Bkpt>(&[
+        b"firmware: peak stack use ",
+        smolsock_firmware::out::decimal(peak, digits),
+        b" bytes",
+    ]);
 }

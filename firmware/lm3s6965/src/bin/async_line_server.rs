@@ -27,12 +27,12 @@ use smolsock::line::{
     DEFAULT_PORT,
 };
 use smolsock::{Domain, Error, SockAddr, Stack, Type};
+use smolsock_firmware::out;
+use smolsock_firmware_resources::{self as resources, LineServerResources};
 use smolsock_lm3s6965::async_hw::{self, RxReady};
-use smolsock_lm3s6965::board;
+use smolsock_lm3s6965::board::{self, Lm3s};
 use smolsock_lm3s6965::clock::SysTickClock;
-use smolsock_lm3s6965::console;
 use smolsock_lm3s6965::enet::{Enet, MTU};
-use smolsock_lm3s6965_resources::{self as resources, LineServerResources};
 
 /// Session tasks: connections served at once. The pool's 6 slots hold
 /// them, the listener and the backlog.
@@ -93,10 +93,7 @@ async fn session(server: &'static Server, task: usize) {
             }
             // A client that reset while waiting in the backlog: never served.
             Err(Error::ConnectionReset) => {}
-            Err(e) => {
-                console::write(b"accept failed: ");
-                board::fail(e.python_name().as_bytes())
-            }
+            Err(e) => out::fail_with::<Lm3s>(b"accept failed: ", e.python_name().as_bytes()),
         }
     }
 }
@@ -135,7 +132,7 @@ async fn serve(
                 let (used, frame) = framer.feed(data);
                 data = data.get(used..).unwrap_or(&[]);
                 match frame {
-                    Some(Frame::Line(line)) => console::line(line.as_bytes()),
+                    Some(Frame::Line(line)) => out::line::<Lm3s>(line.as_bytes()),
                     Some(Frame::Command(c)) => {
                         command = Some(c);
                         break 'conn;
@@ -148,12 +145,12 @@ async fn serve(
     // A partial line is delivered, except after a command (a whole line).
     if command.is_none() {
         if let Some(Frame::Line(line)) = framer.finish() {
-            console::line(line.as_bytes());
+            out::line::<Lm3s>(line.as_bytes());
         }
     }
     framer.reset();
     let _ = conn.close();
-    console::line(SEP);
+    out::line::<Lm3s>(SEP);
     server.open.set(server.open.get().saturating_sub(1));
     server.changed();
     command
@@ -201,8 +198,7 @@ fn main() -> ! {
     }) {
         Ok(l) => l,
         Err(e) => {
-            console::write(b"cannot listen on port 10001: ");
-            board::fail(e.python_name().as_bytes())
+            out::fail_with::<Lm3s>(b"cannot listen on port 10001: ", e.python_name().as_bytes())
         }
     };
     let server: &'static Server = SERVER.insert(Server {

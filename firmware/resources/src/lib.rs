@@ -5,7 +5,7 @@
 //! stack temporaries (about 23 KB for 6 slots of 1 KiB + 1 KiB) and then
 //! copies it into the static: a stack peak larger than the statics
 //! themselves. This crate holds the only instantiations of `new()` the
-//! programs use, and the firmware's Cargo.toml compiles it at `opt-level = 2`,
+//! programs use, and each firmware's Cargo.toml compiles it at `opt-level = 2`,
 //! where the value is written straight into the static. (A library-side fix
 //! would let the buffers be a separate all-zero static: see PORTING.md, §3.)
 #![no_std]
