@@ -22,7 +22,7 @@ use std::io::Write;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-const USAGE: &str = "usage: http_get --tap TAP [--ip CIDR] [--gateway IP] [--dns IP] \
+const USAGE: &str = "usage: http_get --tap TAP [--ip CIDR] [--gateway IP] [--dns IP] [--dhcp] \
 [--timeout SECS] [--pcap FILE] [--cacert FILE | --insecure] URL";
 
 /// What `--help` prints after the usage line (`{NET_HELP}`: the shared
@@ -33,8 +33,8 @@ Fetch URL with HTTP/1.0 GET over the TAP device and print the raw response
 
 {NET_HELP}
   --dns IP         the DNS server (default 192.168.69.1)
-  --timeout SECS   deadline for the whole exchange, name resolution included
-                   (default 20; a number of seconds > 0 and <= 1000000000)
+  --timeout SECS   deadline for the whole exchange, the wait for a --dhcp
+                   lease and name resolution included (default 20; a number of seconds > 0 and <= 1000000000)
   --cacert FILE    https://: the CA certificate (PEM or DER) the server's
                    certificate must be signed by (ECDSA P-256); its name
                    and validity dates are checked too; required for
@@ -176,8 +176,13 @@ fn main() {
 
     let mut stdout = std::io::stdout().lock();
     let mut write_error = None;
-    let result = with_tap_stack(&args.net, |stack| {
-        let client = Client::new(stack).with_timeout(args.timeout);
+    // One deadline for the whole exchange, the wait for a DHCP lease included.
+    let start = std::time::Instant::now();
+    let result = with_tap_stack(&args.net, args.timeout, |stack| {
+        // (What the lease left of it; a lease at the very end leaves the
+        // client 1 ms, and it says in which step it ran out.)
+        let left = args.timeout.saturating_sub(start.elapsed());
+        let client = Client::new(stack).with_timeout(left.max(Duration::from_millis(1)));
         fetch(&client, &args.url, ca.as_deref(), |chunk| {
             match stdout.write_all(chunk) {
                 Ok(()) => ControlFlow::Continue(()),

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example line_server -- --tap TAP [--ip CIDR] [--gateway IP]
-//!     [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS]
+//!     [--dhcp] [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS]
 //!     [--line-timeout SECS] [--remote-stop any|none|IP[,IP...]] [--pcap FILE]
 //! ```
 //!
@@ -14,7 +14,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{die, print_line, with_tap_stack, SEPARATOR, SLOTS};
+use common::{die, print_line, with_tap_stack, DHCP_WAIT, SEPARATOR, SLOTS};
 use smolsock::line::{CloseReason, Line, LineHandler, LineServer, SessionInfo};
 use smolsock_cli::args::{line_help, parse_line_args, LineArgs};
 use smolsock_cli::long_line::LongLines;
@@ -69,7 +69,7 @@ fn main() {
         }
         Err(e) => die(e),
     };
-    with_tap_stack(&net, |stack| {
+    with_tap_stack(&net, DHCP_WAIT, |stack| {
         let asked = config.backlog;
         let mut server: LineServer = LineServer::new(stack, config.clone())
             .unwrap_or_else(|e| die(format_args!("cannot listen on port {}: {e}", config.port)));
@@ -84,7 +84,10 @@ fn main() {
         };
         log::info!(
             "line server on {} port {}, {granted}, idle timeout {:?}, session limit {:?}, line timeout {:?}, remote stop {:?}",
-            net.ip,
+            // The address it really has (the lease's, with --dhcp).
+            stack
+                .ipv4_config()
+                .map_or(net.ip.to_string(), |c| c.address.to_string()),
             c.port,
             c.idle_timeout,
             c.session_limit,

@@ -44,6 +44,7 @@ pub const MAX_DNS: usize = 3;
 #[non_exhaustive]
 pub struct Config {
     /// `HardwareAddress::Ip` for IP-medium devices (TUN, `Loopback`), a MAC for Ethernet.
+    /// A device that reports its own (an `EmbassyDriver`) replaces it.
     pub hardware_addr: HardwareAddress,
     /// The interface's addresses.
     pub addresses: heapless::Vec<IpCidr, MAX_ADDRS>,
@@ -54,6 +55,29 @@ pub struct Config {
     /// Seeds TCP initial sequence numbers, the first ephemeral port and DNS
     /// query ids: different on every boot (see the type's docs).
     pub random_seed: u64,
+    /// Get the IPv4 address, gateway and DNS servers from DHCP (feature `dhcp`).
+    #[cfg(feature = "dhcp")]
+    pub dhcp: Option<DhcpConfig>,
+}
+
+/// Longest host name [`Config::with_host_name`] sends (a DNS label is at most 63 bytes).
+#[cfg(feature = "dhcp")]
+pub const MAX_HOST_NAME: usize = 63;
+
+/// How the DHCPv4 client runs (feature `dhcp`); see [`Config::dhcp`].
+///
+/// ```
+/// use smolsock::Config;
+/// let cfg = Config::dhcp([0x02, 0, 0, 0, 0, 2]).with_host_name("board-7");
+/// assert_eq!(cfg.dhcp.and_then(|d| d.host_name), Some("board-7"));
+/// ```
+#[cfg(feature = "dhcp")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DhcpConfig {
+    /// Sent as option 12 (host name) so the server can register the name
+    /// (dnsmasq then resolves it). At most [`MAX_HOST_NAME`] bytes.
+    pub host_name: Option<&'static str>,
 }
 
 impl Config {
@@ -76,6 +100,8 @@ impl Config {
             gateways: heapless::Vec::new(),
             dns_servers: heapless::Vec::new(),
             random_seed,
+            #[cfg(feature = "dhcp")]
+            dhcp: None,
         }
     }
 
@@ -103,6 +129,64 @@ impl Config {
     pub fn ethernet(mac: [u8; 6]) -> Self {
         let mac = HardwareAddress::Ethernet(smoltcp::wire::EthernetAddress(mac));
         Self::new(mac, crate::seed::os_random_seed())
+    }
+
+    /// An Ethernet interface with this MAC that gets its IPv4 address,
+    /// default gateway and DNS servers from a DHCP server (feature `dhcp`).
+    ///
+    /// The stack applies each lease as it comes (address, default route,
+    /// the resolver's servers), renews it at T1 with its server, rebinds at
+    /// T2 with any server, and removes it when it expires or the link goes
+    /// down; a NAK starts over. Addresses, gateways and DNS servers added
+    /// with the `with_*` calls are kept beside the lease (the lease's DNS
+    /// servers replace the static ones while it lasts). Wait for the lease
+    /// with [`Stack::wait_config_up`](crate::Stack::wait_config_up) and read
+    /// it with [`Stack::ipv4_config`](crate::Stack::ipv4_config).
+    ///
+    /// The DHCP client takes one entry of the stack's socket set (one of
+    /// the `SOCKETS` of [`StackResources`](crate::StackResources)) for the
+    /// stack's whole life, as embassy-net's does.
+    ///
+    /// ```
+    /// use smolsock::Config;
+    /// let cfg = Config::dhcp([0x02, 0, 0, 0, 0, 2]);
+    /// assert!(cfg.dhcp.is_some() && cfg.addresses.is_empty());
+    /// ```
+    ///
+    /// Without `std`: `Config::new(EthernetAddress(mac).into(), seed).with_dhcp()`.
+    #[cfg(all(feature = "dhcp", feature = "std"))]
+    pub fn dhcp(mac: [u8; 6]) -> Self {
+        Self::ethernet(mac).with_dhcp()
+    }
+
+    /// Turn DHCP on (feature `dhcp`): as `Config::dhcp`, for a device that
+    /// reports its own MAC address (an
+    /// [`EmbassyDriver`](crate::device::EmbassyDriver)), or after
+    /// [`Config::new`] in firmware.
+    ///
+    /// ```
+    /// use smolsock::Config;
+    /// use smoltcp::wire::EthernetAddress;
+    /// # let seed_from_the_rng = 7;
+    /// let cfg = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 2]).into(), seed_from_the_rng)
+    ///     .with_dhcp()
+    ///     .with_host_name("board-7");
+    /// assert!(cfg.dhcp.is_some());
+    /// ```
+    #[cfg(feature = "dhcp")]
+    pub fn with_dhcp(mut self) -> Self {
+        self.dhcp.get_or_insert_with(DhcpConfig::default);
+        self
+    }
+
+    /// Send `name` as the DHCP host name (feature `dhcp`; turns DHCP on if
+    /// it was off). Longer than [`MAX_HOST_NAME`] bytes, or not a valid
+    /// host name (letters, digits, `-`): the stack refuses the
+    /// configuration ([`ConfigError::BadHostName`]).
+    #[cfg(feature = "dhcp")]
+    pub fn with_host_name(mut self, name: &'static str) -> Self {
+        self.dhcp.get_or_insert_with(DhcpConfig::default).host_name = Some(name);
+        self
     }
 
     /// For smoltcp's `Loopback(Medium::Ip)`: 127.0.0.1/8 and ::1/128, seeded
@@ -160,6 +244,21 @@ impl Config {
                 return Err(ConfigError::AddressNotUnicast(a));
             }
         }
+        #[cfg(feature = "dhcp")]
+        if let Some(d) = &self.dhcp {
+            // smoltcp's DHCP socket panics on any other medium.
+            if !matches!(self.hardware_addr, HardwareAddress::Ethernet(_)) {
+                return Err(ConfigError::DhcpNeedsEthernet);
+            }
+            if let Some(name) = d.host_name {
+                let ok = !name.is_empty()
+                    && name.len() <= MAX_HOST_NAME
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+                if !ok {
+                    return Err(ConfigError::BadHostName);
+                }
+            }
+        }
         if let Some(s) = self
             .dns_servers
             .iter()
@@ -181,4 +280,31 @@ impl Config {
         self.random_seed = seed;
         self
     }
+}
+
+/// The interface's IPv4 set-up at one moment ([`Stack::ipv4_config`](crate::Stack::ipv4_config)):
+/// a DHCP lease (feature `dhcp`) or the static address of the [`Config`].
+///
+/// ```
+/// use smolsock::Ipv4Config;
+/// use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+/// let c = Ipv4Config {
+///     address: Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, 5), 24),
+///     gateway: Some(Ipv4Address::new(10, 0, 0, 1)),
+///     dns_servers: heapless::Vec::new(),
+///     from_dhcp: false,
+/// };
+/// assert_eq!(c.address.prefix_len(), 24);
+/// ```
+#[cfg(feature = "proto-ipv4")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ipv4Config {
+    /// The address and its prefix.
+    pub address: smoltcp::wire::Ipv4Cidr,
+    /// The default gateway, if any.
+    pub gateway: Option<smoltcp::wire::Ipv4Address>,
+    /// DNS servers (the resolver uses them).
+    pub dns_servers: heapless::Vec<smoltcp::wire::Ipv4Address, MAX_DNS>,
+    /// True for a DHCP lease.
+    pub from_dhcp: bool,
 }

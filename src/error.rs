@@ -219,6 +219,23 @@ pub enum ConfigError {
     /// takes one of `StackResources`' `SOCKETS` (compile-time checked, so
     /// a program never sees this).
     NoRoomForResolver,
+    /// DHCP was asked for on a device without an Ethernet (MAC) address;
+    /// DHCP runs on Ethernet only.
+    #[cfg(feature = "dhcp")]
+    DhcpNeedsEthernet,
+    /// The DHCP host name is empty, longer than
+    /// `MAX_HOST_NAME` (63) bytes, or has a byte other
+    /// than a letter, a digit or `-`.
+    #[cfg(feature = "dhcp")]
+    BadHostName,
+    /// The stack has no entry of its socket set left for the DHCP client
+    /// (`SOCKETS` is 0).
+    #[cfg(feature = "dhcp")]
+    NoSocketForDhcp,
+    /// The device's medium is neither Ethernet nor IP (an IEEE 802.15.4
+    /// embassy driver): this build of smoltcp has no such medium.
+    #[cfg(feature = "embassy-net-driver")]
+    UnsupportedMedium,
 }
 
 impl fmt::Display for ConfigError {
@@ -242,6 +259,22 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::NoRoomForResolver => {
                 f.write_str("no socket entry left for the DNS resolver")
+            }
+            #[cfg(feature = "dhcp")]
+            ConfigError::DhcpNeedsEthernet => {
+                f.write_str("DHCP needs an Ethernet device with a MAC address")
+            }
+            #[cfg(feature = "dhcp")]
+            ConfigError::BadHostName => {
+                f.write_str("DHCP host name must be 1 to 63 letters, digits or '-'")
+            }
+            #[cfg(feature = "embassy-net-driver")]
+            ConfigError::UnsupportedMedium => {
+                f.write_str("the device's medium is neither Ethernet nor IP")
+            }
+            #[cfg(feature = "dhcp")]
+            ConfigError::NoSocketForDhcp => {
+                f.write_str("no socket entry left for the DHCP client (SOCKETS is 0)")
             }
         }
     }

@@ -36,13 +36,22 @@ mod seed;
 mod slot;
 mod waiters;
 
+pub mod device;
+
 mod addr;
 mod error;
 mod log;
 mod time;
 
 pub use addr::SockAddr;
+#[cfg(feature = "proto-ipv4")]
+pub use config::Ipv4Config;
 pub use config::{Config, MAX_ADDRS, MAX_DNS};
+#[cfg(feature = "dhcp")]
+pub use config::{DhcpConfig, MAX_HOST_NAME};
+#[cfg(feature = "embassy-net-driver")]
+pub use device::EmbassyDriver;
+pub use device::NetDevice;
 pub use error::{ConfigError, Error, ResolveError, Result};
 pub use inner::{Stats, MAX_BACKLOG};
 #[cfg(feature = "dns")]

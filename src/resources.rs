@@ -28,6 +28,9 @@ pub const UDP_PACKETS: usize = 8;
 /// does), with buffers of its own (about 2.3 KiB), so `SOCKETS - 1` are
 /// socket slots; without it, all `SOCKETS` are. `SOCKETS` is at most 65,534,
 /// and at least 1 with `dns` (both checked when the program is compiled).
+/// With [`Config::dhcp`](crate::Config::dhcp) (feature `dhcp`) the DHCP
+/// client takes one more entry for the stack's whole life (no buffers of
+/// its own beyond a lease's few bytes): one socket slot fewer again.
 ///
 /// ```
 /// use smolsock::StackResources;
@@ -61,6 +64,10 @@ pub struct StackResources<'d, const SOCKETS: usize, const BUF: usize, const UDP:
     /// The stub resolver's own small socket buffers.
     #[cfg(feature = "dns")]
     pub(crate) dns: DnsStorage,
+    /// The DHCP client's outgoing option (the host name), which smoltcp's
+    /// socket borrows for the stack's life.
+    #[cfg(feature = "dhcp")]
+    pub(crate) dhcp_options: [smoltcp::wire::DhcpOption<'d>; 1],
 }
 
 impl<const SOCKETS: usize, const BUF: usize, const UDP: usize>
@@ -92,6 +99,8 @@ impl<const SOCKETS: usize, const BUF: usize, const UDP: usize>
             tx_meta: [[udp::PacketMetadata::EMPTY; UDP_PACKETS]; UDP],
             #[cfg(feature = "dns")]
             dns: DnsStorage::new(),
+            #[cfg(feature = "dhcp")]
+            dhcp_options: [smoltcp::wire::DhcpOption { kind: 0, data: &[] }],
         }
     }
 }

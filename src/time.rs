@@ -30,6 +30,14 @@ pub trait Clock {
     /// Wait until `until` (or forever when `None`), or until a packet may have
     /// arrived, whichever comes first. Returning early is always allowed.
     fn idle(&self, until: Option<Instant>) -> Idle;
+    /// The waker a device that wakes by itself (an
+    /// `EmbassyDriver`) gets while a blocking
+    /// call waits: waking it must end [`idle`](Self::idle) early. `None`
+    /// (the default): the device gets a no-op waker, and `idle` must wake by
+    /// its own means (an interrupt ends `WFI`; a file descriptor).
+    fn waker(&self) -> Option<core::task::Waker> {
+        None
+    }
 }
 
 impl<C: Clock + ?Sized> Clock for &C {
@@ -39,12 +47,16 @@ impl<C: Clock + ?Sized> Clock for &C {
     fn idle(&self, until: Option<Instant>) -> Idle {
         (**self).idle(until)
     }
+    fn waker(&self) -> Option<core::task::Waker> {
+        (**self).waker()
+    }
 }
 
 /// Sleeping for the async front end: the runner's way to wait for the
 /// stack's next timer (feature `async`). It must count on the same clock as
-/// the stack's [`Clock`]. Implemented by [`SimClock`] and, with the feature
-/// `embassy-time`, by `asynch::EmbassyClock`.
+/// the stack's [`Clock`]. Implemented by [`SimClock`], by `StdClock` (feature
+/// `std`, on one timer thread) and, with the feature `embassy-time`, by
+/// `asynch::EmbassyClock`.
 #[cfg(feature = "async")]
 pub trait Timer {
     /// Resolves at `at` or later. Resolving early is allowed (the runner
@@ -339,6 +351,20 @@ mod std_clock {
         start: std::time::Instant,
         fd: Option<std::os::unix::io::RawFd>,
         max_idle: core::time::Duration,
+        /// `idle` parks the thread; the device's waker unparks it.
+        park: bool,
+    }
+
+    /// Unparks the thread that waits in a parking `StdClock`'s `idle`.
+    struct Unpark(std::thread::Thread);
+
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
     }
 
     impl StdClock {
@@ -348,7 +374,29 @@ mod std_clock {
                 start: std::time::Instant::now(),
                 fd: None,
                 max_idle: core::time::Duration::from_millis(1),
+                park: false,
             }
+        }
+
+        /// A wall clock for a device that wakes by itself (an
+        /// `EmbassyDriver` such as
+        /// embassy-net-tuntap, whose reactor thread wakes it): a blocking
+        /// call parks its thread until the device's waker unparks it or the
+        /// deadline passes. No polling loop.
+        pub fn parking() -> Self {
+            StdClock {
+                park: true,
+                ..Self::new()
+            }
+        }
+
+        /// The wall-clock instant of the stack's instant `at`.
+        #[cfg(feature = "async")]
+        pub(crate) fn wall_instant(&self, at: Instant) -> std::time::Instant {
+            let micros = u64::try_from(at.total_micros()).unwrap_or(0);
+            self.start
+                .checked_add(core::time::Duration::from_micros(micros))
+                .unwrap_or(self.start)
         }
 
         /// A wall clock that sleeps on `fd` (e.g. `TunTapInterface::as_raw_fd`).
@@ -371,6 +419,11 @@ mod std_clock {
             Instant::ZERO + super::to_smol(self.start.elapsed())
         }
 
+        fn waker(&self) -> Option<core::task::Waker> {
+            self.park
+                .then(|| std::sync::Arc::new(Unpark(std::thread::current())).into())
+        }
+
         fn idle(&self, until: Option<Instant>) -> Idle {
             let wait = until.map(|t| {
                 let now = self.now();
@@ -380,6 +433,13 @@ mod std_clock {
                     Duration::ZERO
                 }
             });
+            if self.park {
+                match wait {
+                    Some(w) => std::thread::park_timeout(super::from_smol(w)),
+                    None => std::thread::park(),
+                }
+                return Idle::Waited;
+            }
             match self.fd {
                 Some(fd) => {
                     // An error (EINTR) just means "poll again".

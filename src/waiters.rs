@@ -44,8 +44,8 @@ pub(crate) enum Waiter {
     /// A name resolution (one at a time: the resolver has one socket).
     #[cfg_attr(not(feature = "dns"), allow(dead_code))]
     Dns,
-    /// Nothing in particular (a `select` on an empty set): woken with all
-    /// the others.
+    /// Nothing in particular (a `select` on an empty set, a wait on the
+    /// link or the IPv4 configuration): woken with all the others.
     Any,
 }
 

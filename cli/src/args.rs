@@ -4,7 +4,8 @@
 //! print it after `error: ` and exit 2), never a panic further down.
 //!
 //! Also here: what a failure to open the TAP device means, in words
-//! ([`tap_open_error`]), so the wording is tested without root.
+//! ([`tap_open_error`], from the library's `TapError`), so the wording is tested without root.
+use smolsock::device::TapError;
 use smolsock::line::{LineConfig, RemoteStop, MAX_STOP_PEERS};
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
 use std::net::IpAddr;
@@ -60,6 +61,10 @@ pub struct NetOpts {
     pub gateway: IpAddress,
     pub dns: IpAddress,
     pub pcap: Option<String>,
+    /// `--dhcp`: address, gateway and DNS server from DHCP.
+    pub dhcp: bool,
+    /// The first of `--ip`, `--gateway`, `--dns` given (they exclude `--dhcp`).
+    pub static_flag: Option<&'static str>,
     /// `--gateway` was given (else `gateway` is the default).
     pub gateway_given: bool,
 }
@@ -72,6 +77,8 @@ impl Default for NetOpts {
             gateway: IpAddress::v4(192, 168, 69, 1),
             dns: IpAddress::v4(192, 168, 69, 1),
             pcap: None,
+            dhcp: false,
+            static_flag: None,
             gateway_given: false,
         }
     }
@@ -85,10 +92,22 @@ impl NetOpts {
         flag: &str,
         args: &mut impl Iterator<Item = String>,
     ) -> Result<bool, String> {
+        if flag == "--dhcp" {
+            self.dhcp = true;
+            return Ok(true);
+        }
         if !matches!(flag, "--tap" | "--ip" | "--gateway" | "--dns" | "--pcap") {
             return Ok(false);
         }
         let v = value(flag, args)?;
+        match flag {
+            "--ip" | "--gateway" | "--dns" if self.static_flag.is_none() => {
+                self.static_flag = ["--ip", "--gateway", "--dns"]
+                    .into_iter()
+                    .find(|f| *f == flag);
+            }
+            _ => {}
+        }
         match flag {
             "--tap" => self.tap = Some(parse_ifname(&v)?),
             "--ip" => self.ip = parse_cidr("--ip", &v)?,
@@ -113,6 +132,15 @@ impl NetOpts {
     pub fn check(&self) -> Result<(), String> {
         if self.tap.is_none() {
             return Err("--tap TAP is required".into());
+        }
+        if self.dhcp {
+            return match self.static_flag {
+                Some(f) => Err(format!(
+                    "--dhcp and {f} exclude each other: with --dhcp the address, gateway \
+                     and DNS server come from the DHCP server"
+                )),
+                None => Ok(()),
+            };
         }
         let (ip, gw) = (self.ip.address(), self.gateway);
         if std::mem::discriminant(&ip) != std::mem::discriminant(&gw) {
@@ -322,7 +350,7 @@ pub fn parse_remote_stop(flag: &str, v: &str) -> Result<RemoteStop, String> {
     RemoteStop::only(&peers).ok_or_else(|| format!("{flag}: more than {MAX_STOP_PEERS} addresses"))
 }
 
-pub const LINE_USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gateway IP] \
+pub const LINE_USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gateway IP] [--dhcp] \
 [--port 10001] [--backlog 5] [--idle-timeout SECS] [--session-limit SECS] \
 [--line-timeout SECS] [--remote-stop any|none|IP[,IP...]] [--pcap FILE]";
 
@@ -331,6 +359,8 @@ pub const LINE_USAGE: &str = "usage: line_server --tap TAP [--ip CIDR] [--gatewa
 pub const NET_HELP: &str = "  --tap TAP        the TAP device (required), e.g. tap0
   --ip CIDR        smolsock's address (default 192.168.69.2/24)
   --gateway IP     the default gateway (default 192.168.69.1)
+  --dhcp           address, gateway and DNS server from a DHCP server on the
+                   link, in place of --ip, --gateway and --dns
   --pcap FILE      write every packet sent and received to FILE (pcap;
                    read it with: tshark -r FILE)";
 
@@ -413,20 +443,40 @@ pub fn parse_line_args(args: impl IntoIterator<Item = String>) -> Result<LineArg
     Ok(LineArgs::Run { net, config })
 }
 
-/// What failed when opening TAP device `name` meant, in one sentence with
-/// the fix; `create` is the command that makes it for this user.
-pub fn tap_open_error(name: &str, e: &std::io::Error, create: &str) -> String {
-    match e.raw_os_error() {
-        Some(16) => format!(
+/// What the failure to open TAP device `name` means, in one sentence with
+/// the fix (the library's [`TapError`] says what happened); the hints name
+/// the commands, with the Linux side at `gateway` on a `prefix`-long network.
+pub fn tap_open_error(name: &str, e: &TapError, gateway: IpAddress, prefix: u8) -> String {
+    let create = tap_create_hint(name, gateway, prefix);
+    match e {
+        TapError::NoSuchDevice => {
+            format!("no network device named '{name}'; create it with: {create}")
+        }
+        TapError::Tun => format!(
+            "'{name}' is a TUN device, not a TAP device; replace it with: \
+             sudo ip tuntap del dev {name} mode tun && {create}"
+        ),
+        TapError::NotTap => {
+            let other = if name == "tap0" { "tap1" } else { "tap0" };
+            let create = tap_create_hint(other, gateway, prefix);
+            format!(
+                "'{name}' is not a TAP device; give --tap a TAP device, e.g. one made with: {create}"
+            )
+        }
+        TapError::Busy => format!(
             "TAP device '{name}' is busy: another program has it open (a TAP device \
              serves one program at a time; line_server and http_get cannot share it); \
              stop that program or use another device"
         ),
-        Some(1 | 13) => format!(
+        TapError::PermissionDenied => format!(
             "permission denied opening TAP device '{name}': it belongs to another user; \
              make it yours with: sudo ip tuntap del dev {name} mode tap && {create}"
         ),
-        _ => format!("cannot open TAP device '{name}': {e}"),
+        TapError::Down => {
+            format!("TAP device '{name}' is down; bring it up with: sudo ip link set {name} up")
+        }
+        TapError::ControlPermissionDenied | TapError::NoControlDevice(_) => e.to_string(),
+        e => format!("cannot open TAP device '{name}': {e}"),
     }
 }
 

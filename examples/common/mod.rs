@@ -6,17 +6,14 @@
 //! descriptor.
 #![allow(dead_code)]
 
-pub mod tap_ready;
 use smolsock_cli::args;
 pub use smolsock_cli::args::NetOpts;
 
-use smolsock::smoltcp::phy::{
-    Device, DeviceCapabilities, Medium, PcapMode, PcapWriter, TunTapInterface,
-};
+use smolsock::device::Tap;
+use smolsock::smoltcp::phy::{Device, DeviceCapabilities, PcapMode, PcapWriter};
 use smolsock::smoltcp::time::Instant;
 use smolsock::smoltcp::wire::{IpAddress, IpCidr};
 use smolsock::{Clock, Config, Stack, StackResources, StdClock};
-use std::os::unix::io::AsRawFd;
 use std::time::Duration;
 
 /// Socket slots and buffer size of the examples' stack.
@@ -58,99 +55,13 @@ pub fn mac_for(ip: &IpCidr) -> [u8; 6] {
     [0x02, 0x00, o[0], o[1], o[2], o[3]]
 }
 
-/// Linux's `IFF_TAP` bit in /sys/class/net/NAME/tun_flags.
-const IFF_TAP: u32 = 0x0002;
-
-fn sys_hex(name: &str, file: &str) -> Option<u32> {
-    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/{file}")).ok()?;
-    u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).ok()
+/// Open TAP device `name`, or say exactly why not and how to fix it.
+pub fn open_tap(opts: &NetOpts, name: &str) -> Result<Tap, String> {
+    Tap::open(name).map_err(|e| args::tap_open_error(name, &e, opts.gateway, opts.ip.prefix_len()))
 }
 
-/// Open TAP device `name`, or say exactly why not: no such device (never
-/// created here: as root, opening a missing name would make a new device
-/// that nobody configured), not a TAP device, no /dev/net/tun, permission
-/// denied, busy, down.
-pub fn open_tap(opts: &NetOpts, name: &str) -> Result<TunTapInterface, String> {
-    let create = args::tap_create_hint(name, opts.gateway, opts.ip.prefix_len());
-    if !std::path::Path::new("/sys/class/net").join(name).exists() {
-        return Err(format!(
-            "no network device named '{name}'; create it with: {create}"
-        ));
-    }
-    match sys_hex(name, "tun_flags") {
-        Some(f) if f & IFF_TAP != 0 => {}
-        Some(_) => {
-            return Err(format!(
-                "'{name}' is a TUN device, not a TAP device; replace it with: \
-                 sudo ip tuntap del dev {name} mode tun && {create}"
-            ))
-        }
-        None => {
-            let other = if name == "tap0" { "tap1" } else { "tap0" };
-            let create = args::tap_create_hint(other, opts.gateway, opts.ip.prefix_len());
-            return Err(format!(
-                "'{name}' is not a TAP device; give --tap a TAP device, e.g. one made with: {create}"
-            ));
-        }
-    }
-    if let Err(e) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/net/tun")
-    {
-        return Err(match e.raw_os_error() {
-            Some(1 | 13) => "permission denied opening /dev/net/tun, the TUN/TAP control \
-                             device: run as root, or let your user open it (usually mode 0666)"
-                .to_string(),
-            _ => format!("cannot open /dev/net/tun, the TUN/TAP control device: {e}"),
-        });
-    }
-    let tap = TunTapInterface::new(name, Medium::Ethernet)
-        .map_err(|e| args::tap_open_error(name, &e, &create))?;
-    // smoltcp's TAP device panics on a write to a link that is down (EIO):
-    // say so clearly instead.
-    let up = sys_hex(name, "flags").is_some_and(|f| f & 1 != 0);
-    if !up {
-        return Err(format!(
-            "TAP device '{name}' is down; bring it up with: sudo ip link set {name} up"
-        ));
-    }
-    wait_for_carrier(name);
-    Ok(tap)
-}
-
-/// How long [`wait_for_carrier`] waits at most.
-pub const CARRIER_WAIT: Duration = Duration::from_secs(2);
-
-/// Wait (at most [`CARRIER_WAIT`]) until Linux has taken the carrier that
-/// opening TAP device `name` raised.
-///
-/// A TAP device has no carrier until a program opens it; opening turns it
-/// on, but Linux acts on that later, in its link-watch work (up to some
-/// 100 ms here). Until then the device's transmit queue is not active and
-/// every frame Linux sends on it is dropped: the reply to our first ARP
-/// request was lost about one time in five, and smoltcp asks again only
-/// after 1 s (a 0.01 s fetch took 1.01 s). `operstate` turns `up` when
-/// the link-watch work has run, so nothing is sent before.
-pub fn wait_for_carrier(name: &str) {
-    let path = format!("/sys/class/net/{name}/operstate");
-    let start = std::time::Instant::now();
-    loop {
-        let state = std::fs::read_to_string(&path).unwrap_or_default();
-        if state.trim() == "up" {
-            return;
-        }
-        if start.elapsed() >= CARRIER_WAIT {
-            log::warn!(
-                "TAP device '{name}': Linux still reports it {} after {CARRIER_WAIT:?}; \
-                 its first replies may be lost",
-                state.trim()
-            );
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
+/// How long `line_server --dhcp` waits for its lease.
+pub const DHCP_WAIT: Duration = Duration::from_secs(30);
 
 /// A device whose timestamps are wall-clock time: `offset` (Unix time at
 /// the clock's zero) is added to the stack's instant before `inner` sees
@@ -204,8 +115,14 @@ pub fn capture<D: Device>(
 }
 
 /// Open the TAP device named in `opts` and run `f` with a stack on it (and a
-/// pcap capture when `--pcap` is given). Exits with one clear line on error.
-pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
+/// pcap capture when `--pcap` is given). With `--dhcp`, first wait at most
+/// `lease_within` for a lease and print one stderr line with it. Exits with
+/// one clear line on error.
+pub fn with_tap_stack<R>(
+    opts: &NetOpts,
+    lease_within: Duration,
+    f: impl FnOnce(&Stack<'_>) -> R,
+) -> R {
     if let Err(e) = opts.check() {
         die(e);
     }
@@ -214,23 +131,64 @@ pub fn with_tap_stack<R>(opts: &NetOpts, f: impl FnOnce(&Stack<'_>) -> R) -> R {
         .as_deref()
         .unwrap_or_else(|| die("--tap TAP is required"));
     let tap = open_tap(opts, name).unwrap_or_else(|e| die(e));
-    let clock = StdClock::with_fd(tap.as_raw_fd());
+    let clock = tap.clock();
     let config = tap_config(opts);
     match &opts.pcap {
         Some(path) => {
             let mut dev = capture(tap, path, clock.now()).unwrap_or_else(|e| die(e));
-            run_on(&mut dev, &clock, config, f)
+            run_on(&mut dev, &clock, config, |s| {
+                lease_then(s, name, lease_within, f)
+            })
         }
         None => {
             let mut dev = tap;
-            run_on(&mut dev, &clock, config, f)
+            run_on(&mut dev, &clock, config, |s| {
+                lease_then(s, name, lease_within, f)
+            })
         }
     }
 }
 
+/// With DHCP, wait for the lease (at most `within`) and say what it is on
+/// stderr; then run `f`.
+fn lease_then<R>(
+    stack: &Stack<'_>,
+    tap: &str,
+    within: Duration,
+    f: impl FnOnce(&Stack<'_>) -> R,
+) -> R {
+    if stack.ipv4_config().is_none() {
+        match stack.wait_config_up(Some(within)) {
+            Ok(l) => {
+                let dns: Vec<String> = l.dns_servers.iter().map(|d| d.to_string()).collect();
+                let gw = l.gateway.map_or("none".to_string(), |g| g.to_string());
+                eprintln!(
+                    "DHCP lease on {tap}: {} (gateway {gw}, DNS {})",
+                    l.address,
+                    if dns.is_empty() {
+                        "none".to_string()
+                    } else {
+                        dns.join(", ")
+                    }
+                );
+            }
+            Err(smolsock::Error::TimedOut) => die(format_args!(
+                "no DHCP lease on {tap} within {} s: no DHCP server answered",
+                within.as_secs_f64()
+            )),
+            Err(e) => die(format_args!("waiting for a DHCP lease on {tap}: {e}")),
+        }
+    }
+    f(stack)
+}
+
 /// The stack's configuration on a TAP device: the MAC made from `--ip`, the
-/// address, gateway and DNS server of the flags (the random seed from the OS).
+/// address, gateway and DNS server of the flags, or DHCP (`--dhcp`); the
+/// random seed from the OS.
 pub fn tap_config(opts: &NetOpts) -> Config {
+    if opts.dhcp {
+        return Config::dhcp(mac_for(&opts.ip));
+    }
     Config::ethernet(mac_for(&opts.ip))
         .with_address(opts.ip)
         .with_gateway(opts.gateway)

@@ -23,7 +23,7 @@
 //! The runner sleeps through a [`Timer`] (implemented by
 //! [`SimClock`](crate::SimClock) for tests and, with the feature
 //! `embassy-time`, by `EmbassyClock`, also on Linux through embassy-time's
-//! `std` driver; `StdClock` has none) and is woken by a frame through
+//! `std` driver; with `std`, by `StdClock`, on one timer thread) and is woken by a frame through
 //! [`DeviceReady`] ([`NoInterrupt`] for `Loopback`). Without a runner,
 //! waiting calls never complete. On `SimClock`, time passes only when an
 //! idle executor calls [`SimClock::fire_next`](crate::SimClock::fire_next):
@@ -77,6 +77,10 @@ mod socket;
 mod embassy;
 #[cfg(feature = "std")]
 mod sim;
+#[cfg(feature = "std")]
+mod std_timer;
+#[cfg(feature = "std")]
+mod tap_ready;
 
 pub use crate::stack::runner::{DeviceReady, NoInterrupt};
 pub use crate::time::Timer;
@@ -85,3 +89,5 @@ pub use embassy::EmbassyClock;
 #[cfg(feature = "std")]
 pub use sim::block_on_sim;
 pub use socket::AsyncSocket;
+#[cfg(feature = "std")]
+pub use tap_ready::TapReady;

@@ -60,6 +60,11 @@ impl Resolver {
         }
     }
 
+    /// The servers asked, in order.
+    pub fn servers(&self) -> &[IpAddress] {
+        &self.servers
+    }
+
     /// A transaction id that does not repeat soon (xorshift).
     pub fn next_id(&mut self) -> u16 {
         let mut x = self.next_id | 1;

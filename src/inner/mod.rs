@@ -15,6 +15,8 @@
 
 mod backlog;
 mod dest;
+#[cfg(feature = "dhcp")]
+mod dhcp;
 #[cfg(feature = "dns")]
 mod dns;
 mod lifecycle;
@@ -33,10 +35,12 @@ use smoltcp::socket::udp;
 use smoltcp::socket::AnySocket;
 use smoltcp::time::Instant;
 
+pub(crate) use crate::device::Driver;
 pub use backlog::MAX_BACKLOG;
+#[cfg(feature = "dhcp")]
+pub(crate) use dhcp::Dhcp;
 #[cfg(feature = "dns")]
 pub(crate) use dns::{Resolver, Servers};
-pub(crate) use poll::Driver;
 
 /// How the stack's socket slots are used at one moment ([`Stack::stats`](crate::Stack::stats)):
 /// a soak test checks that usage returns to its baseline.
@@ -104,6 +108,11 @@ pub(crate) struct Inner<'a> {
     /// for the stack's whole life), servers, transaction ids.
     #[cfg(feature = "dns")]
     pub resolver: Resolver,
+    /// The DHCP client (feature `dhcp`, `Config::dhcp`).
+    #[cfg(feature = "dhcp")]
+    pub dhcp: Option<Dhcp>,
+    /// The device's link state at the last poll (devices without one: up).
+    pub link_up: bool,
     pub now: Instant,
     next_port: u16,
     seq: u32,
@@ -186,6 +195,9 @@ impl<'a> Inner<'a> {
             pool,
             #[cfg(feature = "dns")]
             resolver,
+            #[cfg(feature = "dhcp")]
+            dhcp: None,
+            link_up: true,
             now: Instant::ZERO,
             next_port: ports::first_ephemeral(seed),
             seq: 0,

@@ -3,8 +3,6 @@
 
 use super::observe::Phase;
 use super::Inner;
-use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketSet};
-use smoltcp::phy::{Device, Medium};
 use smoltcp::socket::tcp::State;
 use smoltcp::time::Instant;
 
@@ -13,32 +11,17 @@ const MAX_INGRESS: usize = 256;
 /// Bound on poll rounds per `poll` call (each round drains the device).
 const MAX_ROUNDS: usize = 64;
 
-/// A `Device` with its type erased, so `Stack` and `Socket` are not generic.
-pub(crate) trait Driver {
-    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
-    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool;
-    /// The device's medium (`Interface::hardware_addr` panics on an IP one).
-    fn medium(&self) -> Medium;
-}
-
-impl<D: Device + ?Sized> Driver for D {
-    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
-        iface.poll_ingress_single(now, self, set) != PollIngressSingleResult::None
-    }
-    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
-        iface.poll_egress(now, self, set) == PollResult::SocketStateChanged
-    }
-    fn medium(&self) -> Medium {
-        self.capabilities().medium
-    }
-}
-
 impl Inner<'_> {
     /// Move packets and run timers at `now`; true if anything happened.
     pub fn poll(&mut self, now: Instant) -> bool {
         self.now = now;
+        let link_changed = self.follow_link();
+        if !self.link_up {
+            // Link down: sockets keep their state, nothing moves.
+            return link_changed;
+        }
         self.iface.poll_maintenance(now);
-        let mut any = false;
+        let mut any = link_changed;
         // Listeners need a look after every packet when one batch could hold
         // two arrivals (their order), or a connection dying while its slot
         // must be re-armed for the next SYN; the rest only after each batch.
@@ -84,13 +67,30 @@ impl Inner<'_> {
         if self.rearm_pending {
             self.rearm_all();
         }
+        #[cfg(feature = "dhcp")]
+        {
+            any |= self.dhcp_update();
+        }
         any
+    }
+
+    /// Read the device's link state; true if it changed. DHCP follows it.
+    fn follow_link(&mut self) -> bool {
+        let up = self.device.link_up();
+        if up == self.link_up {
+            return false;
+        }
+        self.link_up = up;
+        crate::log::net_info!("link {}", if up { "up" } else { "down" });
+        #[cfg(feature = "dhcp")]
+        self.dhcp_link_changed(up);
+        true
     }
 
     /// Transmit until the sockets have nothing more to send; true if any was sent.
     pub(super) fn flush_egress(&mut self, now: Instant) -> bool {
         let mut sent = false;
-        while self.device.egress(&mut self.iface, &mut self.set, now) {
+        while self.link_up && self.device.egress(&mut self.iface, &mut self.set, now) {
             sent = true;
         }
         sent
@@ -105,7 +105,7 @@ impl Inner<'_> {
     /// True if anything was sent.
     pub fn transmit(&mut self, now: Instant) -> bool {
         self.now = now;
-        let sent = self.device.egress(&mut self.iface, &mut self.set, now);
+        let sent = self.link_up && self.device.egress(&mut self.iface, &mut self.set, now);
         if sent {
             // (A connect timing out sends its RST here; a TIME-WAIT ending
             // sends nothing, and the next poll's last look sees it.)
@@ -116,6 +116,10 @@ impl Inner<'_> {
 
     /// When the next `poll` is due.
     pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
+        if !self.link_up {
+            // Nothing is due until the link comes back (the device says so).
+            return None;
+        }
         self.iface.poll_at(now, &self.set)
     }
 }

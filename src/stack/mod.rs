@@ -3,6 +3,7 @@
 //! `wait.rs`; the async front end's futures (`wait_async.rs`), their wakers
 //! (`waiters.rs`) and the runner (`runner.rs`) drive the same operations.
 
+mod netif;
 #[cfg(feature = "async")]
 pub(crate) mod runner;
 mod wait;
@@ -12,6 +13,7 @@ mod wait_async;
 pub(crate) use wait::{Op, TryResult};
 
 use crate::config::Config;
+use crate::device::NetDevice;
 use crate::error::{ConfigError, Error};
 use crate::inner::{Driver, Inner, Stats};
 use crate::resources::{BufPool, StackResources};
@@ -19,7 +21,6 @@ use crate::slot::SlotId;
 use crate::time::Clock;
 use core::cell::{Cell, RefCell};
 use smoltcp::iface::{Interface, SocketSet};
-use smoltcp::phy::Device;
 use smoltcp::time::Instant;
 use smoltcp::wire::IpAddress;
 
@@ -79,17 +80,20 @@ impl<'a> Stack<'a> {
     /// Fails, before touching the device, on a configuration smoltcp would
     /// panic on (a multicast interface address, a multicast MAC) or could
     /// not hold (too many addresses or routes).
-    pub fn new<D: Device + 'a, const N: usize, const B: usize, const U: usize>(
+    pub fn new<D: NetDevice + 'a, const N: usize, const B: usize, const U: usize>(
         device: &'a mut D,
         clock: &'a dyn Clock,
         resources: &'a mut StackResources<'a, N, B, U>,
-        config: Config,
+        mut config: Config,
     ) -> Result<Self, ConfigError> {
+        if let Some(hw) = device.hardware_addr()? {
+            config.hardware_addr = hw;
+        }
         config.validate()?;
         let mut ic = smoltcp::iface::Config::new(config.hardware_addr);
         ic.random_seed = config.random_seed;
         let now = crate::time::clamp(clock.now());
-        let mut iface = Interface::new(ic, device, now);
+        let mut iface = device.interface(ic, now);
         let mut fits = true;
         iface.update_ip_addrs(|a| {
             for c in &config.addresses {
@@ -124,6 +128,8 @@ impl<'a> Stack<'a> {
             tx_meta,
             #[cfg(feature = "dns")]
             dns,
+            #[cfg(feature = "dhcp")]
+            dhcp_options,
         } = resources;
         let pool = BufPool {
             rx: rx.as_flattened_mut(),
@@ -134,7 +140,7 @@ impl<'a> Stack<'a> {
             tx_meta: tx_meta.as_flattened_mut(),
             buf: B,
         };
-        #[cfg_attr(not(feature = "dns"), allow(unused_mut))]
+        #[cfg_attr(not(any(feature = "dns", feature = "dhcp")), allow(unused_mut))]
         let mut set = SocketSet::new(&mut storage[..]);
         // The resolver's entry of the set, for the stack's whole life: the
         // last one (`StackResources` counts it), so slot `i` never meets it.
@@ -148,6 +154,19 @@ impl<'a> Stack<'a> {
                 crate::inner::Resolver::new(&mut set, dns, &config.dns_servers, config.random_seed);
             (slots, r)
         };
+        // The DHCP client's entry, the same way: one slot fewer.
+        #[cfg(feature = "dhcp")]
+        let (slots, dhcp) = match &config.dhcp {
+            Some(d) => {
+                let slots = match slots.split_last_mut() {
+                    Some((_, slots)) => slots,
+                    None => return Err(ConfigError::NoSocketForDhcp),
+                };
+                let dhcp = crate::inner::Dhcp::new(&mut set, dhcp_options, d, &config.dns_servers);
+                (slots, Some(dhcp))
+            }
+            None => (&mut slots[..], None),
+        };
         let driver: &'a mut dyn Driver = device;
         let mut inner = Inner::new(
             iface,
@@ -160,6 +179,10 @@ impl<'a> Stack<'a> {
             config.random_seed,
         );
         inner.now = now;
+        #[cfg(feature = "dhcp")]
+        {
+            inner.dhcp = dhcp;
+        }
         Ok(Stack {
             inner: RefCell::new(inner),
             clock,
@@ -254,6 +277,52 @@ impl<'a> Stack<'a> {
     /// anything happened. Blocking socket calls poll by themselves. Called
     /// from inside a closure that holds the stack, it does nothing (`false`).
     /// `now` is clamped as [`now`](Self::now) is.
+    ///
+    /// A super-loop firmware needs no blocking call: poll the stack from the
+    /// main loop with the timer's time and use non-blocking sockets
+    /// ([`StackResources::new`] is `const`: the memory can be a `static`).
+    ///
+    /// ```
+    /// use smolsock::{Config, Domain, Error, SimClock, Socket, Stack, StackResources, Type};
+    /// use smolsock::smoltcp::{phy::{Loopback, Medium}, time::Instant};
+    ///
+    /// let clock = SimClock::new();                      // firmware: a Clock over the SysTick counter
+    /// let mut mac = Loopback::new(Medium::Ip);          // firmware: the Ethernet MAC's Device
+    /// let mut res = StackResources::<4, 1536>::new();
+    /// let stack = Stack::new(&mut mac, &clock, &mut res, Config::loopback()).expect("valid config");
+    /// let server = Socket::new(&stack, Domain::IPV4, Type::STREAM)?;
+    /// server.bind("0.0.0.0:7".parse().unwrap())?;
+    /// server.listen(2)?;
+    /// server.set_nonblocking(true)?;
+    /// let peer = Socket::new(&stack, Domain::IPV4, Type::STREAM)?; // a demo peer, same stack
+    /// peer.set_nonblocking(true)?;
+    /// let _ = peer.connect("127.0.0.1:7".parse().unwrap());
+    /// let mut echoed = 0;
+    /// for tick in 0..100u64 {                           // firmware: loop { … }
+    ///     let now = Instant::from_millis(tick as i64);
+    ///     clock.set(now);
+    ///     stack.poll(now);
+    ///     match server.accept() {
+    ///         Ok((conn, _peer)) => {
+    ///             conn.set_nonblocking(true)?;
+    ///             peer.send_all(b"ping")?;                  // (the demo peer speaks)
+    ///             stack.poll(now);
+    ///             let mut buf = [0u8; 64];
+    ///             match conn.recv(&mut buf) {
+    ///                 Ok(n) => echoed += conn.send(&buf[..n])?,
+    ///                 Err(Error::WouldBlock) => {}
+    ///                 Err(e) => return Err(e),
+    ///             }
+    ///         }
+    ///         Err(Error::WouldBlock) => {}
+    ///         Err(e) => return Err(e),
+    ///     }
+    ///     // firmware: sleep (WFI) until stack.poll_at() or the next interrupt.
+    ///     let _next: Option<Instant> = stack.poll_at();
+    /// }
+    /// assert_eq!(echoed, 4);
+    /// # Ok::<(), smolsock::Error>(())
+    /// ```
     pub fn poll(&self, now: Instant) -> bool {
         let now = crate::time::clamp(now);
         self.with_core(|core| core.poll(now)).unwrap_or(false)

@@ -52,8 +52,17 @@ impl Stack<'_> {
     /// works but only adds polls).
     pub async fn run(&self, timer: &impl Timer, mut device: impl DeviceReady) -> ! {
         let mut due = None;
+        // A device that wakes the runner itself (an embassy driver) gets
+        // this task's waker as its `Context`'s.
+        let wakes = self
+            .with_core_no_wake(|i| i.device.wakes_runner())
+            .unwrap_or(false);
         loop {
             self.waiters.runner_awake();
+            if wakes {
+                let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+                let _ = self.with_core_no_wake(|i| i.device.set_waker(&waker));
+            }
             let now = self.now();
             let active = self.with_core(|core| core.poll(now)).unwrap_or(false);
             if active || due.is_some_and(|d| now >= d) {
@@ -70,7 +79,10 @@ impl Stack<'_> {
             let mut rang = false;
             poll_fn(|cx| {
                 let first = core::mem::replace(&mut first, false);
-                if rang || self.waiters.runner_sleeps(cx.waker()) {
+                // Polled again: the task was woken, by the device itself
+                // for one that wakes the runner (a frame, TX room, a link
+                // change), so the stack polls.
+                if rang || (wakes && !first) || self.waiters.runner_sleeps(cx.waker()) {
                     return Poll::Ready(());
                 }
                 rang = sleep

@@ -298,3 +298,38 @@ pub fn stderr_line(o: &Output) -> String {
     assert_eq!(s.trim_end().lines().count(), 1, "one line on stderr: {s:?}");
     s.trim_end().to_string()
 }
+
+/// For a test that must run inside a namespace of its own: outside (no
+/// `env` variable), make the namespace, run test `name` of this same binary
+/// again inside it (`ip netns exec NS <binary> --exact NAME`, `env` set)
+/// within `limit`, check it passed, and return `false`; inside, return
+/// `true`: the caller runs its part now.
+#[track_caller]
+pub fn rerun_inside(env: &str, name: &str, limit: Duration) -> bool {
+    if std::env::var_os(env).is_some() {
+        return true;
+    }
+    require_tap!();
+    let ns = Netns::new();
+    let exe = std::env::current_exe().expect("test binary");
+    let o = run_within(
+        ns.command(exe.to_str().expect("utf-8 path"))
+            .args([
+                "--exact",
+                name,
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(env, "1"),
+        limit,
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("1 passed"),
+        "inside the namespace:\nstdout {out}\nstderr {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    false
+}

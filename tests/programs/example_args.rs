@@ -196,10 +196,20 @@ fn gateway_and_dns_must_be_unicast_and_the_gateway_on_the_link() {
     assert_eq!(
         err(&["--gateway", "10.0.0.1"]),
         "--gateway 10.0.0.1 is not in --ip's network 192.168.69.2/24; it must be on the link; \
-         usage: line_server --tap TAP [--ip CIDR] [--gateway IP] [--port 10001] [--backlog 5] \
+         usage: line_server --tap TAP [--ip CIDR] [--gateway IP] [--dhcp] [--port 10001] [--backlog 5] \
          [--idle-timeout SECS] [--session-limit SECS] [--line-timeout SECS] \
          [--remote-stop any|none|IP[,IP...]] [--pcap FILE]"
     );
+    // --dhcp in place of --ip/--gateway/--dns, never beside them.
+    assert!(err(&["--dhcp", "--gateway", "10.0.0.1"]).starts_with(
+        "--dhcp and --gateway exclude each other: with --dhcp the address, gateway and DNS \
+         server come from the DHCP server"
+    ));
+    assert!(err(&["--ip", "10.0.0.2/24", "--dhcp"]).starts_with("--dhcp and --ip exclude"));
+    match line_args(&["--tap", "tap0", "--dhcp"]) {
+        Ok(LineArgs::Run { net, .. }) => assert!(net.dhcp),
+        other => panic!("{other:?}"),
+    }
     assert!(err(&["--gateway", "192.168.69.2"])
         .starts_with("--gateway 192.168.69.2 is smolsock's own address (--ip)"));
     assert!(err(&["--gateway", "fe80::1"]).starts_with(
@@ -275,31 +285,44 @@ fn unknown_flags_and_help() {
 
 #[test]
 fn tap_open_errors_say_what_happened() {
-    let create = args::tap_create_hint("tap9", "10.0.0.1".parse().unwrap(), 16);
+    use smolsock::device::TapError;
+    let gw = "10.0.0.1".parse().unwrap();
+    let create = args::tap_create_hint("tap9", gw, 16);
     assert_eq!(
         create,
         "sudo ip tuntap add dev tap9 mode tap user $USER && sudo ip link set tap9 up \
          && sudo ip addr add 10.0.0.1/16 dev tap9"
     );
-    let busy = args::tap_open_error("tap9", &io::Error::from_raw_os_error(16), &create);
+    let say = |e: TapError| args::tap_open_error("tap9", &e, gw, 16);
     assert_eq!(
-        busy,
+        say(TapError::Busy),
         "TAP device 'tap9' is busy: another program has it open (a TAP device serves one \
          program at a time; line_server and http_get cannot share it); stop that program or \
          use another device"
     );
-    for errno in [1, 13] {
-        let perm = args::tap_open_error("tap9", &io::Error::from_raw_os_error(errno), &create);
-        assert_eq!(
-            perm,
-            format!(
-                "permission denied opening TAP device 'tap9': it belongs to another user; \
-                 make it yours with: sudo ip tuntap del dev tap9 mode tap && {create}"
-            )
-        );
-    }
-    let other = args::tap_open_error("tap9", &io::Error::from_raw_os_error(22), &create);
-    assert!(other.starts_with("cannot open TAP device 'tap9': Invalid argument"));
+    assert_eq!(
+        say(TapError::PermissionDenied),
+        format!(
+            "permission denied opening TAP device 'tap9': it belongs to another user; \
+             make it yours with: sudo ip tuntap del dev tap9 mode tap && {create}"
+        )
+    );
+    assert_eq!(
+        say(TapError::NoSuchDevice),
+        format!("no network device named 'tap9'; create it with: {create}")
+    );
+    assert!(say(TapError::Tun).starts_with("'tap9' is a TUN device, not a TAP device"));
+    assert_eq!(
+        say(TapError::Down),
+        "TAP device 'tap9' is down; bring it up with: sudo ip link set tap9 up"
+    );
+    assert!(say(TapError::ControlPermissionDenied)
+        .starts_with("permission denied opening /dev/net/tun"));
+    let other = say(TapError::Other(io::Error::from_raw_os_error(22)));
+    assert!(
+        other.starts_with("cannot open TAP device 'tap9': Invalid argument"),
+        "{other}"
+    );
 }
 
 #[test]
@@ -409,7 +432,7 @@ fn line_server_help_lists_every_flag() {
         assert!(help.contains(flag), "{flag:?} in {help}");
     }
     // Every flag the usage line names has a line in the table.
-    for word in args::LINE_USAGE.split(['[', ' ']) {
+    for word in args::LINE_USAGE.split(['[', ' ', ']']) {
         if let Some(flag) = word.strip_prefix("--") {
             assert!(
                 help.contains(&format!("\n  --{flag} ")),

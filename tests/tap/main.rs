@@ -5,6 +5,8 @@
 #[path = "../netns/mod.rs"]
 mod netns;
 
+mod dhcp_lease;
+mod dhcp_tap;
 mod example_cli;
 mod first_arp;
 mod http_framing;

@@ -35,10 +35,10 @@ mod demo;
 mod server;
 
 use args::{parse_args, Mode};
-use common::tap_ready::TapReady;
 use common::{capture, die, open_tap, tap_config};
 use embassy_executor::Spawner;
 use server::{session, Server};
+use smolsock::asynch::TapReady;
 use smolsock::asynch::{AsyncSocket, EmbassyClock, NoInterrupt};
 use smolsock::line::DEFAULT_PORT;
 use smolsock::smoltcp::phy::{Device, Loopback, Medium};

@@ -1,5 +1,6 @@
 //! [`TapReady`]: the async runner's [`DeviceReady`] for a TAP device (or any
-//! file descriptor that is readable when a frame waits).
+//! file descriptor that is readable when a frame waits); features `std` and
+//! `async`.
 //!
 //! A std thread sleeps in `select` on the descriptor; when it becomes
 //! readable the thread marks it and wakes the runner. Readiness is
@@ -9,11 +10,12 @@
 //! only after it has polled the interface (and so read what was waiting).
 //! One wake-up per runner round at most: the thread never spins on a frame
 //! left unread.
-#![allow(dead_code)]
 
-use smolsock::asynch::DeviceReady;
+use crate::stack::runner::DeviceReady;
+use std::format;
 use std::future::{poll_fn, Future};
 use std::os::unix::io::RawFd;
+use std::sync::PoisonError;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 
@@ -42,18 +44,30 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding this lock cannot leave it inconsistent
         // (two plain fields): go on with the data.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// A frame may wait on a file descriptor: see the module documentation.
+/// The runner's [`DeviceReady`] for a [`Tap`](crate::device::Tap) (any
+/// descriptor that is readable when a frame waits): a thread sleeps on the
+/// descriptor and wakes the runner, at most once per runner round.
+///
+/// ```no_run
+/// use smolsock::asynch::TapReady;
+/// use smolsock::device::Tap;
+/// use std::os::unix::io::AsRawFd;
+/// let tap = Tap::open("tap0")?;
+/// let ready = TapReady::new(tap.as_raw_fd())?;
+/// // ... stack.run(&clock, ready) beside the tasks.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct TapReady {
     shared: Arc<Shared>,
 }
 
 impl TapReady {
     /// Watch `fd` (kept open by its owner for the life of the program) on a
-    /// thread of its own.
+    /// thread of its own. Fails only if the thread cannot be started.
     pub fn new(fd: RawFd) -> std::io::Result<TapReady> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -75,13 +89,16 @@ fn watch(fd: RawFd, shared: &Shared) {
         {
             let mut s = shared.lock();
             while s.phase != Phase::Watching {
-                s = shared.changed.wait(s).unwrap_or_else(|p| p.into_inner());
+                s = shared
+                    .changed
+                    .wait(s)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
         }
         // No timeout: returns when the descriptor is readable.
-        if let Err(e) = smolsock::smoltcp::phy::wait(fd, None) {
+        if let Err(e) = smoltcp::phy::wait(fd, None) {
             if e.kind() != std::io::ErrorKind::Interrupted {
-                log::warn!("waiting for fd {fd} to be readable: {e}");
+                crate::log::net_warn!("waiting for fd {} to be readable: {}", fd, e);
                 // Not a busy loop if the error persists; the runner still
                 // polls on its timers meanwhile.
                 std::thread::sleep(std::time::Duration::from_millis(100));
