@@ -118,7 +118,7 @@ impl Stack<'_> {
             .await
     }
 
-    /// The IPv4 set-up now: the DHCP lease ([`Config::dhcp`](crate::Config::dhcp)),
+    /// The IPv4 set-up now: the DHCP lease (`Config::with_dhcp`, feature `dhcp`),
     /// else the static address with its gateway and DNS servers; `None`
     /// before a lease (or without an IPv4 address), and from inside a
     /// closure that holds the stack.
