@@ -55,7 +55,7 @@ pub use device::NetDevice;
 pub use error::{ConfigError, Error, ResolveError, Result};
 pub use inner::{Stats, MAX_BACKLOG};
 #[cfg(feature = "dns")]
-pub use resolve::parse_literal;
+pub use resolve::{parse_literal, Addresses, MAX_ADDRESSES};
 pub use resources::StackResources;
 #[cfg(feature = "udp")]
 pub use resources::UDP_PACKETS;

@@ -28,7 +28,7 @@ pub const UDP_PACKETS: usize = 8;
 /// does), with buffers of its own (about 2.3 KiB), so `SOCKETS - 1` are
 /// socket slots; without it, all `SOCKETS` are. `SOCKETS` is at most 65,534,
 /// and at least 1 with `dns` (both checked when the program is compiled).
-/// With [`Config::dhcp`](crate::Config::dhcp) (feature `dhcp`) the DHCP
+/// With `Config::with_dhcp` (feature `dhcp`) the DHCP
 /// client takes one more entry for the stack's whole life (no buffers of
 /// its own beyond a lease's few bytes): one socket slot fewer again.
 ///

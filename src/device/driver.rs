@@ -43,7 +43,7 @@ pub mod sealed {
 }
 
 /// A device a [`Stack`](crate::Stack) can run on: any
-/// `smoltcp::phy::Device`, or an [`EmbassyDriver`](super::EmbassyDriver) (feature
+/// `smoltcp::phy::Device`, or an `EmbassyDriver` (feature
 /// `embassy-net-driver`). Sealed: it has no methods of its own to write.
 ///
 /// ```

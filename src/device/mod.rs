@@ -1,8 +1,8 @@
 //! What a [`Stack`](crate::Stack) runs on: the [`NetDevice`] trait, met by
 //! every `smoltcp::phy::Device` (smoltcp's `Loopback` and TAP, your own MAC
-//! driver) and by [`EmbassyDriver`] (feature `embassy-net-driver`: any
+//! driver) and by `EmbassyDriver` (feature `embassy-net-driver`: any
 //! embassy-net driver, with its link state and wake-ups). With `std`: a
-//! Linux [`Tap`] device whose open errors say what happened (with `async`,
+//! Linux `Tap` device whose open errors say what happened (with `async`,
 //! `asynch::TapReady` wakes the runner on its descriptor).
 //!
 //! The core sees a device type-erased (`&mut dyn NetDevice`), so `Stack`

@@ -37,13 +37,13 @@ impl Inner<'_> {
             .find(|m| *m != head && self.is_member(head, *m) && pick(self.tcp_state(*m)))
     }
 
-    /// Put slot `i`'s TCP socket in LISTEN on `ep`; false if smoltcp refuses.
-    pub fn arm(&mut self, i: usize, ep: IpListenEndpoint) -> bool {
-        let ok = self.tcp_at(i).is_ok_and(|t| t.listen(ep).is_ok());
-        self.edit(i, |s| {
+    /// Put slot `index`'s TCP socket in LISTEN on `ep`; false if smoltcp refuses.
+    pub fn arm(&mut self, index: usize, ep: IpListenEndpoint) -> bool {
+        let ok = self.tcp_at(index).is_ok_and(|t| t.listen(ep).is_ok());
+        self.edit(index, |s| {
             s.last_state = if ok { State::Listen } else { State::Closed }
         });
-        self.retime(i);
+        self.retime(index);
         ok
     }
 
@@ -95,15 +95,15 @@ impl Inner<'_> {
         }
         let have = self.member_count(head);
         for _ in have..h.backlog as usize {
-            let Ok(i) = self.claim(Kind::Tcp, Owner::Member(head as u16)) else {
+            let Ok(index) = self.claim(Kind::Tcp, Owner::Member(head as u16)) else {
                 self.rearm_pending = true;
                 return;
             };
-            if !self.arm(i, ep) {
-                self.release(i);
+            if !self.arm(index, ep) {
+                self.release(index);
                 return;
             }
-            self.edit(i, |s| {
+            self.edit(index, |s| {
                 (s.addr, s.port) = (h.addr, h.port);
                 s.flags = h.flags & flag::REUSE;
             });

@@ -37,9 +37,9 @@ fn reclaim_rank(state: State) -> Option<u8> {
 /// The best orphan to reclaim among `(index, state, close order)`.
 fn pick_reclaim(orphans: impl Iterator<Item = (usize, State, u32)>) -> Option<usize> {
     orphans
-        .filter_map(|(i, st, seq)| Some((reclaim_rank(st)?, seq, i)))
+        .filter_map(|(index, st, seq)| Some((reclaim_rank(st)?, seq, index)))
         .min_by_key(|&(rank, seq, _)| (rank, seq))
-        .map(|(_, _, i)| i)
+        .map(|(_, _, index)| index)
 }
 
 impl<'a> Inner<'a> {
@@ -50,13 +50,13 @@ impl<'a> Inner<'a> {
     /// a backlog uses spare slots, it never starves the program's own sockets.
     /// Never panics: `NoBufferSpace`.
     pub fn claim(&mut self, kind: Kind, owner: Owner) -> Result<usize> {
-        let i = match self.slots.iter().position(|s| s.is_free(kind)) {
-            Some(i) => i,
+        let index = match self.slots.iter().position(|s| s.is_free(kind)) {
+            Some(index) => index,
             None => match self.create(kind) {
-                Some(i) => i,
+                Some(index) => index,
                 None => {
-                    let i = match self.reclaim(kind) {
-                        Some(i) => i,
+                    let index = match self.reclaim(kind) {
+                        Some(index) => index,
                         None if matches!(owner, Owner::Member(_)) => {
                             return Err(Error::NoBufferSpace)
                         }
@@ -65,21 +65,21 @@ impl<'a> Inner<'a> {
                     // Send the aborted connection's RST now, so nothing of it
                     // is left in the socket for its next owner.
                     self.flush_egress(self.now);
-                    i
+                    index
                 }
             },
         };
-        self.edit(i, |s| s.reuse(owner));
+        self.edit(index, |s| s.reuse(owner));
         // A reused smoltcp socket keeps its options: give each owner defaults.
         match kind {
             Kind::Tcp => {
-                if let Ok(t) = self.tcp_at(i) {
+                if let Ok(t) = self.tcp_at(index) {
                     defaults(t);
                 }
             }
             #[cfg(feature = "udp")]
             Kind::Udp => {
-                let slot = self.slots.get(i).copied().unwrap_or(Slot::UNUSED);
+                let slot = self.slots.get(index).copied().unwrap_or(Slot::UNUSED);
                 if let Some(u) =
                     super::socket_mut::<smoltcp::socket::udp::Socket>(&mut self.set, &slot)
                 {
@@ -87,14 +87,14 @@ impl<'a> Inner<'a> {
                 }
             }
         }
-        self.retime(i);
-        Ok(i)
+        self.retime(index);
+        Ok(index)
     }
 
     /// Make the smoltcp socket of a never-used slot, if buffers and a place
     /// in the set remain.
     fn create(&mut self, kind: Kind) -> Option<usize> {
-        let i = self.slots.iter().position(|s| s.kind.is_none())?;
+        let index = self.slots.iter().position(|s| s.kind.is_none())?;
         let handle = match kind {
             Kind::Tcp => {
                 let SlotBufs { rx, tx } = self.pool.take()?;
@@ -115,28 +115,28 @@ impl<'a> Inner<'a> {
                 ))
             }
         };
-        self.edit(i, |s| {
+        self.edit(index, |s| {
             *s = Slot {
                 kind: Some(kind),
                 handle: Some(handle),
                 ..Slot::UNUSED
             }
         });
-        Some(i)
+        Some(index)
     }
 
     fn reclaim(&mut self, kind: Kind) -> Option<usize> {
         if kind != Kind::Tcp {
             return None;
         }
-        let orphans = (0..self.slots.len()).filter_map(|i| {
-            let s = self.slots.get(i)?;
-            (s.owner == Owner::Orphan).then_some((i, self.tcp_state(i)?, s.seq))
+        let orphans = (0..self.slots.len()).filter_map(|index| {
+            let s = self.slots.get(index)?;
+            (s.owner == Owner::Orphan).then_some((index, self.tcp_state(index)?, s.seq))
         });
-        let i = pick_reclaim(orphans)?;
-        log::net_debug!("reclaiming orphan slot {} for a new socket", i);
-        self.abort(i);
-        Some(i)
+        let index = pick_reclaim(orphans)?;
+        log::net_debug!("reclaiming orphan slot {} for a new socket", index);
+        self.abort(index);
+        Some(index)
     }
 
     /// Take back a listener's armed slot that is still in LISTEN (never a head).
@@ -144,67 +144,67 @@ impl<'a> Inner<'a> {
         if kind != Kind::Tcp {
             return None;
         }
-        let i = (0..self.slots.len()).find(|&i| {
+        let index = (0..self.slots.len()).find(|&index| {
             self.slots
-                .get(i)
+                .get(index)
                 .is_some_and(|s| matches!(s.owner, Owner::Member(_)))
-                && self.tcp_state(i) == Some(State::Listen)
+                && self.tcp_state(index) == Some(State::Listen)
         })?;
-        self.abort(i);
+        self.abort(index);
         self.rearm_pending = true;
-        Some(i)
+        Some(index)
     }
 
-    /// The id a user holds for slot `i` (indices fit in `u16`: `StackResources`
+    /// The id a user holds for slot `index` (indices fit in `u16`: `StackResources`
     /// bounds the slot count at compile time).
-    pub fn id_of(&self, i: usize) -> SlotId {
+    pub fn id_of(&self, index: usize) -> SlotId {
         SlotId {
-            index: i as u16,
-            gen: self.slots.get(i).map_or(0, |s| s.gen),
+            index: index as u16,
+            gen: self.slots.get(index).map_or(0, |s| s.gen),
         }
     }
 
-    /// Abort slot `i`'s TCP connection (an RST goes out on the next egress).
-    pub fn abort(&mut self, i: usize) {
-        if let Ok(t) = self.tcp_at(i) {
+    /// Abort slot `index`'s TCP connection (an RST goes out on the next egress).
+    pub fn abort(&mut self, index: usize) {
+        if let Ok(t) = self.tcp_at(index) {
             t.abort();
         }
-        self.edit(i, |s| s.last_state = State::Closed);
+        self.edit(index, |s| s.last_state = State::Closed);
     }
 
     /// Give up a user's connection attempt (timed out), keeping the socket.
     pub fn abort_connect(&mut self, id: SlotId) {
-        let i = id.index as usize;
+        let index = id.index as usize;
         if owned(self.slots, id).is_ok() {
-            self.abort(i);
-            self.edit(i, |s| s.set(flag::CONNECTING | flag::CONNECTED, false));
+            self.abort(index);
+            self.edit(index, |s| s.set(flag::CONNECTING | flag::CONNECTED, false));
         }
     }
 
     /// Return a slot to the pool (its socket already closed or aborted).
-    pub fn release(&mut self, i: usize) {
-        self.edit(i, |s| s.reuse(Owner::Free));
+    pub fn release(&mut self, index: usize) {
+        self.edit(index, |s| s.reuse(Owner::Free));
         self.rearm_pending = true;
     }
 
     /// Keep a closed connection's slot until its close handshake ends.
-    fn orphan(&mut self, i: usize) {
+    fn orphan(&mut self, index: usize) {
         let seq = self.next_seq();
-        self.edit(i, |s| {
+        self.edit(index, |s| {
             let keep = (s.addr, s.port, s.flags & flag::REUSE, s.last_state);
             s.reuse(Owner::Orphan);
             (s.addr, s.port, s.flags, s.last_state) = keep;
             s.seq = seq;
         });
-        self.retime(i);
+        self.retime(index);
     }
 
-    /// A user closes slot `i`. UDP: released at once. TCP: a listener takes
+    /// A user closes slot `index`. UDP: released at once. TCP: a listener takes
     /// its armed sockets with it (resetting connections still waiting);
     /// unread data resets the peer; otherwise the connection closes
     /// gracefully in the background as an orphan.
-    pub fn close(&mut self, i: usize) {
-        let Some(&slot) = self.slots.get(i) else {
+    pub fn close(&mut self, index: usize) {
+        let Some(&slot) = self.slots.get(index) else {
             return;
         };
         if slot.owner != Owner::User {
@@ -226,18 +226,18 @@ impl<'a> Inner<'a> {
                 {
                     u.close();
                 }
-                self.release(i);
+                self.release(index);
                 return;
             }
-            None => return self.release(i),
+            None => return self.release(index),
         }
         if slot.is_listener() {
-            while let Some(m) = self.other_member(i, |_| true) {
+            while let Some(m) = self.other_member(index, |_| true) {
                 self.abort(m);
                 self.release(m);
             }
         }
-        let graceful = match self.tcp_at(i) {
+        let graceful = match self.tcp_at(index) {
             Ok(t) => {
                 let open = matches!(t.state(), State::Established | State::CloseWait)
                     || (slot.has(flag::SHUT_WR)
@@ -260,9 +260,9 @@ impl<'a> Inner<'a> {
             Err(_) => false,
         };
         if graceful {
-            self.orphan(i);
+            self.orphan(index);
         } else {
-            self.release(i);
+            self.release(index);
         }
     }
 

@@ -219,27 +219,27 @@ impl<'a> Inner<'a> {
         owned(self.slots, id)
     }
 
-    /// Change slot `i` (no-op for an index out of range).
-    pub fn edit(&mut self, i: usize, f: impl FnOnce(&mut Slot)) {
-        if let Some(s) = self.slots.get_mut(i) {
+    /// Change slot `index` (no-op for an index out of range).
+    pub fn edit(&mut self, index: usize, f: impl FnOnce(&mut Slot)) {
+        if let Some(s) = self.slots.get_mut(index) {
             f(s);
         }
     }
 
-    /// Slot `i`'s TCP socket, whoever owns the slot.
-    pub fn tcp_at(&mut self, i: usize) -> Result<&mut tcp::Socket<'a>> {
-        let s = self.slots.get(i).ok_or(Error::BadDescriptor)?;
+    /// Slot `index`'s TCP socket, whoever owns the slot.
+    pub fn tcp_at(&mut self, index: usize) -> Result<&mut tcp::Socket<'a>> {
+        let s = self.slots.get(index).ok_or(Error::BadDescriptor)?;
         socket_mut(&mut self.set, s).ok_or(Error::BadDescriptor)
     }
 
-    /// Slot `i`'s TCP socket, read-only.
-    pub fn tcp_ref(&self, i: usize) -> Option<&tcp::Socket<'a>> {
-        socket_ref(&self.set, self.slots.get(i)?)
+    /// Slot `index`'s TCP socket, read-only.
+    pub fn tcp_ref(&self, index: usize) -> Option<&tcp::Socket<'a>> {
+        socket_ref(&self.set, self.slots.get(index)?)
     }
 
-    /// The TCP state of slot `i`, if it has a TCP socket.
-    pub fn tcp_state(&self, i: usize) -> Option<State> {
-        self.tcp_ref(i).map(|t| t.state())
+    /// The TCP state of slot `index`, if it has a TCP socket.
+    pub fn tcp_state(&self, index: usize) -> Option<State> {
+        self.tcp_ref(index).map(|t| t.state())
     }
 
     /// A user's slot and its TCP socket, together.

@@ -45,9 +45,9 @@ fn data_after_shutdown(s: &Slot, state: State, queued: usize) -> bool {
         && matches!(state, State::FinWait1 | State::FinWait2)
 }
 
-/// Note slot `i` in a [`Inner::to_observe`] result.
-fn mark(mask: &mut u64, beyond: &mut bool, i: usize) {
-    match u32::try_from(i) {
+/// Note slot `index` in a [`Inner::to_observe`] result.
+fn mark(mask: &mut u64, beyond: &mut bool, index: usize) {
+    match u32::try_from(index) {
         Ok(b) if b < 64 => *mask |= 1 << b,
         _ => *beyond = true,
     }
@@ -59,12 +59,12 @@ impl Inner<'_> {
     /// common case (the data calls poll often) is no change anywhere.
     fn to_observe(&self, phase: Phase) -> (u64, bool) {
         let (mut mask, mut beyond) = (0u64, false);
-        for (i, s) in self.slots.iter().enumerate() {
+        for (index, s) in self.slots.iter().enumerate() {
             // (After each packet, `worth_a_look` passes listeners only.)
             let look = super::socket_ref::<tcp::Socket>(&self.set, s)
                 .is_some_and(|t| worth_a_look(s, t, phase));
             if look {
-                mark(&mut mask, &mut beyond, i);
+                mark(&mut mask, &mut beyond, index);
             }
         }
         (mask, beyond)
@@ -76,15 +76,15 @@ impl Inner<'_> {
         if mask == 0 && !beyond {
             return;
         }
-        for i in 0..self.slots.len() {
-            let flagged = match u32::try_from(i) {
+        for index in 0..self.slots.len() {
+            let flagged = match u32::try_from(index) {
                 Ok(b) if b < 64 => mask & (1 << b) != 0,
                 _ => beyond,
             };
             if !flagged {
                 continue;
             }
-            let Some(s) = self.slots.get(i) else {
+            let Some(s) = self.slots.get(index) else {
                 continue;
             };
             if s.kind != Some(Kind::Tcp) || s.owner == Owner::Free {
@@ -95,21 +95,21 @@ impl Inner<'_> {
             }
             let s = *s;
             let Some((state, unread, queued)) = self
-                .tcp_ref(i)
+                .tcp_ref(index)
                 .map(|t| (t.state(), t.can_recv(), t.recv_queue()))
             else {
                 continue;
             };
             // Data for a socket the user closed: reset the peer, as Linux does.
             if s.owner == Owner::Orphan && (state == State::CloseWait || unread) {
-                self.abort(i);
-                self.release(i);
+                self.abort(index);
+                self.release(index);
                 continue;
             }
             if data_after_shutdown(&s, state, queued) {
                 // Reported once by the next send (recv stays at EOF).
-                self.abort(i);
-                self.edit(i, |s| {
+                self.abort(index);
+                self.edit(index, |s| {
                     s.set(flag::RESET, true);
                     s.pending = Some(Error::ConnectionReset);
                 });
@@ -121,15 +121,15 @@ impl Inner<'_> {
             if s.is_listening() {
                 if s.last_state == State::Listen && state != State::Closed {
                     let seq = self.next_seq();
-                    self.edit(i, |s| s.seq = seq);
+                    self.edit(index, |s| s.seq = seq);
                 }
                 if state == State::Closed {
                     // A pending connection died before accept: re-arm at once.
                     let head = match s.owner {
                         Owner::Member(h) => h as usize,
-                        _ => i,
+                        _ => index,
                     };
-                    self.arm(i, self.listen_endpoint(head));
+                    self.arm(index, self.listen_endpoint(head));
                     continue;
                 }
             } else if s.owner == Owner::User && state == State::Closed {
@@ -142,25 +142,25 @@ impl Inner<'_> {
                         } else {
                             Error::ConnectionRefused
                         };
-                        self.edit(i, |s| {
+                        self.edit(index, |s| {
                             s.pending = Some(e);
                             s.set(flag::CONNECTED, false);
                         });
                     }
                     // FIN_GIVE_UP ran out (egress): reported once, then EOF.
                     st if fin_unacked(st) && phase == Phase::Egress => {
-                        self.edit(i, |s| s.pending = Some(Error::TimedOut));
+                        self.edit(index, |s| s.pending = Some(Error::TimedOut));
                     }
                     State::TimeWait | State::LastAck | State::Closing | State::Listen => {}
                     // smoltcp's timeout closed it in egress: the keep-alive
                     // heard nothing back (Linux's ETIMEDOUT), reported once.
                     _ if phase == Phase::Egress => {
-                        self.edit(i, |s| s.pending = Some(Error::TimedOut));
+                        self.edit(index, |s| s.pending = Some(Error::TimedOut));
                     }
                     // Reported once (Linux's sk_err), then EOF / broken
                     // pipe. After the peer's FIN (CLOSE-WAIT) Linux reports
                     // it as EPIPE: EOF stays EOF, send is a broken pipe.
-                    last => self.edit(i, |s| {
+                    last => self.edit(index, |s| {
                         s.set(flag::RESET, true);
                         if last != State::CloseWait {
                             s.pending = Some(Error::ConnectionReset);
@@ -168,13 +168,13 @@ impl Inner<'_> {
                     }),
                 }
             } else if s.owner == Owner::Orphan && state == State::Closed {
-                self.release(i);
+                self.release(index);
                 continue;
             }
             // Past the handshake, connected, FIN sent or acknowledged: the
             // give-up that applies now (`timeout.rs`).
-            self.retime(i);
-            self.edit(i, |s| s.last_state = state);
+            self.retime(index);
+            self.edit(index, |s| s.last_state = state);
         }
     }
 }

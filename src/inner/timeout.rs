@@ -57,13 +57,13 @@ fn give_up_after(s: &Slot, state: State) -> Option<Duration> {
 }
 
 impl Inner<'_> {
-    /// Set slot `i`'s smoltcp timeout to what its owner and state call for
+    /// Set slot `index`'s smoltcp timeout to what its owner and state call for
     /// (a slot without a TCP socket has none to set).
-    pub fn retime(&mut self, i: usize) {
-        let Some(&s) = self.slots.get(i) else {
+    pub fn retime(&mut self, index: usize) {
+        let Some(&s) = self.slots.get(index) else {
             return;
         };
-        if let Ok(t) = self.tcp_at(i) {
+        if let Ok(t) = self.tcp_at(index) {
             t.set_timeout(give_up_after(&s, t.state()));
         }
     }

@@ -10,6 +10,25 @@ use smoltcp::wire::{
 pub(crate) use crate::resources::DNS_MAX_QUERY as MAX_QUERY;
 pub(crate) use crate::resources::DNS_MAX_REPLY as MAX_REPLY;
 
+/// How many addresses one resolution keeps (of each record type's answers
+/// and of all together); more are dropped, as a small stack needs no more.
+pub const MAX_ADDRESSES: usize = 4;
+
+/// The addresses a name resolved to, in the order they are to be tried (see
+/// [`Stack::resolve_all`](crate::Stack::resolve_all)): a fixed-capacity list, no heap.
+///
+/// ```
+/// use smolsock::{Addresses, MAX_ADDRESSES};
+/// use smolsock::smoltcp::wire::IpAddress;
+///
+/// let mut list = Addresses::new();
+/// for last in 1..=5 {
+///     let _ = list.push(IpAddress::v4(10, 0, 0, last)); // the fifth does not fit
+/// }
+/// assert_eq!(list.len(), MAX_ADDRESSES);
+/// ```
+pub type Addresses = heapless::Vec<IpAddress, MAX_ADDRESSES>;
+
 /// Longest encoded name (RFC 1035: 255 octets).
 pub const MAX_NAME: usize = 255;
 
@@ -54,12 +73,13 @@ pub fn query(id: u16, name: &[u8], ty: DnsQueryType, out: &mut [u8; MAX_QUERY]) 
 }
 
 /// What a datagram from the server says about the query (`id`, `ty`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// Not a reply to this query (another id, not a response): ignore it.
     Unrelated,
-    /// The first address of the asked type.
-    Address(IpAddress),
+    /// The addresses of the asked type, in the answer's order (at least
+    /// one, at most [`MAX_ADDRESSES`]).
+    Addresses(Addresses),
     /// No such name (NXDOMAIN), or the name has no address of this type.
     NotFound,
     /// The server failed (SERVFAIL, REFUSED, …) or sent something unreadable.
@@ -97,21 +117,28 @@ pub fn parse_reply(data: &[u8], id: u16, ty: DnsQueryType) -> Reply {
         return Reply::Failed(ResolveError::BadResponse);
     }
     // A recursive server answers with the CNAME chain and then the
-    // addresses: the first address of the asked type is the answer.
+    // addresses: those of the asked type, in order, are the answer.
+    let mut found = Addresses::new();
     for _ in 0..p.answer_record_count() {
         let Ok((next, record)) = DnsRecord::parse(rest) else {
             return Reply::Failed(ResolveError::BadResponse);
         };
         rest = next;
-        match record.data {
+        let ip: IpAddress = match record.data {
             #[cfg(feature = "proto-ipv4")]
-            DnsRecordData::A(a) if ty == DnsQueryType::A => return Reply::Address(a.into()),
+            DnsRecordData::A(a) if ty == DnsQueryType::A => a.into(),
             #[cfg(feature = "proto-ipv6")]
-            DnsRecordData::Aaaa(a) if ty == DnsQueryType::Aaaa => return Reply::Address(a.into()),
-            _ => {}
-        }
+            DnsRecordData::Aaaa(a) if ty == DnsQueryType::Aaaa => a.into(),
+            _ => continue,
+        };
+        // Beyond the capacity, the rest are dropped.
+        let _ = found.push(ip);
     }
-    Reply::NotFound
+    if found.is_empty() {
+        Reply::NotFound
+    } else {
+        Reply::Addresses(found)
+    }
 }
 
 #[cfg(test)]
@@ -163,16 +190,38 @@ mod tests {
         v
     }
 
+    /// A reply of one address.
+    #[cfg(feature = "proto-ipv4")]
+    fn one(ip: IpAddress) -> Reply {
+        Reply::Addresses(core::iter::once(ip).collect())
+    }
+
     #[cfg(feature = "proto-ipv4")]
     #[test]
     fn replies_say_what_happened() {
         let a = DnsQueryType::A;
         let cname: &[u8] = b"\x03www\xc0\x0c";
         let ok = reply(7, 0, &[(5, cname), (1, &[10, 0, 0, 9])]);
-        assert_eq!(
-            parse_reply(&ok, 7, a),
-            Reply::Address(IpAddress::v4(10, 0, 0, 9))
-        );
+        assert_eq!(parse_reply(&ok, 7, a), one(IpAddress::v4(10, 0, 0, 9)));
+        // Several answers, in order, up to the capacity.
+        let ips: [&[u8]; 5] = [
+            &[10, 0, 0, 1],
+            &[10, 0, 0, 2],
+            &[10, 0, 0, 3],
+            &[10, 0, 0, 4],
+            &[10, 0, 0, 5],
+        ];
+        let two = reply(7, 0, &[(5, cname), (1, ips[1]), (1, ips[0])]);
+        let want: Addresses = [IpAddress::v4(10, 0, 0, 2), IpAddress::v4(10, 0, 0, 1)]
+            .into_iter()
+            .collect();
+        assert_eq!(parse_reply(&two, 7, a), Reply::Addresses(want));
+        let five: std::vec::Vec<(u16, &[u8])> = ips.iter().map(|ip| (1, *ip)).collect();
+        let Reply::Addresses(kept) = parse_reply(&reply(7, 0, &five), 7, a) else {
+            panic!("addresses")
+        };
+        assert_eq!(kept.len(), MAX_ADDRESSES);
+        assert_eq!(kept.last(), Some(&IpAddress::v4(10, 0, 0, 4)));
         assert_eq!(parse_reply(&ok, 8, a), Reply::Unrelated, "other id");
         assert_eq!(parse_reply(&reply(7, 3, &[]), 7, a), Reply::NotFound);
         assert_eq!(parse_reply(&reply(7, 0, &[]), 7, a), Reply::NotFound);
@@ -219,10 +268,7 @@ mod tests {
         // 512 bytes is a classic reply; 513 is more than was asked for.
         let mut big = reply(7, 0, &[(1, &[10, 0, 0, 9])]);
         big.resize(512, 0);
-        assert_eq!(
-            parse_reply(&big, 7, a),
-            Reply::Address(IpAddress::v4(10, 0, 0, 9))
-        );
+        assert_eq!(parse_reply(&big, 7, a), one(IpAddress::v4(10, 0, 0, 9)));
         big.push(0);
         assert_eq!(
             parse_reply(&big, 7, a),

@@ -15,6 +15,7 @@ use crate::inner::Inner;
 use crate::slot::Kind;
 use crate::stack::{Op, Stack, TryResult, WaitEnd};
 use crate::time;
+pub use message::{Addresses, MAX_ADDRESSES};
 use message::{Reply, MAX_NAME, MAX_QUERY};
 use smoltcp::socket::udp;
 use smoltcp::time::{Duration, Instant};
@@ -72,16 +73,59 @@ impl Stack<'_> {
     /// `Some(0)`: literals only, a name is [`ResolveError::TimedOut`](crate::ResolveError::TimedOut)).
     /// A name with no DNS server configured is
     /// [`ResolveError::NoServer`](crate::ResolveError::NoServer), whatever the timeout.
+    /// The A query comes first; AAAA is asked only if the name has no A
+    /// record. [`resolve_all`](Self::resolve_all) gives every address.
     pub fn resolve(
         &self,
         name: &str,
         timeout: Option<core::time::Duration>,
     ) -> Result<IpAddress, ResolveError> {
+        first(self.resolve_with(name, timeout, false))
+    }
+
+    /// Every address of `name`, in the order to try them (Python's
+    /// `getaddrinfo` list, as glibc orders it for a dual-stack host): the A
+    /// answers, then the AAAA ones, at most [`MAX_ADDRESSES`] in all
+    /// (more are dropped). Both queries are asked, under the one deadline of
+    /// `timeout`, as in [`resolve`](Self::resolve). When the A query has
+    /// answered, a failing or silent AAAA query (one try's wait, at most
+    /// 1 s) leaves the A answers as the result; a name with neither is
+    /// [`ResolveError::NotFound`](crate::ResolveError::NotFound). A literal is
+    /// a list of one.
+    ///
+    /// ```
+    /// use smolsock::{Config, SimClock, Stack, StackResources};
+    /// use smolsock::smoltcp::phy::{Loopback, Medium};
+    /// use smolsock::smoltcp::wire::IpAddress;
+    ///
+    /// let clock = SimClock::new();
+    /// let mut dev = Loopback::new(Medium::Ip);
+    /// let mut res = StackResources::<2, 1024>::new();
+    /// let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");
+    /// let all = stack.resolve_all("127.0.0.1", None).expect("a literal");
+    /// assert_eq!(all.as_slice(), [IpAddress::v4(127, 0, 0, 1)]);
+    /// ```
+    pub fn resolve_all(
+        &self,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+    ) -> Result<Addresses, ResolveError> {
+        self.resolve_with(name, timeout, true)
+    }
+
+    /// The blocking driver of a [`Resolution`]: the first answer, or (`all`)
+    /// every one.
+    fn resolve_with(
+        &self,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+        all: bool,
+    ) -> Result<Addresses, ResolveError> {
+        if let Some(ip) = parse_literal(name) {
+            return Ok(literal(ip));
+        }
         let mut encoded = [0; MAX_NAME];
-        let mut r = match Resolution::start(self, name, timeout, &mut encoded)? {
-            Start::Literal(ip) => return Ok(ip),
-            Start::Name(r) => r,
-        };
+        let mut r = Resolution::start(self, name, timeout, all, &mut encoded)?;
         loop {
             let q = r.next_query()?;
             if let Some(done) = r.on_outcome(self.block(Some(q.wait), q.answer())) {
@@ -101,12 +145,34 @@ impl Stack<'_> {
         name: &str,
         timeout: Option<core::time::Duration>,
     ) -> Result<IpAddress, ResolveError> {
+        first(self.resolve_with_async(name, timeout, false).await)
+    }
+
+    /// [`resolve_all`](Self::resolve_all) as a future (feature `async`),
+    /// as [`resolve_async`](Self::resolve_async) is `resolve`'s.
+    #[cfg(feature = "async")]
+    pub async fn resolve_all_async(
+        &self,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+    ) -> Result<Addresses, ResolveError> {
+        self.resolve_with_async(name, timeout, true).await
+    }
+
+    /// The async driver of a [`Resolution`], as [`resolve_with`](Self::resolve_with).
+    #[cfg(feature = "async")]
+    async fn resolve_with_async(
+        &self,
+        name: &str,
+        timeout: Option<core::time::Duration>,
+        all: bool,
+    ) -> Result<Addresses, ResolveError> {
         use crate::waiters::Waiter;
+        if let Some(ip) = parse_literal(name) {
+            return Ok(literal(ip));
+        }
         let mut encoded = [0; MAX_NAME];
-        let mut r = match Resolution::start(self, name, timeout, &mut encoded)? {
-            Start::Literal(ip) => return Ok(ip),
-            Start::Name(r) => r,
-        };
+        let mut r = Resolution::start(self, name, timeout, all, &mut encoded)?;
         loop {
             let q = r.next_query()?;
             let outcome = self.wait_async(Waiter::Dns, Some(q.wait), q.answer()).await;
@@ -117,18 +183,22 @@ impl Stack<'_> {
     }
 }
 
-/// How a resolution starts: a literal needs no query.
-enum Start<'s, 'a, 'n> {
-    Literal(IpAddress),
-    Name(Resolution<'s, 'a, 'n>),
+/// A literal as a list of one.
+fn literal(ip: IpAddress) -> Addresses {
+    core::iter::once(ip).collect()
+}
+
+/// The first address of a resolution.
+fn first(r: Result<Addresses, ResolveError>) -> Result<IpAddress, ResolveError> {
+    r?.first().copied().ok_or(ResolveError::NotFound)
 }
 
 /// One resolution as a small state machine, driven by a loop in each front
 /// end: [`next_query`](Self::next_query) sends the next query (whom to ask,
 /// how long to wait), [`on_outcome`](Self::on_outcome) says what its answer
-/// or its silence means. The A query, then (only if that name has no A
-/// record) the AAAA one, each server in turn with its retries, all under
-/// one deadline.
+/// or its silence means. The A query, then the AAAA one (only if that name
+/// has no A record, unless `all`), each server in turn with its retries,
+/// all under one deadline.
 struct Resolution<'s, 'a, 'n> {
     /// The resolver, held until the resolution is dropped.
     query: Resolving<'s, 'a>,
@@ -139,30 +209,35 @@ struct Resolution<'s, 'a, 'n> {
     /// Which of [`QUERY_TYPES`] is asked now.
     ty: usize,
     tries: Tries,
+    /// Every record type is asked ([`Stack::resolve_all`]), not only until
+    /// the first answer.
+    all: bool,
+    /// The answers so far (with `all`).
+    found: Addresses,
 }
 
 impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
-    /// A literal, or a name checked and encoded into `buf`, with the
+    /// `name` (not a literal) checked and encoded into `buf`, with the
     /// resolver's socket taken for it.
     fn start(
         stack: &'s Stack<'a>,
         name: &str,
         timeout: Option<core::time::Duration>,
+        all: bool,
         buf: &'n mut [u8; MAX_NAME],
-    ) -> Result<Start<'s, 'a, 'n>, ResolveError> {
-        if let Some(ip) = parse_literal(name) {
-            return Ok(Start::Literal(ip));
-        }
+    ) -> Result<Self, ResolveError> {
         let len = message::encode_name(name, buf)?;
         let name = buf.get(..len).ok_or(ResolveError::InvalidName)?;
         let deadline = time::deadline(stack.now(), timeout);
-        Ok(Start::Name(Resolution {
+        Ok(Resolution {
             query: Resolving::start(stack)?,
             name,
             deadline,
             ty: 0,
             tries: Tries::new(),
-        }))
+            all,
+            found: Addresses::new(),
+        })
     }
 
     /// Send the next query (its answer is awaited as [`Query::answer`],
@@ -178,35 +253,71 @@ impl<'s, 'a, 'n> Resolution<'s, 'a, 'n> {
         Ok(Query { to, id, ty, wait })
     }
 
+    /// Add `more` to the answers found, as far as they fit.
+    fn keep(&mut self, more: Addresses) {
+        for ip in more {
+            let _ = self.found.push(ip);
+        }
+    }
+
+    /// The end of the resolution on `r`: with answers found already
+    /// (`all`, the A query answered), those, whatever `r` says.
+    fn end(
+        &mut self,
+        r: Result<Addresses, ResolveError>,
+    ) -> Option<Result<Addresses, ResolveError>> {
+        match r {
+            Ok(more) => {
+                self.keep(more);
+                Some(Ok(core::mem::take(&mut self.found)))
+            }
+            Err(_) if !self.found.is_empty() => Some(Ok(core::mem::take(&mut self.found))),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     /// What the wait for an answer ended with: `Some`, the resolution's
     /// outcome; `None`, ask again ([`next_query`](Self::next_query)).
     fn on_outcome(
         &mut self,
-        r: Result<IpAddress, ResolveError>,
-    ) -> Option<Result<IpAddress, ResolveError>> {
+        r: Result<Addresses, ResolveError>,
+    ) -> Option<Result<Addresses, ResolveError>> {
         match r {
             Err(ResolveError::TimedOut) => self.on_timeout(),
             r => self.on_reply(r),
         }
     }
 
-    /// No answer in time: the next try (`next_query` says when none is left).
-    fn on_timeout(&mut self) -> Option<Result<IpAddress, ResolveError>> {
-        None
+    /// No answer in time: the next try (`next_query` says when none is
+    /// left), unless answers were found already: a silent AAAA query does
+    /// not hold up the A answers beyond its first try.
+    fn on_timeout(&mut self) -> Option<Result<Addresses, ResolveError>> {
+        if self.found.is_empty() {
+            None
+        } else {
+            self.end(Err(ResolveError::TimedOut))
+        }
     }
 
-    /// A reply: an address, or an error, ends the resolution, except no
-    /// such name for one record type, which asks for the next type.
+    /// A reply: addresses, or an error, end the resolution, except no such
+    /// name for one record type, which asks for the next type, and (with
+    /// `all`) addresses, which are kept and ask for the next type too.
     fn on_reply(
         &mut self,
-        r: Result<IpAddress, ResolveError>,
-    ) -> Option<Result<IpAddress, ResolveError>> {
-        if r == Err(ResolveError::NotFound) && self.ty + 1 < QUERY_TYPES.len() {
-            self.ty += 1;
-            self.tries = Tries::new();
-            return None;
+        r: Result<Addresses, ResolveError>,
+    ) -> Option<Result<Addresses, ResolveError>> {
+        let next = self.ty + 1 < QUERY_TYPES.len();
+        // With the deadline passed, the answers so far are the result.
+        let now = self.query.stack.now();
+        let time_left = self.deadline.is_none_or(|d| d > now);
+        match r {
+            Err(ResolveError::NotFound) if next => {}
+            Ok(more) if self.all && next && time_left => self.keep(more),
+            r => return self.end(r),
         }
-        Some(r)
+        self.ty += 1;
+        self.tries = Tries::new();
+        None
     }
 }
 
@@ -241,7 +352,7 @@ struct Query {
 
 impl Query {
     /// Waiting for the answer (an `Op`, for either front end).
-    fn answer<'a>(&self) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<IpAddress, ResolveError>> {
+    fn answer<'a>(&self) -> Op<impl FnMut(&mut Inner<'a>) -> TryResult<Addresses, ResolveError>> {
         let Query { to, id, ty, .. } = *self;
         Op::read(move |core: &mut Inner<'a>| receive(core, to, id, ty))
     }
@@ -321,7 +432,7 @@ fn receive(
     from: IpEndpoint,
     id: u16,
     ty: DnsQueryType,
-) -> Result<Option<IpAddress>, ResolveError> {
+) -> Result<Option<Addresses>, ResolveError> {
     let s = core.dns_socket();
     loop {
         let (data, meta) = match s.recv() {
@@ -335,7 +446,7 @@ fn receive(
         }
         match message::parse_reply(data, id, ty) {
             Reply::Unrelated => continue,
-            Reply::Address(a) => return Ok(Some(a)),
+            Reply::Addresses(a) => return Ok(Some(a)),
             Reply::NotFound => return Err(ResolveError::NotFound),
             Reply::Failed(e) => return Err(e),
         }

@@ -54,15 +54,26 @@ impl From<Error> for ConnectError {
 
 impl<'a> Stack<'a> {
     /// Python's `socket.create_connection((host, port), timeout)`: resolve
-    /// `host` (a name or an IP literal), connect a TCP socket to it, and
-    /// return it with `timeout` as its timeout. One deadline bounds the
-    /// whole call, resolution included ([`Error::TimedOut`] or
-    /// [`ResolveError::TimedOut`] when it passes); `None` blocks (a connect
-    /// still gives up after 127 s, as Linux's). A name error stays a
-    /// [`ConnectError::Resolve`] (Python's `gaierror`).
+    /// `host` (a name or an IP literal) with [`Stack::resolve_all`], try
+    /// each address in order (the A answers, then the AAAA ones) until a
+    /// TCP connect succeeds, and return that socket with `timeout` as its
+    /// timeout. If every address fails, the error of the last one is the
+    /// call's, as Python raises the last error (`all_errors=False`).
     ///
-    /// smolsock's resolver answers with one address (the first A record,
-    /// else AAAA), so there is one address to try; its error is the call's.
+    /// One deadline bounds the whole call, resolution and every attempt
+    /// included: each attempt gets what is left of it, so an address that
+    /// never answers eats the time and the ones after it fail with
+    /// [`Error::TimedOut`] at once, exactly at the deadline. (Python sets
+    /// `timeout` on each socket, so every attempt gets the whole `timeout`
+    /// again; smolsock's rule is that every deadline is the whole call's.)
+    /// `None` blocks (a connect still gives up after 127 s, as Linux's).
+    /// A name error stays a [`ConnectError::Resolve`] (Python's `gaierror`),
+    /// never mixed with the attempts' socket errors.
+    ///
+    /// An address of a family the stack has no address of its own for is
+    /// tried like any other, as Python does on Linux: its connect fails at
+    /// once (Linux: `ENETUNREACH`/`EADDRNOTAVAIL`), without time lost, and
+    /// that failure is the attempt's error.
     ///
     /// ```
     /// use smolsock::{Config, ConnectError, Domain, Error, SimClock, Socket, Stack, StackResources, Type};
@@ -93,17 +104,34 @@ impl<'a> Stack<'a> {
         timeout: Option<Duration>,
     ) -> Result<Socket<'s, 'a>, ConnectError> {
         let deadline = time::deadline(self.now(), timeout);
-        let ip = self.resolve(host, timeout)?;
-        let to = SockAddr::new(ip.into(), port);
-        let sock = Socket::new(self, Domain::for_address(to), Type::STREAM)?;
-        sock.set_timeout(timeout)?;
-        // What the resolution left of the deadline.
+        let addresses = self.resolve_all(host, timeout)?;
+        // Python: "getaddrinfo returns an empty list" (resolve_all never does).
+        let mut last = ConnectError::Resolve(ResolveError::NotFound);
+        for ip in addresses {
+            let to = SockAddr::new(ip.into(), port);
+            match self.connect_before(to, timeout, deadline) {
+                Ok(sock) => return Ok(sock),
+                Err(e) => last = e.into(),
+            }
+        }
+        Err(last)
+    }
+
+    /// One attempt of [`create_connection`](Self::create_connection): a TCP
+    /// socket with `timeout`, connected to `to` by `deadline` (the call's).
+    fn connect_before<'s>(
+        &'s self,
+        to: SockAddr,
+        timeout: Option<Duration>,
+        deadline: Option<smoltcp::time::Instant>,
+    ) -> Result<Socket<'s, 'a>, Error> {
+        // What the calls before left of the deadline.
         let left = match deadline {
             None => timeout,
             Some(d) => {
                 let now = self.now();
                 if d <= now && timeout.is_some_and(|t| !t.is_zero()) {
-                    return Err(Error::TimedOut.into());
+                    return Err(Error::TimedOut);
                 }
                 Some(if d > now {
                     time::from_smol(d - now)
@@ -112,6 +140,8 @@ impl<'a> Stack<'a> {
                 })
             }
         };
+        let sock = Socket::new(self, Domain::for_address(to), Type::STREAM)?;
+        sock.set_timeout(timeout)?;
         let Some(started) = sock.connect_begin(to)? else {
             return Ok(sock);
         };

@@ -85,7 +85,7 @@ impl Stack<'_> {
     /// assert!(stack.is_link_up());
     /// ```
     pub fn is_link_up(&self) -> bool {
-        self.with_core_no_wake(|i| i.link_up).unwrap_or(true)
+        self.with_core_no_wake(|core| core.link_up).unwrap_or(true)
     }
 
     /// Wait until the link is up, polling the stack, within `timeout`
@@ -103,19 +103,22 @@ impl Stack<'_> {
     /// # Ok::<(), smolsock::Error>(())
     /// ```
     pub fn wait_link_up(&self, timeout: Timeout) -> Result<(), Error> {
-        self.block(timeout, Op::read(|i: &mut Inner<'_>| until(i.link_up)))
+        self.block(
+            timeout,
+            Op::read(|core: &mut Inner<'_>| until(core.link_up)),
+        )
     }
 
     /// [`wait_link_up`](Self::wait_link_up) as a future, woken by the
     /// runner ([`Stack::run`]).
     #[cfg(feature = "async")]
     pub async fn wait_link_up_async(&self, timeout: Timeout) -> Result<(), Error> {
-        let op = Op::read(|i: &mut Inner<'_>| until(i.link_up));
+        let op = Op::read(|core: &mut Inner<'_>| until(core.link_up));
         self.wait_async(crate::waiters::Waiter::Any, timeout, op)
             .await
     }
 
-    /// The IPv4 set-up now: the DHCP lease ([`Config::dhcp`](crate::Config::dhcp)),
+    /// The IPv4 set-up now: the DHCP lease (`Config::with_dhcp`, feature `dhcp`),
     /// else the static address with its gateway and DNS servers; `None`
     /// before a lease (or without an IPv4 address), and from inside a
     /// closure that holds the stack.
@@ -132,7 +135,9 @@ impl Stack<'_> {
     /// ```
     #[cfg(feature = "proto-ipv4")]
     pub fn ipv4_config(&self) -> Option<Ipv4Config> {
-        self.with_core_no_wake(|i| i.ipv4_config()).ok().flatten()
+        self.with_core_no_wake(|core| core.ipv4_config())
+            .ok()
+            .flatten()
     }
 
     /// Wait until the interface has an IPv4 configuration (a DHCP lease),
@@ -152,14 +157,17 @@ impl Stack<'_> {
     /// ```
     #[cfg(feature = "proto-ipv4")]
     pub fn wait_config_up(&self, timeout: Timeout) -> Result<Ipv4Config, Error> {
-        self.block(timeout, Op::read(|i: &mut Inner<'_>| Ok(i.ipv4_config())))
+        self.block(
+            timeout,
+            Op::read(|core: &mut Inner<'_>| Ok(core.ipv4_config())),
+        )
     }
 
     /// [`wait_config_up`](Self::wait_config_up) as a future, woken by the
     /// runner ([`Stack::run`]).
     #[cfg(all(feature = "proto-ipv4", feature = "async"))]
     pub async fn wait_config_up_async(&self, timeout: Timeout) -> Result<Ipv4Config, Error> {
-        let op = Op::read(|i: &mut Inner<'_>| Ok(i.ipv4_config()));
+        let op = Op::read(|core: &mut Inner<'_>| Ok(core.ipv4_config()));
         self.wait_async(crate::waiters::Waiter::Any, timeout, op)
             .await
     }

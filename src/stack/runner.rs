@@ -55,13 +55,13 @@ impl Stack<'_> {
         // A device that wakes the runner itself (an embassy driver) gets
         // this task's waker as its `Context`'s.
         let wakes = self
-            .with_core_no_wake(|i| i.device.wakes_runner())
+            .with_core_no_wake(|core| core.device.wakes_runner())
             .unwrap_or(false);
         loop {
             self.waiters.runner_awake();
             if wakes {
                 let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
-                let _ = self.with_core_no_wake(|i| i.device.set_waker(&waker));
+                let _ = self.with_core_no_wake(|core| core.device.set_waker(&waker));
             }
             let now = self.now();
             let active = self.with_core(|core| core.poll(now)).unwrap_or(false);

@@ -111,7 +111,7 @@ impl<'a> Stack<'a> {
         let deadline = time::deadline(now, timeout);
         // A device that wakes by itself wakes this wait through the clock.
         if let Some(w) = self.clock.waker() {
-            let _ = self.with_core_no_wake(|i| i.device.set_waker(&w));
+            let _ = self.with_core_no_wake(|core| core.device.set_waker(&w));
         }
         loop {
             let next = self.with_core(|core| {

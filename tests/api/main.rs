@@ -10,6 +10,7 @@ mod async_wakers;
 mod backlog;
 mod clock_limits;
 mod conformance_regressions;
+mod create_connection;
 mod destinations;
 mod edge_cases;
 mod embedded_io;

@@ -73,7 +73,7 @@ use std::rc::Rc;
 
 /// How the test's DNS server answers a query of type A (1) or AAAA (28).
 #[derive(Clone, Copy)]
-enum Answer {
+pub(crate) enum Answer {
     Address([u8; 4]),
     NxDomain,
     NoData,
@@ -84,6 +84,8 @@ enum Answer {
     Truncated([u8; 4]),
     /// The address, padded to this many bytes (a reply over 512 bytes).
     Oversized([u8; 4], usize),
+    /// These addresses, in order: 4 bytes an A record, 16 an AAAA one.
+    Records(&'static [&'static [u8]]),
 }
 
 /// A simulated clock whose idle hook serves a DNS server socket first.
@@ -107,17 +109,18 @@ impl Clock for DnsClock {
 }
 
 /// The reply to query `q` per `how`.
-fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
+pub(crate) fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
     let mut i = 12;
     while *q.get(i)? != 0 {
         i += 1 + q[i] as usize;
     }
     let question = q.get(12..i + 5)?;
-    let (rcode, ip) = match how {
-        Answer::Address(ip) => (0, Some(ip)),
-        Answer::NxDomain => (3, None),
-        Answer::NoData => (0, None),
-        Answer::ServFail => (2, None),
+    let (rcode, ips): (u8, Vec<Vec<u8>>) = match how {
+        Answer::Address(ip) => (0, vec![ip.to_vec()]),
+        Answer::Records(ips) => (0, ips.iter().map(|ip| ip.to_vec()).collect()),
+        Answer::NxDomain => (3, vec![]),
+        Answer::NoData => (0, vec![]),
+        Answer::ServFail => (2, vec![]),
         Answer::Garbage => return Some(b"\x00\x01not dns".to_vec()),
         Answer::Silent => return None,
         Answer::Truncated(ip) => {
@@ -139,15 +142,16 @@ fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
         0,
         1,
         0,
-        ip.is_some() as u8,
+        ips.len() as u8,
         0,
         0,
         0,
         0,
     ];
     r.extend_from_slice(question);
-    if let Some(ip) = ip {
-        r.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+    for ip in ips {
+        let ty = if ip.len() == 16 { 28 } else { 1 };
+        r.extend_from_slice(&[0xc0, 12, 0, ty, 0, 1, 0, 0, 0, 60, 0, ip.len() as u8]);
         r.extend_from_slice(&ip);
     }
     Some(r)
@@ -156,7 +160,18 @@ fn reply(q: &[u8], how: Answer) -> Option<Vec<u8>> {
 /// Run `f` on a loopback stack whose DNS server (127.0.0.1:53) answers A
 /// queries per `a` and AAAA queries per `aaaa`; the query types it saw.
 #[track_caller]
-fn with_dns<R>(
+pub(crate) fn with_dns<R>(
+    a: Answer,
+    aaaa: Answer,
+    f: impl FnOnce(&Stack<'_>, &SimClock) -> R,
+) -> (R, Vec<u16>) {
+    with_dns_on(Config::loopback(), a, aaaa, f)
+}
+
+/// [`with_dns`] on a stack with `config`'s addresses.
+#[track_caller]
+pub(crate) fn with_dns_on<R>(
+    config: Config,
     a: Answer,
     aaaa: Answer,
     f: impl FnOnce(&Stack<'_>, &SimClock) -> R,
@@ -166,8 +181,8 @@ fn with_dns<R>(
         serve: RefCell::new(None),
     }));
     let dev = Box::leak(Box::new(Loopback::new(Medium::Ip)));
-    let res = Box::leak(Box::new(StackResources::<4, 1024>::new()));
-    let config = Config::loopback().with_dns_server(IpAddress::v4(127, 0, 0, 1));
+    let res = Box::leak(Box::new(StackResources::<8, 1024>::new()));
+    let config = config.with_dns_server(IpAddress::v4(127, 0, 0, 1));
     let stack: &'static Stack<'static> =
         Box::leak(Box::new(Stack::new(dev, &*clock, res, config).unwrap()));
     let server = Socket::new(stack, Domain::IPV4, Type::DGRAM).unwrap();
@@ -193,7 +208,8 @@ fn with_dns<R>(
     (r, seen)
 }
 
-const SECS: fn(u64) -> Option<core::time::Duration> = |s| Some(core::time::Duration::from_secs(s));
+pub(crate) const SECS: fn(u64) -> Option<core::time::Duration> =
+    |s| Some(core::time::Duration::from_secs(s));
 
 #[test]
 fn an_answer_resolves() {
