@@ -135,7 +135,8 @@ pub fn with_tap_stack<R>(
     let config = tap_config(opts);
     match &opts.pcap {
         Some(path) => {
-            let mut dev = capture(tap, path, clock.now()).unwrap_or_else(|e| die(e));
+            let now = clock.now();
+            let mut dev = tap.map_frames(|f| capture(f, path, now).unwrap_or_else(|e| die(e)));
             run_on(&mut dev, &clock, config, |s| {
                 lease_then(s, name, lease_within, f)
             })
@@ -195,7 +196,7 @@ pub fn tap_config(opts: &NetOpts) -> Config {
         .with_dns_server(opts.dns)
 }
 
-fn run_on<D: Device, R>(
+fn run_on<D: smolsock::NetDevice, R>(
     dev: &mut D,
     clock: &StdClock,
     config: Config,

@@ -27,6 +27,12 @@ pub mod sealed {
         fn link_up(&mut self) -> bool {
             true
         }
+        /// How often the stack must ask `link_up` again while the link is
+        /// down, for a device that does not wake it when the link comes
+        /// back (a TAP device); `None`: the device wakes it, or has no link.
+        fn link_check_interval(&self) -> Option<smoltcp::time::Duration> {
+            None
+        }
         /// The hardware address the device itself reports (it wins over the
         /// `Config`'s); `None`: the `Config` says.
         fn hardware_addr(&self) -> Result<Option<HardwareAddress>, ConfigError> {

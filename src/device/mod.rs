@@ -22,7 +22,7 @@ mod tap;
 #[cfg(feature = "embassy-net-driver")]
 pub use embassy::EmbassyDriver;
 #[cfg(feature = "std")]
-pub use tap::{Tap, TapError, CARRIER_WAIT};
+pub use tap::{Tap, TapError, TapFrames, CARRIER_WAIT, LINK_CHECK};
 
 pub(crate) use driver::sealed::Driver;
 pub use driver::NetDevice;

@@ -1,15 +1,33 @@
-//! A Linux TAP device (feature `std`): smoltcp's `TunTapInterface`, opened
-//! only after checking what Linux would otherwise report badly, so a failed
-//! open says what really happened: no such device, a TUN device, not a TAP
-//! device at all, no `/dev/net/tun` or no permission to open it, busy
-//! (another program has it), or down (smoltcp would panic writing to it).
+//! A Linux TAP device (feature `std`): `/dev/net/tun` attached to the
+//! device with the `TUNSETIFF` ioctl, frames read and written without
+//! blocking. Opened only after checking what Linux would otherwise report
+//! badly, so a failed open says what really happened: no such device, a TUN
+//! device, not a TAP device at all, no `/dev/net/tun` or no permission to
+//! open it, busy (another program has it), or down.
+//!
+//! A write that fails drops that frame (logged), never panics; `EIO` or
+//! `ENETDOWN` (the device was set down) makes the next link check read the
+//! kernel's state at once. The link state the stack follows is the
+//! device's `operstate` in `/sys/class/net`, read at most every
+//! [`LINK_CHECK`] (and every [`LINK_CHECK`] while it is down, so the stack
+//! sees it come back).
 
+use super::driver::sealed::Driver;
+use crate::error::ConfigError;
 use crate::time::StdClock;
 use core::fmt;
-use smoltcp::phy::{self, Device, DeviceCapabilities, Medium, TunTapInterface};
+use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, SocketSet};
+use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
+use smoltcp::wire::HardwareAddress;
 use std::format;
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::io::{AsRawFd, RawFd};
+use std::string::String;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::vec::Vec;
 
 /// Why a TAP device could not be opened ([`Tap::open`]).
 #[derive(Debug)]
@@ -109,9 +127,19 @@ fn wait_for_carrier(name: &str) {
     }
 }
 
+/// How often at most [`Tap`] reads the kernel's link state (and how often
+/// the stack looks again while the link is down).
+pub const LINK_CHECK: core::time::Duration = core::time::Duration::from_millis(100);
+
+/// `ENETDOWN`: a write to a TAP device that is down.
+const ENETDOWN: i32 = 100;
+/// `EIO`: a write to a TAP device that is down (older kernels).
+const EIO: i32 = 5;
+
 /// A Linux TAP device as the stack's device. Its file descriptor is what
 /// the clock sleeps on ([`Tap::clock`]) and what `asynch::TapReady`
-/// watches for the async runner.
+/// watches for the async runner. The stack follows its link state
+/// (`ip link set NAME down` / `up`: [`Stack::is_link_up`](crate::Stack::is_link_up)).
 ///
 /// ```no_run
 /// use smolsock::device::Tap;
@@ -124,15 +152,90 @@ fn wait_for_carrier(name: &str) {
 /// eprintln!("address {}", lease.address);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Tap {
-    inner: TunTapInterface,
+///
+/// `D` is the smoltcp device that moves its frames: [`TapFrames`], or a
+/// wrapper around it ([`Tap::map_frames`]: a pcap writer, a tracer); the
+/// stack follows the TAP device's link either way.
+pub struct Tap<D = TapFrames> {
+    frames: D,
+    fd: RawFd,
+    name: String,
+    /// A write found the device down since the last link check.
+    write_down: Arc<AtomicBool>,
+    /// The link state last read, and when.
+    link_up: bool,
+    checked: Option<std::time::Instant>,
 }
 
-impl fmt::Debug for Tap {
+/// A TAP device's descriptor and frame buffers: the smoltcp device inside
+/// a [`Tap`] (a write error drops the frame, never panics).
+///
+/// ```no_run
+/// use smolsock::smoltcp::phy::{Device, Medium};
+/// let tap = smolsock::device::Tap::open("tap0")?;
+/// let tap = tap.map_frames(|frames| {
+///     assert_eq!(frames.capabilities().medium, Medium::Ethernet);
+///     frames
+/// });
+/// # Ok::<(), smolsock::device::TapError>(())
+/// ```
+pub struct TapFrames {
+    file: std::fs::File,
+    /// Largest frame (the device's MTU plus the Ethernet header).
+    mtu: usize,
+    rx: Vec<u8>,
+    tx: Vec<u8>,
+    write_down: Arc<AtomicBool>,
+}
+
+impl fmt::Debug for TapFrames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TapFrames")
+            .field("fd", &self.file.as_raw_fd())
+            .field("mtu", &self.mtu)
+            .finish()
+    }
+}
+
+impl<D> fmt::Debug for Tap<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tap")
+            .field("name", &self.name)
             .field("fd", &self.as_raw_fd())
             .finish()
+    }
+}
+
+/// Attach `file` (`/dev/net/tun`) to TAP device `name` (no packet-info header).
+#[allow(unsafe_code)]
+fn attach(file: &std::fs::File, name: &str) -> std::io::Result<()> {
+    // SAFETY: `ifreq` is a plain C struct (byte arrays, integers, pointers
+    // in a union) for which all-zero bytes are a valid value.
+    let mut req: libc::ifreq = unsafe { core::mem::zeroed() };
+    if name.len() >= req.ifr_name.len() || name.as_bytes().contains(&0) {
+        return Err(std::io::Error::from_raw_os_error(libc::ENODEV));
+    }
+    for (dst, src) in req.ifr_name.iter_mut().zip(name.as_bytes()) {
+        *dst = *src as libc::c_char;
+    }
+    // The name stays NUL-terminated: it is shorter than the zeroed array.
+    req.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI) as libc::c_short;
+    // SAFETY: `file` is an open descriptor for the whole call; TUNSETIFF
+    // reads and writes one `struct ifreq`, and `req` is one, alive and
+    // exclusively borrowed for the call.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), libc::TUNSETIFF, &mut req) };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Is device `name` up, as the kernel sees it (`operstate`)? `unknown`
+/// (a device that reports no carrier) counts as up; no file as down.
+fn operstate_up(name: &str) -> bool {
+    match std::fs::read_to_string(format!("/sys/class/net/{name}/operstate")) {
+        Ok(s) => matches!(s.trim(), "up" | "unknown"),
+        Err(_) => false,
     }
 }
 
@@ -148,28 +251,69 @@ impl Tap {
             Some(_) => return Err(TapError::Tun),
             None => return Err(TapError::NotTap),
         }
-        if let Err(e) = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open("/dev/net/tun")
-        {
-            return Err(match e.raw_os_error() {
+            .map_err(|e| match e.raw_os_error() {
                 Some(1 | 13) => TapError::ControlPermissionDenied,
                 _ => TapError::NoControlDevice(e),
-            });
-        }
-        let inner =
-            TunTapInterface::new(name, Medium::Ethernet).map_err(|e| match e.raw_os_error() {
-                Some(16) => TapError::Busy,
-                Some(1 | 13) => TapError::PermissionDenied,
-                _ => TapError::Other(e),
             })?;
-        // smoltcp's TAP device panics on a write to a link that is down (EIO).
+        attach(&file, name).map_err(|e| match e.raw_os_error() {
+            Some(16) => TapError::Busy,
+            Some(1 | 13) => TapError::PermissionDenied,
+            _ => TapError::Other(e),
+        })?;
         if sys_hex(name, "flags").is_none_or(|f| f & IFF_UP == 0) {
             return Err(TapError::Down);
         }
+        let ip_mtu = std::fs::read_to_string(format!("/sys/class/net/{name}/mtu"))
+            .ok()
+            .and_then(|s| s.trim().parse::<usize>().ok())
+            .unwrap_or(1500);
+        // The Ethernet header comes on top of the IP MTU.
+        let mtu = ip_mtu.saturating_add(14);
         wait_for_carrier(name);
-        Ok(Tap { inner })
+        let write_down = Arc::new(AtomicBool::new(false));
+        Ok(Tap {
+            fd: file.as_raw_fd(),
+            frames: TapFrames {
+                file,
+                mtu,
+                rx: std::vec![0; mtu],
+                tx: std::vec![0; mtu],
+                write_down: Arc::clone(&write_down),
+            },
+            write_down,
+            name: String::from(name),
+            link_up: true,
+            checked: Some(std::time::Instant::now()),
+        })
+    }
+}
+
+impl<D> Tap<D> {
+    /// The same TAP device with its frames moved by `f(frames)` (a
+    /// `smoltcp::phy::PcapWriter` around them, say); the stack still
+    /// follows the device's link.
+    ///
+    /// ```no_run
+    /// use smolsock::smoltcp::phy::{PcapMode, PcapWriter};
+    /// let tap = smolsock::device::Tap::open("tap0")?;
+    /// let file = std::fs::File::create("tap0.pcap")?;
+    /// let tap = tap.map_frames(|frames| PcapWriter::new(frames, file, PcapMode::Both));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn map_frames<E>(self, f: impl FnOnce(D) -> E) -> Tap<E> {
+        Tap {
+            frames: f(self.frames),
+            fd: self.fd,
+            name: self.name,
+            write_down: self.write_down,
+            link_up: self.link_up,
+            checked: self.checked,
+        }
     }
 
     /// A wall clock whose idle hook sleeps on this device's descriptor
@@ -177,25 +321,145 @@ impl Tap {
     pub fn clock(&self) -> StdClock {
         StdClock::with_fd(self.as_raw_fd())
     }
+
+    /// The device's name.
+    ///
+    /// ```no_run
+    /// let tap = smolsock::device::Tap::open("tap0")?;
+    /// assert_eq!(tap.name(), "tap0");
+    /// # Ok::<(), smolsock::device::TapError>(())
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Is the link up? The kernel's view, read at most every [`LINK_CHECK`]
+    /// (at once after a write found the device down).
+    fn check_link(&mut self) -> bool {
+        let due = self.write_down.swap(false, Ordering::Relaxed)
+            || self.checked.is_none_or(|t| t.elapsed() >= LINK_CHECK);
+        if due {
+            self.link_up = operstate_up(&self.name);
+            self.checked = Some(std::time::Instant::now());
+        }
+        self.link_up
+    }
 }
 
-impl AsRawFd for Tap {
+impl<D> AsRawFd for Tap<D> {
     fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
+        self.fd
     }
 }
 
-impl Device for Tap {
-    type RxToken<'a> = <TunTapInterface as Device>::RxToken<'a>;
-    type TxToken<'a> = <TunTapInterface as Device>::TxToken<'a>;
+/// A received frame.
+#[doc(hidden)]
+pub struct RxToken<'a> {
+    frame: &'a [u8],
+}
 
-    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
-        self.inner.receive(now)
+impl phy::RxToken for RxToken<'_> {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        f(self.frame)
     }
-    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
-        self.inner.transmit(now)
+}
+
+/// Room for one frame to send.
+#[doc(hidden)]
+pub struct TxToken<'a> {
+    file: &'a std::fs::File,
+    buf: &'a mut [u8],
+    write_down: &'a AtomicBool,
+}
+
+impl phy::TxToken for TxToken<'_> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let len = len.min(self.buf.len());
+        let frame = self.buf.get_mut(..len).unwrap_or_default();
+        let r = f(frame);
+        let mut file = self.file;
+        match file.write(frame) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                crate::log::net_debug!("TAP: transmit queue full, frame of {} bytes dropped", len);
+            }
+            Err(e) => {
+                if matches!(e.raw_os_error(), Some(EIO | ENETDOWN)) {
+                    self.write_down.store(true, Ordering::Relaxed);
+                }
+                crate::log::net_warn!("TAP: write failed ({}), frame of {} bytes dropped", e, len);
+            }
+        }
+        r
     }
+}
+
+impl Device for TapFrames {
+    type RxToken<'a> = RxToken<'a>;
+    type TxToken<'a> = TxToken<'a>;
+
+    fn receive(&mut self, _: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        let mut file = &self.file;
+        match file.read(&mut self.rx) {
+            Ok(n) if n > 0 => {
+                let rx = RxToken {
+                    frame: self.rx.get(..n)?,
+                };
+                let tx = TxToken {
+                    file: &self.file,
+                    buf: &mut self.tx,
+                    write_down: &self.write_down,
+                };
+                Some((rx, tx))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::WouldBlock {
+                    crate::log::net_debug!("TAP: read failed ({})", e);
+                }
+                None
+            }
+        }
+    }
+
+    fn transmit(&mut self, _: Instant) -> Option<Self::TxToken<'_>> {
+        Some(TxToken {
+            file: &self.file,
+            buf: &mut self.tx,
+            write_down: &self.write_down,
+        })
+    }
+
     fn capabilities(&self) -> DeviceCapabilities {
-        phy::Device::capabilities(&self.inner)
+        let mut caps = DeviceCapabilities::default();
+        caps.medium = Medium::Ethernet;
+        caps.max_transmission_unit = self.mtu;
+        caps
+    }
+}
+
+impl<D: Device> Driver for Tap<D> {
+    fn interface(&mut self, config: Config, now: Instant) -> Interface {
+        Interface::new(config, &mut self.frames, now)
+    }
+    fn ingress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
+        iface.poll_ingress_single(now, &mut self.frames, set) != PollIngressSingleResult::None
+    }
+    fn egress(&mut self, iface: &mut Interface, set: &mut SocketSet<'_>, now: Instant) -> bool {
+        iface.poll_egress(now, &mut self.frames, set) == PollResult::SocketStateChanged
+    }
+    fn medium(&self) -> Medium {
+        self.frames.capabilities().medium
+    }
+    fn link_up(&mut self) -> bool {
+        self.check_link()
+    }
+    fn link_check_interval(&self) -> Option<smoltcp::time::Duration> {
+        Some(smoltcp::time::Duration::from_micros(
+            LINK_CHECK.as_micros() as u64
+        ))
+    }
+    fn hardware_addr(&self) -> Result<Option<HardwareAddress>, ConfigError> {
+        Ok(None)
     }
 }

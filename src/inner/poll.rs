@@ -117,8 +117,9 @@ impl Inner<'_> {
     /// When the next `poll` is due.
     pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
         if !self.link_up {
-            // Nothing is due until the link comes back (the device says so).
-            return None;
+            // Nothing is due until the link comes back: the device says so,
+            // or must be asked again (a TAP device).
+            return self.device.link_check_interval().map(|d| now + d);
         }
         self.iface.poll_at(now, &self.set)
     }

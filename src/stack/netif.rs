@@ -71,7 +71,8 @@ impl Inner<'_> {
 
 impl Stack<'_> {
     /// Is the device's link up? A device without link state (a plain
-    /// `smoltcp::phy::Device`: `Loopback`, a TAP) is always up. Read at the
+    /// `smoltcp::phy::Device`: `Loopback`) is always up; a `Tap` follows
+    /// Linux (`ip link set NAME down`). Read at the
     /// last poll. While the link is down sockets keep their state and
     /// nothing is sent; when it comes back, DHCP starts over.
     ///

@@ -23,7 +23,7 @@ fn inside_or_rerun(name: &str, limit: Duration) -> bool {
 }
 
 /// dnsmasq with 2-minute leases, started from inside the namespace.
-fn dnsmasq(log: &std::path::Path) -> Guard {
+pub(super) fn dnsmasq(log: &std::path::Path) -> Guard {
     let child = std::process::Command::new(DNSMASQ)
         .args(dnsmasq_args("2m", log))
         .arg("--dhcp-leasefile=/dev/null")

@@ -15,3 +15,4 @@ mod http_tap;
 mod line_tap;
 mod special_destinations;
 mod tap_errors;
+mod tap_link;
