@@ -41,7 +41,7 @@ use server::{session, Server};
 use smolsock::asynch::TapReady;
 use smolsock::asynch::{AsyncSocket, EmbassyClock, NoInterrupt};
 use smolsock::line::DEFAULT_PORT;
-use smolsock::smoltcp::phy::{Device, Loopback, Medium};
+use smolsock::smoltcp::phy::{Loopback, Medium};
 use smolsock::{Config, Domain, SockAddr, Stack, StackResources, Type};
 use std::os::unix::io::AsRawFd;
 
@@ -74,7 +74,7 @@ async fn run_tap(stack: &'static Stack<'static>, ready: TapReady) {
 }
 
 /// A stack on `dev` that lives as long as the program.
-fn leak_stack<D: Device + 'static>(dev: D, config: Config) -> &'static Stack<'static> {
+fn leak_stack<D: smolsock::NetDevice + 'static>(dev: D, config: Config) -> &'static Stack<'static> {
     let dev = Box::leak(Box::new(dev));
     let res = Box::leak(Box::new(StackResources::<SLOTS, BUF>::new()));
     let stack = Stack::new(dev, &CLOCK, res, config)
@@ -121,8 +121,8 @@ async fn main(spawner: Spawner) {
             let config = tap_config(&t.net);
             let stack = match &t.net.pcap {
                 Some(path) => {
-                    let dev =
-                        capture(tap, path, smolsock::Clock::now(&CLOCK)).unwrap_or_else(|e| die(e));
+                    let now = smolsock::Clock::now(&CLOCK);
+                    let dev = tap.map_frames(|f| capture(f, path, now).unwrap_or_else(|e| die(e)));
                     leak_stack(dev, config)
                 }
                 None => leak_stack(tap, config),
