@@ -13,13 +13,11 @@
 //! sees it come back).
 
 use super::driver::sealed::Driver;
-use crate::error::ConfigError;
 use crate::time::StdClock;
 use core::fmt;
 use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, SocketSet};
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
-use smoltcp::wire::HardwareAddress;
 use std::format;
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -296,7 +294,8 @@ impl Tap {
 impl<D> Tap<D> {
     /// The same TAP device with its frames moved by `f(frames)` (a
     /// `smoltcp::phy::PcapWriter` around them, say); the stack still
-    /// follows the device's link.
+    /// follows the device's link. `f` wraps the frames, it does not drop
+    /// them: they hold the descriptor ([`AsRawFd`]) the clock sleeps on.
     ///
     /// ```no_run
     /// use smolsock::smoltcp::phy::{PcapMode, PcapWriter};
@@ -458,8 +457,5 @@ impl<D: Device> Driver for Tap<D> {
         Some(smoltcp::time::Duration::from_micros(
             LINK_CHECK.as_micros() as u64
         ))
-    }
-    fn hardware_addr(&self) -> Result<Option<HardwareAddress>, ConfigError> {
-        Ok(None)
     }
 }

@@ -46,7 +46,7 @@ fn run_for(stack: &Stack<'_>, d: Duration) {
 }
 
 /// The lease from dnsmasq, with a fresh stack on tap0.
-fn with_lease(f: impl FnOnce(&Stack<'_>, Ipv4Config, Instant)) {
+pub(super) fn with_lease(f: impl FnOnce(&Stack<'_>, Ipv4Config, Instant)) {
     let mut tap = Tap::open(netns::TAP).expect("open tap0");
     let clock = tap.clock();
     let mut res = Box::new(StackResources::<4, 1024>::new());

@@ -6,10 +6,9 @@
 //! `dhcp_lease`); root only (`-- --ignored`); bounded; the namespace dies
 //! with the test.
 
-use super::dhcp_lease::dnsmasq;
+use super::dhcp_lease::{self, dnsmasq};
 use crate::netns;
-use smolsock::device::Tap;
-use smolsock::{Config, Domain, Ipv4Config, Socket, Stack, StackResources, Type};
+use smolsock::{Domain, Ipv4Config, Socket, Stack, Type};
 use std::time::{Duration, Instant};
 
 const INSIDE: &str = "SMOLSOCK_LINK_INSIDE";
@@ -35,25 +34,14 @@ fn poll_until(stack: &Stack<'_>, mut done: impl FnMut(&Stack<'_>) -> bool) -> bo
     false
 }
 
-/// dnsmasq, then a stack with a lease on tap0, then `f`.
+/// dnsmasq, then a stack with a lease on tap0 (link up), then `f`.
 fn with_lease(test: &str, f: impl FnOnce(&Stack<'_>, Ipv4Config)) {
     let log = std::env::temp_dir().join(format!("smolsock-{test}-{}.log", std::process::id()));
     let _d = dnsmasq(&log);
-    let mut tap = Tap::open(netns::TAP).expect("open tap0");
-    let clock = tap.clock();
-    let mut res = Box::new(StackResources::<4, 1024>::new());
-    let stack = Stack::new(
-        &mut tap,
-        &clock,
-        &mut res,
-        Config::dhcp([0x02, 0, 0, 0, 0, 8]),
-    )
-    .unwrap();
-    let lease = stack
-        .wait_config_up(Some(Duration::from_secs(30)))
-        .expect("a lease from dnsmasq");
-    assert!(stack.is_link_up());
-    f(&stack, lease);
+    dhcp_lease::with_lease(|stack, lease, _| {
+        assert!(stack.is_link_up());
+        f(stack, lease)
+    });
     let _ = std::fs::remove_file(&log);
 }
 
