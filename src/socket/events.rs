@@ -16,7 +16,7 @@ use core::ops::{BitAnd, BitOr, BitOrAssign};
 /// assert!(Events::EMPTY.is_empty());
 /// ```
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Events(u8);
 
 impl Events {
@@ -44,6 +44,32 @@ impl Events {
     /// No condition at all.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
+    }
+}
+
+/// The names of the conditions that hold: `READ | WRITE`, or `EMPTY`.
+impl core::fmt::Debug for Events {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let names = [
+            (Events::READ, "READ"),
+            (Events::WRITE, "WRITE"),
+            (Events::ERROR, "ERROR"),
+            (Events::HANGUP, "HANGUP"),
+        ];
+        let mut first = true;
+        for (e, name) in names {
+            if self.contains(e) {
+                if !first {
+                    f.write_str(" | ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        if first {
+            f.write_str("EMPTY")?;
+        }
+        Ok(())
     }
 }
 

@@ -156,70 +156,23 @@ fn nonblocking_accept_and_timeout_accept() {
 
 // ---- a spoofed SYN flood ---------------------------------------------------
 
-use smoltcp::phy::{self, Device, DeviceCapabilities};
-use smoltcp::time::Instant;
+use crate::common::hooked_loopback::HookedLoopback;
 use std::cell::Cell;
-use std::collections::VecDeque;
 use std::rc::Rc;
-
-/// A loopback wire that, while `flood` is on, delivers only bare SYNs: the
-/// SYN-ACKs, RSTs and retries of the flooding "clients" go nowhere, as they
-/// would for SYNs with spoofed sources.
-struct SynOnly {
-    queue: VecDeque<Vec<u8>>,
-    flood: Rc<Cell<bool>>,
-}
 
 fn is_bare_syn(p: &[u8]) -> bool {
     let ihl = (p.first().copied().unwrap_or(0) & 0x0f) as usize * 4;
     p.get(9) == Some(&6) && p.get(ihl + 13).is_some_and(|f| f & 0x12 == 0x02)
 }
 
-struct Rx(Vec<u8>);
-struct Tx<'a>(&'a mut SynOnly);
-
-impl phy::RxToken for Rx {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl phy::TxToken for Tx<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut p = vec![0; len];
-        let r = f(&mut p);
-        if !self.0.flood.get() || is_bare_syn(&p) {
-            self.0.queue.push_back(p);
-        }
-        r
-    }
-}
-
-impl Device for SynOnly {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx<'a>;
-    fn receive(&mut self, _: Instant) -> Option<(Rx, Tx<'_>)> {
-        let p = self.queue.pop_front()?;
-        Some((Rx(p), Tx(self)))
-    }
-    fn transmit(&mut self, _: Instant) -> Option<Tx<'_>> {
-        Some(Tx(self))
-    }
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut c = DeviceCapabilities::default();
-        c.medium = phy::Medium::Ip;
-        c.max_transmission_unit = 1500;
-        c
-    }
-}
-
 #[test]
 fn half_open_connections_from_a_syn_flood_give_their_backlog_place_back() {
     let flood = Rc::new(Cell::new(true));
-    let mut dev = SynOnly {
-        queue: VecDeque::new(),
-        flood: flood.clone(),
-    };
+    // While `flood` is on, only bare SYNs are delivered: the SYN-ACKs, RSTs
+    // and retries of the flooding "clients" go nowhere, as they would for
+    // SYNs with spoofed sources.
+    let on = flood.clone();
+    let mut dev = HookedLoopback::new(move |p: &[u8]| !on.get() || is_bare_syn(p));
     let clock = SimClock::new();
     let mut res = Box::new(StackResources::<12, 1024>::new());
     let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).unwrap();

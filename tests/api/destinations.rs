@@ -181,7 +181,11 @@ fn a_loopback_dns_server_is_refused_or_never_asked() {
         assert_eq!(r, Err(smolsock::ResolveError::TimedOut));
     });
     // Not even an ARP for the gateway it would have gone through.
-    assert!(dev.sent.is_empty(), "{} frames sent", dev.sent.len());
+    assert!(
+        dev.hook.sent.is_empty(),
+        "{} frames sent",
+        dev.hook.sent.len()
+    );
     // A loopback stack may use one.
     let mut lo = smoltcp::phy::Loopback::new(smoltcp::phy::Medium::Ip);
     let mut res = Box::new(StackResources::<2, 512>::new());

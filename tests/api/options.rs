@@ -5,74 +5,27 @@
 
 use crate::common;
 
+use common::hooked_loopback::HookedLoopback;
 use common::*;
 use core::time::Duration;
 use smolsock::{ConnectError, ResolveError, TcpKeepalive};
-use smoltcp::phy::{self, Device, DeviceCapabilities};
-use smoltcp::time::{Duration as SmolDuration, Instant};
+use smoltcp::time::Duration as SmolDuration;
 use smoltcp::wire::{Ipv4Packet, TcpPacket, UdpPacket};
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
-
-/// A loopback that keeps a copy of every packet sent and drops everything
-/// while `cut` is set.
-struct Tap {
-    queue: VecDeque<Vec<u8>>,
-    seen: Rc<RefCell<Vec<Vec<u8>>>>,
-    cut: Rc<Cell<bool>>,
-}
-
-struct Rx(Vec<u8>);
-struct Tx<'a>(&'a mut Tap);
-
-impl phy::RxToken for Rx {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl phy::TxToken for Tx<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0; len];
-        let r = f(&mut buf);
-        self.0.seen.borrow_mut().push(buf.clone());
-        if !self.0.cut.get() {
-            self.0.queue.push_back(buf);
-        }
-        r
-    }
-}
-
-impl Device for Tap {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx<'a>;
-    fn receive(&mut self, _: Instant) -> Option<(Rx, Tx<'_>)> {
-        let p = self.queue.pop_front()?;
-        Some((Rx(p), Tx(self)))
-    }
-    fn transmit(&mut self, _: Instant) -> Option<Tx<'_>> {
-        Some(Tx(self))
-    }
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut c = DeviceCapabilities::default();
-        c.medium = phy::Medium::Ip;
-        c.max_transmission_unit = 1500;
-        c
-    }
-}
 
 type Seen = Rc<RefCell<Vec<Vec<u8>>>>;
 
-/// Run `f` with a stack on a [`Tap`]: (stack, clock, packets seen, cut switch).
+/// Run `f` with a stack on a recording loopback that can be cut: (stack, clock, packets seen, cut switch).
 fn with_tap<R>(f: impl FnOnce(&Stack<'_>, &SimClock, &Seen, &Cell<bool>) -> R) -> R {
     let seen: Seen = Rc::default();
     let cut = Rc::new(Cell::new(false));
-    let mut dev = Tap {
-        queue: VecDeque::new(),
-        seen: seen.clone(),
-        cut: cut.clone(),
-    };
+    let (log, off) = (seen.clone(), cut.clone());
+    // Keep a copy of every packet sent; drop everything while `cut` is set.
+    let mut dev = HookedLoopback::new(move |p: &[u8]| {
+        log.borrow_mut().push(p.to_vec());
+        !off.get()
+    });
     let clock = SimClock::new();
     let mut res = Box::new(StackResources::<6, 2048>::new());
     let stack = Stack::new(&mut dev, &clock, &mut res, Config::loopback()).expect("valid config");

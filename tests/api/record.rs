@@ -2,41 +2,52 @@
 //! `Loopback` (IP medium: frames come back) or a silent Ethernet wire (a
 //! TAP link where nobody answers, not even ARP).
 
-use smoltcp::phy::{self, Device, DeviceCapabilities, Loopback, Medium};
-use smoltcp::time::Instant;
+use crate::common::hooked_loopback::{HookedLoopback, TxHook};
+use smoltcp::phy::{Device, Loopback, Medium};
 use smoltcp::wire::{
     EthernetFrame, EthernetProtocol, IpAddress, IpProtocol, Ipv4Packet, Ipv6Packet, TcpPacket,
 };
-use std::collections::VecDeque;
 
-pub struct Recorder {
-    medium: Medium,
-    looped: VecDeque<Vec<u8>>,
+/// The recording policy: keep every frame; deliver it back on the IP medium.
+pub struct Log {
+    looping: bool,
     /// Every frame transmitted, in order.
     pub sent: Vec<Vec<u8>>,
 }
 
+impl TxHook for Log {
+    fn on_tx(&mut self, frame: &[u8]) -> bool {
+        self.sent.push(frame.to_vec());
+        self.looping
+    }
+}
+
+pub type Recorder = HookedLoopback<Log>;
+
 impl Recorder {
+    fn recording(medium: Medium) -> Self {
+        let mut caps = Loopback::new(medium).capabilities();
+        caps.max_transmission_unit = 1514;
+        let log = Log {
+            looping: medium == Medium::Ip,
+            sent: Vec::new(),
+        };
+        HookedLoopback::with_caps(caps, log)
+    }
+
     /// IP medium; what is sent comes back (as smoltcp's `Loopback`).
     pub fn looping() -> Self {
-        Recorder {
-            medium: Medium::Ip,
-            looped: VecDeque::new(),
-            sent: Vec::new(),
-        }
+        Self::recording(Medium::Ip)
     }
 
     /// Ethernet medium; what is sent goes nowhere.
     pub fn silent_ethernet() -> Self {
-        Recorder {
-            medium: Medium::Ethernet,
-            ..Self::looping()
-        }
+        Self::recording(Medium::Ethernet)
     }
 
     /// The IP packet of a frame (skipping the Ethernet header if any).
     fn ip<'f>(&self, frame: &'f [u8]) -> Option<&'f [u8]> {
-        match self.medium {
+        match self.medium() {
             Medium::Ip => Some(frame),
             _ => {
                 let f = EthernetFrame::new_checked(frame).ok()?;
@@ -50,7 +61,8 @@ impl Recorder {
 
     /// (destination, TCP segment or `None`) of every IP packet sent.
     pub fn packets(&self) -> Vec<(IpAddress, Option<TcpSeg>)> {
-        self.sent
+        self.hook
+            .sent
             .iter()
             .filter_map(|f| self.ip(f))
             .filter_map(|p| match p.first()? >> 4 {
@@ -101,46 +113,5 @@ impl TcpSeg {
             syn: t.syn(),
             ack: t.ack(),
         })
-    }
-}
-
-pub struct Rx(Vec<u8>);
-pub struct Tx<'a>(&'a mut Recorder);
-
-impl phy::RxToken for Rx {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl phy::TxToken for Tx<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0; len];
-        let r = f(&mut buf);
-        if self.0.medium == Medium::Ip {
-            self.0.looped.push_back(buf.clone());
-        }
-        self.0.sent.push(buf);
-        r
-    }
-}
-
-impl Device for Recorder {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx<'a>;
-
-    fn receive(&mut self, _: Instant) -> Option<(Rx, Tx<'_>)> {
-        let p = self.looped.pop_front()?;
-        Some((Rx(p), Tx(self)))
-    }
-
-    fn transmit(&mut self, _: Instant) -> Option<Tx<'_>> {
-        Some(Tx(self))
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut c = Loopback::new(self.medium).capabilities();
-        c.max_transmission_unit = 1514;
-        c
     }
 }

@@ -401,5 +401,6 @@ pub fn pattern(stream: u8, offset: u64) -> u8 {
 
 pub mod act_clock;
 pub mod async_util;
+pub mod hooked_loopback;
 pub mod http_async;
 pub mod sim_exec;
