@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use smolsock_fuzz::framing::Chunker;
-use smolsock_fuzz::response::{outcome, reference, Outcome};
+use smolsock_fuzz::response::{outcome, reference};
 
 fuzz_target!(|data: &[u8]| {
     let [size, seed, resp @ ..] = data else {

@@ -12,7 +12,7 @@ pub enum Outcome {
         reason: String,
         headers: Vec<(String, Vec<u8>)>,
         raw: Vec<u8>,
-        content_length: Option<u64>,
+        content_length: Option<Result<u64, ResponseError>>,
         body: Vec<u8>,
     },
     Err(ResponseError),
