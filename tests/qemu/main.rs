@@ -8,9 +8,9 @@
 //!
 //! Ignored by a plain `cargo test` (they build firmware and boot QEMU, about
 //! a minute): `.ci/firmware` runs them with
-//! `cargo test --test qemu -- --ignored --test-threads=1`. Where
-//! the board's QEMU (`qemu-system-arm`, `qemu-system-riscv32`) cannot be had
-//! at all, each prints one `SKIPPED:` line and passes. Every process is bounded by a deadline and killed on failure.
+//! `cargo test --test qemu -- --ignored --test-threads=1`. Run
+//! without the board's QEMU (`qemu-system-arm`, `qemu-system-riscv32`), a
+//! test fails and says what to install, as the TAP tests do without root. Every process is bounded by a deadline and killed on failure.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -51,20 +51,19 @@ impl Board {
     }
 }
 
-fn have_qemu(board: Board) -> bool {
-    if Command::new(board.qemu())
+/// Fails the test, saying what to install, if the board's QEMU is missing.
+fn require_qemu(board: Board) {
+    let found = Command::new(board.qemu())
         .arg("--version")
         .stdout(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
-    {
-        return true;
-    }
-    eprintln!(
-        "SKIPPED: {} is not installed (.ci/firmware installs it with apt)",
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "{} is not installed: this test boots the {board:?} firmware in it \
+         (.ci/firmware installs it with apt; Debian: qemu-system-arm, qemu-system-misc)",
         board.qemu()
     );
-    false
 }
 
 /// A free port on 127.0.0.1 (bound, then released).
@@ -304,9 +303,7 @@ fn riscv32_virt_line_server_in_qemu() {
 /// The seed's line-server contract on `board`: lines, `disconnect`, the idle
 /// timeout in wall time, the backlog of 5 and a 6th refused, `stop`.
 fn line_server_on(board: Board) {
-    if !have_qemu(board) {
-        return;
-    }
+    require_qemu(board);
     build(board, "line-server");
     let port = free_port();
     let mut run = Run::start(board, "qemu-line-server.sh", &[&port.to_string()]);
@@ -413,9 +410,7 @@ fn cpu_time(pid: u32) -> Option<Duration> {
 #[test]
 #[ignore = "boots firmware in qemu-system-arm; run by .ci/firmware"]
 fn async_line_server_in_qemu() {
-    if !have_qemu(Lm3s6965) {
-        return;
-    }
+    require_qemu(Lm3s6965);
     build(Lm3s6965, "async-line-server");
     let port = free_port();
     let mut run = Run::start(
@@ -557,9 +552,7 @@ fn riscv32_virt_http_get_in_qemu() {
 /// The HTTP client on `board`: 200 KiB byte-exact, a refused port, a reset
 /// after part of a response, the 20 s deadline against a silent server.
 fn http_get_on(board: Board) {
-    if !have_qemu(board) {
-        return;
-    }
+    require_qemu(board);
     build(board, "http-get");
     let dir = std::env::temp_dir().join(format!("smolsock-qemu-http-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -649,9 +642,7 @@ fn http_get_on(board: Board) {
 #[test]
 #[ignore = "boots firmware in qemu-system-riscv32; run by .ci/firmware"]
 fn riscv32_virt_no_dhcp_lease_in_qemu() {
-    if !have_qemu(Riscv32Virt) {
-        return;
-    }
+    require_qemu(Riscv32Virt);
     let elf = build(Riscv32Virt, "line-server");
     let (to, from) = (free_port(), free_port());
     let mut qemu = Command::new(Riscv32Virt.qemu());
@@ -749,9 +740,7 @@ fn riscv32_virt_http_get_refuses_bad_urls_in_qemu() {
 }
 
 fn http_get_refuses_bad_urls_on(board: Board) {
-    if !have_qemu(board) {
-        return;
-    }
+    require_qemu(board);
     build(board, "http-get");
     let witness = Witness::start();
     let port = witness.port.to_string();
